@@ -1,0 +1,365 @@
+//! # pmsg-core
+//!
+//! The embeddable core of a patient portal's secure messaging (see
+//! `SPEC.md`): staff send one patient a message, the patient side is
+//! notified, reads and may reply, and may owe a reply by a deadline. This
+//! crate owns the conversation state, the rules and every deadline, over one
+//! SQLite file. It never reads the clock: every operation takes `now`.
+//!
+//! Start with [`Store`]: one method per operation, plain records in and out,
+//! one [`Error`] type whose [`Error::code`] is the SPEC §13 code.
+#![warn(missing_docs)]
+
+mod audit;
+pub mod billing;
+mod chart;
+pub mod compose;
+mod config;
+pub mod deadline;
+mod directory;
+mod error;
+pub mod events;
+pub mod folders;
+pub mod folding;
+mod messaging;
+mod model;
+mod party;
+pub mod request;
+mod routing;
+mod store;
+
+pub use config::{Config, DEFAULT_MEDIA_TYPES};
+pub use error::{Error, Result, ERROR_CODES};
+pub use model::*;
+pub use store::SCHEMA_VERSION;
+
+use chrono::{DateTime, TimeZone, Utc};
+use config::Settings;
+use folders::{decode_cursor, encode_cursor};
+use party::Actor;
+use store::{Db, FolderQuery};
+
+/// The library version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A UTC instant as stored: milliseconds since the Unix epoch.
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// A stored instant back as a UTC instant.
+pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// A new UUIDv7 whose time part is `now` (never the system clock).
+pub(crate) fn new_id(now: DateTime<Utc>) -> String {
+    let secs = now.timestamp().max(0) as u64;
+    let nanos = now.timestamp_subsec_nanos();
+    uuid::Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, secs, nanos)).to_string()
+}
+
+/// A pmsg store: one SQLite file (or in-memory database) holding the
+/// directory, conversations, events, billing and audit (R-ST1).
+///
+/// `Store` is `Send + Sync`: share one handle between threads (R-ST2);
+/// several processes may open the same file.
+pub struct Store {
+    db: Db,
+    settings: Settings,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file at `path`, migrating
+    /// an older schema; a newer schema is `schema_too_new` (R-ST1).
+    pub fn open(path: &str, config: &Config) -> Result<Store> {
+        let settings = config.resolve()?;
+        Ok(Store {
+            db: Db::open(Some(path))?,
+            settings,
+        })
+    }
+
+    /// Opens a private in-memory store (tests, demos).
+    pub fn open_in_memory(config: &Config) -> Result<Store> {
+        let settings = config.resolve()?;
+        Ok(Store {
+            db: Db::open(None)?,
+            settings,
+        })
+    }
+
+    /// Upserts directory records, all or nothing (§2, §15).
+    pub fn upsert_directory(&self, update: &DirectoryUpdate) -> Result<()> {
+        self.db.write(|tx| directory::upsert(tx, update))
+    }
+
+    /// R-R1: patients by EMR ID or last-name prefix, at most 50, each with
+    /// where a message sent at `now` would be delivered.
+    pub fn search(&self, query: &str, now: DateTime<Utc>) -> Result<Vec<SearchMatch>> {
+        let prefix = folding::fold_query(query)?;
+        let emr_key = folding::case_fold(query.trim());
+        self.db.read(|tx| {
+            let mut out = Vec::new();
+            for p in tx.search_patients(&emr_key, &prefix, 50)? {
+                let (deliver_to, unreachable_reason) =
+                    match routing::route(tx, &self.settings, &p, now)? {
+                        routing::Route::Deliver(a) => {
+                            (a.iter().map(|a| party::account(a)).collect(), None)
+                        }
+                        routing::Route::Unreachable(why) => (Vec::new(), Some(why)),
+                    };
+                out.push(SearchMatch {
+                    emr_id: p.emr_id,
+                    first_name: p.first_name,
+                    last_name: p.last_name,
+                    date_of_birth: p.date_of_birth,
+                    deliver_to,
+                    unreachable_reason,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// §4: sends the first message of a new conversation (R-S1…R-S5).
+    pub fn send(&self, request: &SendRequest, now: DateTime<Utc>) -> Result<SendOutcome> {
+        self.db
+            .write(|tx| messaging::send(tx, &self.settings, request, now))
+    }
+
+    /// R-M2, R-M3: replies in a conversation, as the patient side or staff.
+    pub fn reply(&self, request: &ReplyRequest, now: DateTime<Utc>) -> Result<SendOutcome> {
+        self.db
+            .write(|tx| messaging::reply(tx, &self.settings, request, now))
+    }
+
+    /// R-M1: marks what is addressed to `by`'s side as read.
+    pub fn read(&self, by: &str, conversation: &str, now: DateTime<Utc>) -> Result<()> {
+        self.db
+            .write(|tx| messaging::read(tx, by, conversation, now))
+    }
+
+    /// The conversation as `by` sees it (audited as `view`).
+    pub fn view(
+        &self,
+        by: &str,
+        conversation: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ConversationView> {
+        self.db
+            .write(|tx| messaging::view(tx, &self.settings, by, conversation, now))
+    }
+
+    /// R-D6: an attachment's content (audited as `download`).
+    pub fn download(
+        &self,
+        by: &str,
+        conversation: &str,
+        attachment: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Download> {
+        self.db
+            .write(|tx| messaging::download(tx, &self.settings, by, conversation, attachment, now))
+    }
+
+    /// R-M4: closes an open conversation (staff participants only).
+    pub fn close(&self, by: &str, conversation: &str, now: DateTime<Utc>) -> Result<()> {
+        self.db
+            .write(|tx| messaging::close(tx, by, conversation, now))
+    }
+
+    /// R-D5: pending events due at `now`, by due instant then creation
+    /// order; `None` returns every due event, a negative limit is
+    /// `invalid_argument`.
+    pub fn due_events(&self, now: DateTime<Utc>, limit: Option<i64>) -> Result<Vec<Event>> {
+        let limit = match limit {
+            None => -1,
+            Some(n) if n < 0 => {
+                return Err(Error::InvalidArgument(format!(
+                    "event limit {n} is negative (R-D5)"
+                )));
+            }
+            Some(n) => n,
+        };
+        self.db.read(|tx| {
+            Ok(tx
+                .due_events(ms(now), limit)?
+                .into_iter()
+                .map(|e| {
+                    let kind = events::parse_kind(&e.kind);
+                    Event {
+                        id: e.id,
+                        kind,
+                        to: e.recipient,
+                        conversation: e.conversation_id,
+                        message: e.message_id,
+                        due_at: deadline::format_local(from_ms(e.due_at), self.settings.zone),
+                        notice: events::notice(kind).to_string(),
+                    }
+                })
+                .collect())
+        })
+    }
+
+    /// R-D5: acknowledges a delivered event; idempotent; acknowledging a
+    /// cancelled event succeeds; an unknown id is `unknown_event`.
+    pub fn ack(&self, event_id: &str, now: DateTime<Utc>) -> Result<()> {
+        self.db.write(|tx| {
+            if tx.event_state(event_id)?.is_none() {
+                return Err(Error::UnknownEvent(event_id.to_string()));
+            }
+            tx.ack_event(event_id, ms(now))
+        })
+    }
+
+    /// §7: one page of a folder for `by` (`staff:ID` or `account:ID`),
+    /// after `cursor` (from the previous page), `page_size` default 50.
+    pub fn folder(
+        &self,
+        by: &str,
+        folder: &str,
+        cursor: Option<&str>,
+        page_size: Option<u32>,
+        now: DateTime<Utc>,
+    ) -> Result<FolderPage> {
+        let actor = Actor::parse(by)?;
+        let kind = FolderKind::parse(folder)?;
+        let size = folders::page_size(page_size)?;
+        let after = cursor.map(decode_cursor).transpose()?;
+        self.db.read(|tx| {
+            let (query, patient_side) = match &actor {
+                Actor::Staff(s) => {
+                    if tx.staff(s)?.is_none() {
+                        return Err(Error::UnknownStaff(s.clone()));
+                    }
+                    let q = match kind {
+                        FolderKind::Inbox => FolderQuery::StaffInbox(s),
+                        FolderKind::Sent => FolderQuery::StaffSent(s),
+                        FolderKind::AwaitingResponse => FolderQuery::StaffAwaiting(s),
+                        FolderKind::Closed => FolderQuery::StaffClosed(s),
+                    };
+                    (q, false)
+                }
+                Actor::Account(a) => {
+                    if tx.account(a)?.is_none() {
+                        return Err(Error::UnknownAccount(a.clone()));
+                    }
+                    let q = match kind {
+                        FolderKind::Inbox => FolderQuery::AccountInbox(a),
+                        FolderKind::AwaitingResponse => FolderQuery::AccountAwaiting(a),
+                        _ => {
+                            return Err(Error::InvalidArgument(format!(
+                                "folder {folder:?} is a staff folder; accounts have inbox and awaiting_response (§7)"
+                            )))
+                        }
+                    };
+                    (q, true)
+                }
+            };
+            let mut rows = tx.folder_page(&query, after, i64::from(size) + 1)?;
+            let next_cursor = if rows.len() > size as usize {
+                rows.truncate(size as usize);
+                rows.last().map(|c| encode_cursor(c.last_activity, c.created_at, c.seq))
+            } else {
+                None
+            };
+            let mut entries = Vec::with_capacity(rows.len());
+            for c in rows {
+                let patient = tx.patient(&c.patient_key)?;
+                let (awaiting, overdue, due) = messaging::requirement(&c, now);
+                entries.push(FolderEntry {
+                    conversation: c.id.clone(),
+                    subject: c.subject.clone(),
+                    last_activity: deadline::format_local(from_ms(c.last_activity), self.settings.zone),
+                    unread: if patient_side { c.unread_by_patient > 0 } else { c.unread_by_staff > 0 },
+                    awaiting_response: awaiting,
+                    overdue,
+                    response_due_at: due.map(|t| deadline::format_local(from_ms(t), self.settings.zone)),
+                    status: if c.closed { ConversationStatus::Closed } else { ConversationStatus::Open },
+                    patient_emr_id: patient.as_ref().map(|p| p.emr_id.clone()).unwrap_or_default(),
+                    patient_name: patient.map(|p| format!("{} {}", p.first_name, p.last_name)).unwrap_or_default(),
+                });
+            }
+            Ok(FolderPage { entries, next_cursor })
+        })
+    }
+
+    /// R-D6: deletes the content of attachments whose retention ended.
+    pub fn purge(&self, now: DateTime<Utc>) -> Result<Vec<PurgedAttachment>> {
+        self.db.write(|tx| messaging::purge(tx, now))
+    }
+
+    /// R-B3: a billing cycle's entries and totals (`2026-03`, `2026-03-1`, `2026-W10`).
+    pub fn billing_report(&self, cycle: &str) -> Result<BillingReport> {
+        self.db
+            .read(|tx| billing::report(tx, &self.settings, cycle))
+    }
+
+    /// R-B3: the same report as RFC 4180 CSV.
+    pub fn billing_report_csv(&self, cycle: &str) -> Result<String> {
+        billing::to_csv(&self.billing_report(cycle)?)
+    }
+
+    /// R-C1…R-C3: the chart document (`text` or `fhir`), for staff who can
+    /// see the conversation (audited as `export`).
+    pub fn export_chart(
+        &self,
+        by: &str,
+        conversation: &str,
+        format: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        self.db.write(|tx| {
+            let (actor, conv) =
+                messaging::open_conversation(tx, by, conversation, "export", true, now)?;
+            let format = ChartFormat::parse(format)?;
+            let doc = chart::load(tx, &self.settings, &conv)?;
+            audit::append(tx, ms(now), &actor.party(), "export", Some(&conv.id), None)?;
+            Ok(match format {
+                ChartFormat::Text => chart::render_text(&doc),
+                ChartFormat::Fhir => chart::render_fhir(&doc),
+            })
+        })
+    }
+
+    /// R-AU1: the last `count` audit entries, oldest first.
+    pub fn audit_tail(&self, count: i64) -> Result<Vec<AuditEntry>> {
+        if count < 0 {
+            return Err(Error::InvalidArgument(format!(
+                "audit count {count} is negative (R-AU1)"
+            )));
+        }
+        self.db.read(|tx| {
+            Ok(tx
+                .audit_tail(count)?
+                .into_iter()
+                .map(|r| AuditEntry {
+                    seq: r.seq as u64,
+                    at: deadline::format_local(from_ms(r.at), self.settings.zone),
+                    actor: r.actor,
+                    action: r.action,
+                    conversation: r.conversation,
+                    message: r.message,
+                    hash: r.hash,
+                })
+                .collect())
+        })
+    }
+
+    /// R-AU1: verifies the whole hash chain and names the first broken entry.
+    pub fn verify_audit(&self) -> Result<AuditVerification> {
+        self.db.read(audit::verify)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Store>();
+    }
+}

@@ -1,0 +1,149 @@
+//! Storage (SPEC R-ST1, R-ST2): one SQLite file, WAL, foreign keys on, a
+//! busy timeout, numbered migrations. Every SQL statement of pmsg lives in
+//! this module; the rules see only [`Tx`]'s narrow, typed methods, so that
+//! another backend can be added without touching them.
+
+mod queries;
+
+pub(crate) use queries::*;
+
+use crate::error::{Error, Result};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// The migrations, in order; migration `i` takes the schema to version `i + 1`.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+
+/// The newest schema version this library writes (R-ST1).
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How long a writer waits for another connection's lock (R-ST2).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A database: one connection behind a mutex (rusqlite's `Connection` is
+/// `Send` but not `Sync`), so one handle serves many threads (R-ST2).
+pub(crate) struct Db {
+    conn: Mutex<Connection>,
+}
+
+impl Db {
+    /// Opens (creating if needed) the file at `path`, or an in-memory database
+    /// for `None`, applies the production PRAGMAs and migrates the schema.
+    pub fn open(path: Option<&str>) -> Result<Db> {
+        let conn = match path {
+            Some(p) => Connection::open_with_flags(
+                p,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            ),
+            None => Connection::open_in_memory(),
+        }
+        .map_err(|e| {
+            Error::Storage(format!(
+                "cannot open database {:?}: {e}",
+                path.unwrap_or(":memory:")
+            ))
+        })?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        if path.is_some() {
+            // WAL survives a crash of the process at any instant and lets
+            // readers run beside one writer (R-ST1, R-ST2).
+            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(Error::Storage(format!(
+                    "journal_mode WAL refused (got {mode})"
+                )));
+            }
+        }
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA secure_delete = ON;",
+        )?;
+        conn.set_prepared_statement_cache_capacity(128);
+        migrate(&conn)?;
+        Ok(Db {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Runs `f` in a write transaction (`BEGIN IMMEDIATE`, so no BUSY on
+    /// upgrade). It commits when `f` succeeds, and also when `f` fails with
+    /// `not_authorized`, whose refusal entry must stay in the audit (R-A1);
+    /// any other failure rolls everything back (R-S2, R-S3).
+    pub fn write<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&Tx { c: &tx });
+        match out {
+            Ok(v) => {
+                tx.commit()?;
+                Ok(v)
+            }
+            Err(e @ Error::NotAuthorized { .. }) => {
+                tx.commit()?;
+                Err(e)
+            }
+            Err(e) => {
+                tx.rollback()?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs `f` in a read transaction (one consistent snapshot).
+    pub fn read<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let out = f(&Tx { c: &tx });
+        tx.rollback()?;
+        out
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>> {
+        // A panic while holding the lock leaves no open transaction behind
+        // (rusqlite rolls back on drop), so the connection is still sound.
+        Ok(self.conn.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// Applies every migration newer than the file's `user_version`, each in
+/// one transaction; a file newer than this library is `schema_too_new`.
+fn migrate(conn: &Connection) -> Result<()> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(Error::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let version = i as i64 + 1;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let applied = (|| -> Result<()> {
+            // Another process may have migrated between our check and our lock.
+            let now: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if now >= version {
+                return Ok(());
+            }
+            conn.execute_batch(sql)?;
+            conn.execute_batch(&format!("PRAGMA user_version = {version}"))?;
+            Ok(())
+        })();
+        match applied {
+            Ok(()) => conn.execute_batch("COMMIT")?,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A transaction in progress: the only way the rules reach the database.
+pub(crate) struct Tx<'a> {
+    c: &'a rusqlite::Transaction<'a>,
+}

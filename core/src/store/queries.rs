@@ -1,0 +1,959 @@
+//! The typed statements the rules use. Instants are integer milliseconds
+//! (UTC); `seq` columns give creation order.
+
+use super::Tx;
+use crate::error::Result;
+use rusqlite::{params, OptionalExtension, Row};
+
+/// A staff member as stored.
+pub(crate) struct StaffRow {
+    pub id: String,
+    pub display_name: String,
+    pub accepts_direct: bool,
+}
+
+/// An account as stored.
+pub(crate) struct AccountRow {
+    pub id: String,
+    pub display_name: String,
+    pub registered: bool,
+}
+
+/// A patient as stored.
+#[derive(Clone)]
+pub(crate) struct PatientRow {
+    pub key: String,
+    pub emr_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub date_of_birth: String,
+    pub dependent: bool,
+    pub account_id: Option<String>,
+}
+
+/// A caregiver with an active connection to a patient.
+pub(crate) struct CaregiverRow {
+    pub account_id: String,
+    pub registered: bool,
+}
+
+/// A conversation as stored.
+#[derive(Clone)]
+pub(crate) struct ConvRow {
+    pub seq: i64,
+    pub id: String,
+    pub patient_key: String,
+    pub subject: String,
+    pub created_at: i64,
+    pub last_activity: i64,
+    pub closed: bool,
+    pub current_from: String,
+    pub unread_by_patient: i64,
+    pub unread_by_staff: i64,
+    pub last_staff_message: Option<i64>,
+    pub req_message: Option<i64>,
+    pub req_due_at: Option<i64>,
+}
+
+const CONV_COLS: &str = "c.seq, c.id, c.patient_key, c.subject, c.created_at, c.last_activity, c.status, \
+     c.current_from, c.unread_by_patient, c.unread_by_staff, c.last_staff_message, c.req_message, c.req_due_at";
+
+fn conv_row(r: &Row) -> rusqlite::Result<ConvRow> {
+    Ok(ConvRow {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        patient_key: r.get(2)?,
+        subject: r.get(3)?,
+        created_at: r.get(4)?,
+        last_activity: r.get(5)?,
+        closed: r.get::<_, String>(6)? == "closed",
+        current_from: r.get(7)?,
+        unread_by_patient: r.get(8)?,
+        unread_by_staff: r.get(9)?,
+        last_staff_message: r.get(10)?,
+        req_message: r.get(11)?,
+        req_due_at: r.get(12)?,
+    })
+}
+
+/// A message as stored.
+#[derive(Clone)]
+pub(crate) struct MsgRow {
+    pub seq: i64,
+    pub id: String,
+    pub staff_side: bool,
+    pub author: String,
+    pub from_party: String,
+    pub to_party: Option<String>,
+    pub sent_at: i64,
+    pub body: String,
+    pub response: Option<String>,
+    pub required_days: Option<i64>,
+    pub response_due_at: Option<i64>,
+    pub allow_reply_attachments: bool,
+    pub mask_name: bool,
+    pub notify_count: Option<i64>,
+    pub notify_unit: Option<String>,
+    pub fee_code: Option<String>,
+    pub read_at: Option<i64>,
+}
+
+/// A message to insert.
+pub(crate) struct NewMessage<'a> {
+    pub id: &'a str,
+    pub conversation_seq: i64,
+    pub staff_side: bool,
+    pub author: &'a str,
+    pub from_party: &'a str,
+    pub to_party: Option<&'a str>,
+    pub sent_at: i64,
+    pub body: &'a str,
+    pub response: Option<&'a str>,
+    pub required_days: Option<i64>,
+    pub response_due_at: Option<i64>,
+    pub allow_reply_attachments: bool,
+    pub mask_name: bool,
+    pub notify_count: Option<i64>,
+    pub notify_unit: Option<&'a str>,
+    pub fee_code: Option<&'a str>,
+    pub file_to_chart: bool,
+}
+
+/// An attachment's metadata as stored.
+#[derive(Clone)]
+pub(crate) struct AttRow {
+    pub seq: i64,
+    pub id: String,
+    pub message_seq: i64,
+    pub name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub first_download_at: Option<i64>,
+    pub purged_at: Option<i64>,
+}
+
+const ATT_COLS: &str =
+    "a.seq, a.id, a.message_seq, a.name, a.media_type, a.size, a.first_download_at, a.purged_at";
+
+fn att_row(r: &Row) -> rusqlite::Result<AttRow> {
+    Ok(AttRow {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        message_seq: r.get(2)?,
+        name: r.get(3)?,
+        media_type: r.get(4)?,
+        size: r.get(5)?,
+        first_download_at: r.get(6)?,
+        purged_at: r.get(7)?,
+    })
+}
+
+/// An attachment with its content and its message.
+pub(crate) struct AttContent {
+    pub meta: AttRow,
+    pub content: Option<Vec<u8>>,
+    pub message_id: String,
+    pub staff_message: bool,
+}
+
+/// An event to insert.
+pub(crate) struct NewEvent {
+    pub id: String,
+    pub kind: &'static str,
+    pub recipient: String,
+    pub message_seq: Option<i64>,
+    pub due_at: i64,
+}
+
+/// A pending event with its conversation's and message's ids.
+pub(crate) struct EventRow {
+    pub id: String,
+    pub kind: String,
+    pub recipient: String,
+    pub conversation_id: String,
+    pub message_id: Option<String>,
+    pub due_at: i64,
+}
+
+/// An audit row.
+pub(crate) struct AuditRow {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub conversation: Option<String>,
+    pub message: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+fn audit_row(r: &Row) -> rusqlite::Result<AuditRow> {
+    Ok(AuditRow {
+        seq: r.get(0)?,
+        at: r.get(1)?,
+        actor: r.get(2)?,
+        action: r.get(3)?,
+        conversation: r.get(4)?,
+        message: r.get(5)?,
+        prev_hash: r.get(6)?,
+        hash: r.get(7)?,
+    })
+}
+
+/// A billing entry with its ids.
+pub(crate) struct BillingRow {
+    pub fee_code: String,
+    pub author: String,
+    pub emr_id: String,
+    pub conversation_id: String,
+    pub message_id: String,
+    pub sent_at: i64,
+}
+
+/// An attachment due for purge, with its ids.
+pub(crate) struct PurgeRow {
+    pub attachment_seq: i64,
+    pub attachment_id: String,
+    pub name: String,
+    pub conversation_id: String,
+    pub message_id: String,
+}
+
+/// Which conversations a folder page holds (SPEC §7).
+pub(crate) enum FolderQuery<'a> {
+    /// Staff folders; `parties` are the viewer's `staff:` and `workgroup:` parties.
+    StaffInbox(&'a str),
+    StaffSent(&'a str),
+    StaffAwaiting(&'a str),
+    StaffClosed(&'a str),
+    /// Account folders.
+    AccountInbox(&'a str),
+    AccountAwaiting(&'a str),
+}
+
+/// The staff-side participant test (R-M0): the staff member authored a
+/// message, is or was the direct `from`, or is now a member of a workgroup
+/// that has been a `from`. `?1` is the staff id.
+const STAFF_PARTICIPANT: &str =
+    "EXISTS (SELECT 1 FROM conversation_party p WHERE p.conversation_seq = c.seq \
+     AND (p.party = 'staff:' || ?1 OR p.party IN (SELECT 'workgroup:' || m.workgroup_id \
+     FROM workgroup_member m WHERE m.staff_id = ?1)))";
+
+/// The patient-side access test (R-A1): a participant whose access is
+/// current (the patient's own account, or an active connection). `?1` is
+/// the account id.
+const ACCOUNT_ACCESS: &str = "EXISTS (SELECT 1 FROM conversation_account ca WHERE ca.conversation_seq = c.seq \
+     AND ca.account_id = ?1) AND (EXISTS (SELECT 1 FROM patient pt WHERE pt.emr_key = c.patient_key \
+     AND pt.account_id = ?1) OR EXISTS (SELECT 1 FROM connection k WHERE k.patient_key = c.patient_key \
+     AND k.caregiver_id = ?1 AND k.active = 1))";
+
+impl Tx<'_> {
+    // ---- directory -------------------------------------------------------
+
+    pub fn upsert_account(
+        &self,
+        id: &str,
+        kind: &str,
+        display_name: &str,
+        registered: bool,
+    ) -> Result<()> {
+        self.c
+            .prepare_cached(
+                "INSERT INTO account (id, kind, display_name, registered) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET kind = ?2, display_name = ?3, registered = ?4",
+            )?
+            .execute(params![id, kind, display_name, registered])?;
+        Ok(())
+    }
+
+    pub fn upsert_staff(&self, id: &str, display_name: &str, accepts_direct: bool) -> Result<()> {
+        self.c
+            .prepare_cached(
+                "INSERT INTO staff (id, display_name, accepts_direct) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET display_name = ?2, accepts_direct = ?3",
+            )?
+            .execute(params![id, display_name, accepts_direct])?;
+        Ok(())
+    }
+
+    pub fn upsert_patient(
+        &self,
+        p: &PatientRow,
+        first_folded: &str,
+        last_folded: &str,
+    ) -> Result<()> {
+        self.c
+            .prepare_cached(
+                "INSERT INTO patient (emr_key, emr_id, first_name, last_name, first_folded, last_folded,
+                                      date_of_birth, dependent, account_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (emr_key) DO UPDATE SET emr_id = ?2, first_name = ?3, last_name = ?4,
+                   first_folded = ?5, last_folded = ?6, date_of_birth = ?7, dependent = ?8, account_id = ?9",
+            )?
+            .execute(params![
+                p.key,
+                p.emr_id,
+                p.first_name,
+                p.last_name,
+                first_folded,
+                last_folded,
+                p.date_of_birth,
+                p.dependent,
+                p.account_id
+            ])?;
+        Ok(())
+    }
+
+    pub fn upsert_connection(
+        &self,
+        patient_key: &str,
+        caregiver: &str,
+        active: bool,
+    ) -> Result<()> {
+        self.c
+            .prepare_cached(
+                "INSERT INTO connection (patient_key, caregiver_id, active) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (patient_key, caregiver_id) DO UPDATE SET active = ?3",
+            )?
+            .execute(params![patient_key, caregiver, active])?;
+        Ok(())
+    }
+
+    pub fn upsert_workgroup(&self, id: &str, name: &str, members: &[String]) -> Result<()> {
+        self.c
+            .prepare_cached("INSERT INTO workgroup (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET name = ?2")?
+            .execute(params![id, name])?;
+        self.c
+            .prepare_cached("DELETE FROM workgroup_member WHERE workgroup_id = ?1")?
+            .execute([id])?;
+        let mut ins = self.c.prepare_cached(
+            "INSERT OR IGNORE INTO workgroup_member (workgroup_id, staff_id) VALUES (?1, ?2)",
+        )?;
+        for m in members {
+            ins.execute(params![id, m])?;
+        }
+        Ok(())
+    }
+
+    /// Cancels the pending `account:` events of conversations of these
+    /// patients whose account no longer has access (§15 "Directory upserts").
+    pub fn cancel_events_without_access(&self, patient_key: &str) -> Result<()> {
+        self.c
+            .prepare_cached(
+                "UPDATE event SET state = 'cancelled'
+                 WHERE state = 'pending' AND recipient LIKE 'account:%'
+                   AND conversation_seq IN (SELECT seq FROM conversation WHERE patient_key = ?1)
+                   AND NOT EXISTS (SELECT 1 FROM patient pt WHERE pt.emr_key = ?1
+                                   AND pt.account_id = substr(event.recipient, 9))
+                   AND NOT EXISTS (SELECT 1 FROM connection k WHERE k.patient_key = ?1
+                                   AND k.caregiver_id = substr(event.recipient, 9) AND k.active = 1)",
+            )?
+            .execute([patient_key])?;
+        Ok(())
+    }
+
+    pub fn staff(&self, id: &str) -> Result<Option<StaffRow>> {
+        Ok(self
+            .c
+            .prepare_cached("SELECT id, display_name, accepts_direct FROM staff WHERE id = ?1")?
+            .query_row([id], |r| {
+                Ok(StaffRow {
+                    id: r.get(0)?,
+                    display_name: r.get(1)?,
+                    accepts_direct: r.get(2)?,
+                })
+            })
+            .optional()?)
+    }
+
+    pub fn account(&self, id: &str) -> Result<Option<AccountRow>> {
+        Ok(self
+            .c
+            .prepare_cached("SELECT id, display_name, registered FROM account WHERE id = ?1")?
+            .query_row([id], |r| {
+                Ok(AccountRow {
+                    id: r.get(0)?,
+                    display_name: r.get(1)?,
+                    registered: r.get(2)?,
+                })
+            })
+            .optional()?)
+    }
+
+    pub fn workgroup_name(&self, id: &str) -> Result<Option<String>> {
+        Ok(self
+            .c
+            .prepare_cached("SELECT name FROM workgroup WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn is_member(&self, workgroup: &str, staff: &str) -> Result<bool> {
+        Ok(self
+            .c
+            .prepare_cached(
+                "SELECT 1 FROM workgroup_member WHERE workgroup_id = ?1 AND staff_id = ?2",
+            )?
+            .exists(params![workgroup, staff])?)
+    }
+
+    pub fn patient(&self, key: &str) -> Result<Option<PatientRow>> {
+        Ok(self
+            .c
+            .prepare_cached(
+                "SELECT emr_key, emr_id, first_name, last_name, date_of_birth, dependent, account_id
+                 FROM patient WHERE emr_key = ?1",
+            )?
+            .query_row([key], patient_row)
+            .optional()?)
+    }
+
+    /// Registered or not, every account with an active connection to the patient, by account id.
+    pub fn active_caregivers(&self, patient_key: &str) -> Result<Vec<CaregiverRow>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT a.id, a.registered FROM connection k JOIN account a ON a.id = k.caregiver_id
+             WHERE k.patient_key = ?1 AND k.active = 1 ORDER BY a.id",
+        )?;
+        let rows = st.query_map([patient_key], |r| {
+            Ok(CaregiverRow {
+                account_id: r.get(0)?,
+                registered: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// R-R1: patients whose key equals `emr_key` or whose folded last name
+    /// starts with `prefix`, ordered by folded last, folded first, EMR ID.
+    pub fn search_patients(
+        &self,
+        emr_key: &str,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<PatientRow>> {
+        let upper = format!("{prefix}\u{10FFFF}");
+        let mut st = self.c.prepare_cached(
+            "SELECT emr_key, emr_id, first_name, last_name, date_of_birth, dependent, account_id FROM (
+                SELECT * FROM patient WHERE emr_key = ?1
+                UNION
+                SELECT * FROM patient WHERE last_folded >= ?2 AND last_folded < ?3)
+             ORDER BY last_folded, first_folded, emr_id LIMIT ?4",
+        )?;
+        let rows = st.query_map(params![emr_key, prefix, upper, limit as i64], patient_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    // ---- conversations and messages --------------------------------------
+
+    pub fn conversation(&self, id: &str) -> Result<Option<ConvRow>> {
+        let sql = format!("SELECT {CONV_COLS} FROM conversation c WHERE c.id = ?1");
+        Ok(self
+            .c
+            .prepare_cached(&sql)?
+            .query_row([id], conv_row)
+            .optional()?)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_conversation(
+        &self,
+        id: &str,
+        patient_key: &str,
+        subject: &str,
+        now: i64,
+        from: &str,
+    ) -> Result<i64> {
+        self.c
+            .prepare_cached(
+                "INSERT INTO conversation (id, patient_key, subject, created_at, last_activity, status, current_from)
+                 VALUES (?1, ?2, ?3, ?4, ?4, 'open', ?5)",
+            )?
+            .execute(params![id, patient_key, subject, now, from])?;
+        Ok(self.c.last_insert_rowid())
+    }
+
+    pub fn insert_message(&self, m: &NewMessage) -> Result<i64> {
+        self.c
+            .prepare_cached(
+                "INSERT INTO message (id, conversation_seq, side, author, from_party, sent_at, body, response,
+                   required_days, response_due_at, allow_reply_attachments, mask_name, notify_count, notify_unit,
+                   fee_code, file_to_chart, to_party)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            )?
+            .execute(params![
+                m.id,
+                m.conversation_seq,
+                if m.staff_side { "staff" } else { "patient" },
+                m.author,
+                m.from_party,
+                m.sent_at,
+                m.body,
+                m.response,
+                m.required_days,
+                m.response_due_at,
+                m.allow_reply_attachments,
+                m.mask_name,
+                m.notify_count,
+                m.notify_unit,
+                m.fee_code,
+                m.file_to_chart,
+                m.to_party
+            ])?;
+        Ok(self.c.last_insert_rowid())
+    }
+
+    /// Records that the message went to `account` and that the account is a
+    /// patient-side participant (R-M0).
+    pub fn insert_delivery(
+        &self,
+        message_seq: i64,
+        conversation_seq: i64,
+        account: &str,
+    ) -> Result<()> {
+        self.c
+            .prepare_cached("INSERT INTO delivery (message_seq, account_id) VALUES (?1, ?2)")?
+            .execute(params![message_seq, account])?;
+        self.c
+            .prepare_cached("INSERT OR IGNORE INTO conversation_account (account_id, conversation_seq) VALUES (?1, ?2)")?
+            .execute(params![account, conversation_seq])?;
+        Ok(())
+    }
+
+    /// Records a staff-side party (R-M0): `role` is `author` or `from`.
+    pub fn insert_party(&self, conversation_seq: i64, party: &str, role: &str) -> Result<()> {
+        self.c
+            .prepare_cached("INSERT OR IGNORE INTO conversation_party (party, role, conversation_seq) VALUES (?1, ?2, ?3)")?
+            .execute(params![party, role, conversation_seq])?;
+        Ok(())
+    }
+
+    pub fn insert_attachment(
+        &self,
+        id: &str,
+        message_seq: i64,
+        name: &str,
+        media_type: &str,
+        content: &[u8],
+    ) -> Result<()> {
+        self.c
+            .prepare_cached(
+                "INSERT INTO attachment (id, message_seq, name, media_type, size, content) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![id, message_seq, name, media_type, content.len() as i64, content])?;
+        Ok(())
+    }
+
+    /// After a new message: activity, unread counter of the addressee side,
+    /// and (for staff messages) the last staff message and current `from`.
+    pub fn conversation_after_message(
+        &self,
+        conv: i64,
+        now: i64,
+        staff_message: Option<(i64, &str)>,
+    ) -> Result<()> {
+        match staff_message {
+            Some((msg, from)) => self
+                .c
+                .prepare_cached(
+                    "UPDATE conversation SET last_activity = max(last_activity, ?2),
+                       unread_by_patient = unread_by_patient + 1, last_staff_message = ?3, current_from = ?4
+                     WHERE seq = ?1",
+                )?
+                .execute(params![conv, now, msg, from])?,
+            None => self
+                .c
+                .prepare_cached(
+                    "UPDATE conversation SET last_activity = max(last_activity, ?2),
+                       unread_by_staff = unread_by_staff + 1, has_patient_message = 1
+                     WHERE seq = ?1",
+                )?
+                .execute(params![conv, now])?,
+        };
+        Ok(())
+    }
+
+    /// R-M1: marks every message addressed to one side as read at `now`
+    /// (first read wins) and zeroes that side's unread counter.
+    pub fn mark_read(&self, conv: i64, staff_messages: bool, now: i64) -> Result<()> {
+        let side = if staff_messages { "staff" } else { "patient" };
+        self.c
+            .prepare_cached(
+                "UPDATE message SET read_at = ?3 WHERE conversation_seq = ?1 AND side = ?2 AND read_at IS NULL",
+            )?
+            .execute(params![conv, side, now])?;
+        let sql = if staff_messages {
+            "UPDATE conversation SET unread_by_patient = 0 WHERE seq = ?1"
+        } else {
+            "UPDATE conversation SET unread_by_staff = 0 WHERE seq = ?1"
+        };
+        self.c.prepare_cached(sql)?.execute([conv])?;
+        Ok(())
+    }
+
+    /// R-D2: sets (or, with `None`, ends) the outstanding requirement.
+    pub fn set_requirement(&self, conv: i64, req: Option<(i64, i64)>) -> Result<()> {
+        self.c
+            .prepare_cached(
+                "UPDATE conversation SET req_message = ?2, req_due_at = ?3 WHERE seq = ?1",
+            )?
+            .execute(params![conv, req.map(|r| r.0), req.map(|r| r.1)])?;
+        Ok(())
+    }
+
+    pub fn set_closed(&self, conv: i64) -> Result<()> {
+        self.c
+            .prepare_cached("UPDATE conversation SET status = 'closed' WHERE seq = ?1")?
+            .execute([conv])?;
+        Ok(())
+    }
+
+    pub fn set_filed_to_chart(&self, conv: i64, now: i64) -> Result<()> {
+        self.c
+            .prepare_cached("UPDATE conversation SET filed_to_chart_at = ?2 WHERE seq = ?1")?
+            .execute(params![conv, now])?;
+        Ok(())
+    }
+
+    pub fn messages(&self, conv: i64) -> Result<Vec<MsgRow>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT seq, id, side, author, from_party, sent_at, body, response, required_days, response_due_at,
+                    allow_reply_attachments, mask_name, notify_count, notify_unit, fee_code, read_at, to_party
+             FROM message WHERE conversation_seq = ?1 ORDER BY seq",
+        )?;
+        let rows = st.query_map([conv], |r| {
+            Ok(MsgRow {
+                seq: r.get(0)?,
+                id: r.get(1)?,
+                staff_side: r.get::<_, String>(2)? == "staff",
+                author: r.get(3)?,
+                from_party: r.get(4)?,
+                sent_at: r.get(5)?,
+                body: r.get(6)?,
+                response: r.get(7)?,
+                required_days: r.get(8)?,
+                response_due_at: r.get(9)?,
+                allow_reply_attachments: r.get(10)?,
+                mask_name: r.get(11)?,
+                notify_count: r.get(12)?,
+                notify_unit: r.get(13)?,
+                fee_code: r.get(14)?,
+                read_at: r.get(15)?,
+                to_party: r.get(16)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Whether the message lets the patient attach files to a reply.
+    pub fn allows_reply_attachments(&self, message_seq: i64) -> Result<bool> {
+        Ok(self
+            .c
+            .prepare_cached("SELECT allow_reply_attachments FROM message WHERE seq = ?1")?
+            .query_row([message_seq], |r| r.get(0))?)
+    }
+
+    /// Accounts a message was delivered to, by account id.
+    pub fn deliveries(&self, message_seq: i64) -> Result<Vec<String>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT account_id FROM delivery WHERE message_seq = ?1 ORDER BY account_id",
+        )?;
+        let rows = st.query_map([message_seq], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn attachments_of_conversation(&self, conv: i64) -> Result<Vec<AttRow>> {
+        let sql = format!(
+            "SELECT {ATT_COLS} FROM attachment a JOIN message m ON m.seq = a.message_seq
+             WHERE m.conversation_seq = ?1 ORDER BY a.message_seq, a.seq"
+        );
+        let mut st = self.c.prepare_cached(&sql)?;
+        let rows = st.query_map([conv], att_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// An attachment of the conversation by id, with its message's id and
+    /// side and its content (`None` once purged).
+    pub fn attachment_in(&self, conv: i64, id: &str) -> Result<Option<AttContent>> {
+        let sql = format!(
+            "SELECT {ATT_COLS}, a.content, m.id, m.side FROM attachment a JOIN message m ON m.seq = a.message_seq
+             WHERE a.id = ?2 AND m.conversation_seq = ?1"
+        );
+        Ok(self
+            .c
+            .prepare_cached(&sql)?
+            .query_row(params![conv, id], |r| {
+                Ok(AttContent {
+                    meta: att_row(r)?,
+                    content: r.get(8)?,
+                    message_id: r.get(9)?,
+                    staff_message: r.get::<_, String>(10)? == "staff",
+                })
+            })
+            .optional()?)
+    }
+
+    pub fn start_retention(&self, attachment_seq: i64, now: i64, purge_due_at: i64) -> Result<()> {
+        self.c
+            .prepare_cached(
+                "UPDATE attachment SET first_download_at = ?2, purge_due_at = ?3 WHERE seq = ?1 AND first_download_at IS NULL",
+            )?
+            .execute(params![attachment_seq, now, purge_due_at])?;
+        Ok(())
+    }
+
+    /// R-D6: attachments whose retention ended, in conversation creation,
+    /// message and attachment order.
+    pub fn attachments_due_for_purge(&self, now: i64) -> Result<Vec<PurgeRow>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT a.seq, a.id, a.name, c.id, m.id FROM attachment a
+               JOIN message m ON m.seq = a.message_seq JOIN conversation c ON c.seq = m.conversation_seq
+             WHERE a.purged_at IS NULL AND a.purge_due_at IS NOT NULL AND a.purge_due_at <= ?1
+             ORDER BY c.seq, m.seq, a.seq",
+        )?;
+        let rows = st.query_map([now], |r| {
+            Ok(PurgeRow {
+                attachment_seq: r.get(0)?,
+                attachment_id: r.get(1)?,
+                name: r.get(2)?,
+                conversation_id: r.get(3)?,
+                message_id: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Deletes an attachment's content for good (`secure_delete` is on).
+    pub fn purge_attachment(&self, attachment_seq: i64, now: i64) -> Result<()> {
+        self.c
+            .prepare_cached("UPDATE attachment SET content = NULL, purged_at = ?2 WHERE seq = ?1")?
+            .execute(params![attachment_seq, now])?;
+        Ok(())
+    }
+
+    // ---- access ----------------------------------------------------------
+
+    /// R-M0 with workgroup membership as it is now.
+    pub fn is_staff_participant(&self, conv: i64, staff: &str) -> Result<bool> {
+        let sql = format!("SELECT 1 FROM conversation c WHERE c.seq = ?2 AND {STAFF_PARTICIPANT}");
+        Ok(self.c.prepare_cached(&sql)?.exists(params![staff, conv])?)
+    }
+
+    /// R-A1 for a patient-side account.
+    pub fn account_has_access(&self, conv: i64, account: &str) -> Result<bool> {
+        let sql = format!("SELECT 1 FROM conversation c WHERE c.seq = ?2 AND {ACCOUNT_ACCESS}");
+        Ok(self
+            .c
+            .prepare_cached(&sql)?
+            .exists(params![account, conv])?)
+    }
+
+    // ---- events ----------------------------------------------------------
+
+    pub fn insert_event(&self, conv: i64, e: &NewEvent) -> Result<()> {
+        self.c
+            .prepare_cached(
+                "INSERT INTO event (id, kind, recipient, conversation_seq, message_seq, due_at, state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending')",
+            )?
+            .execute(params![e.id, e.kind, e.recipient, conv, e.message_seq, e.due_at])?;
+        Ok(())
+    }
+
+    /// Cancels the conversation's pending events of `kind`; with `due_after`,
+    /// only those due strictly after it (R-D5).
+    pub fn cancel_events(&self, conv: i64, kind: &str, due_after: Option<i64>) -> Result<()> {
+        self.c
+            .prepare_cached(
+                "UPDATE event SET state = 'cancelled'
+                 WHERE conversation_seq = ?1 AND kind = ?2 AND state = 'pending' AND (?3 IS NULL OR due_at > ?3)",
+            )?
+            .execute(params![conv, kind, due_after])?;
+        Ok(())
+    }
+
+    /// R-D5: pending events due at `now`, by due instant then creation order.
+    pub fn due_events(&self, now: i64, limit: i64) -> Result<Vec<EventRow>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT e.id, e.kind, e.recipient, c.id, m.id, e.due_at FROM event e
+               JOIN conversation c ON c.seq = e.conversation_seq LEFT JOIN message m ON m.seq = e.message_seq
+             WHERE e.state = 'pending' AND e.due_at <= ?1 ORDER BY e.due_at, e.seq LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![now, limit], |r| {
+            Ok(EventRow {
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                recipient: r.get(2)?,
+                conversation_id: r.get(3)?,
+                message_id: r.get(4)?,
+                due_at: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The state of an event (`pending`, `acked`, `cancelled`), if it exists.
+    pub fn event_state(&self, id: &str) -> Result<Option<String>> {
+        Ok(self
+            .c
+            .prepare_cached("SELECT state FROM event WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn ack_event(&self, id: &str, now: i64) -> Result<()> {
+        self.c
+            .prepare_cached("UPDATE event SET state = 'acked', acked_at = ?2 WHERE id = ?1 AND state = 'pending'")?
+            .execute(params![id, now])?;
+        Ok(())
+    }
+
+    // ---- folders ---------------------------------------------------------
+
+    /// One page of a folder after the cursor `(last_activity, created_at, seq)`,
+    /// newest activity first (§7), reading `limit` rows.
+    pub fn folder_page(
+        &self,
+        q: &FolderQuery,
+        after: Option<(i64, i64, i64)>,
+        limit: i64,
+    ) -> Result<Vec<ConvRow>> {
+        let (viewer, cond) = match q {
+            FolderQuery::StaffInbox(s) => (s, format!("c.status = 'open' AND c.has_patient_message = 1 AND {STAFF_PARTICIPANT}")),
+            FolderQuery::StaffSent(s) => (
+                s,
+                "c.status = 'open' AND EXISTS (SELECT 1 FROM conversation_party p WHERE p.conversation_seq = c.seq \
+                 AND p.party = 'staff:' || ?1 AND p.role = 'author')"
+                    .to_string(),
+            ),
+            FolderQuery::StaffAwaiting(s) => (s, format!("c.status = 'open' AND c.req_message IS NOT NULL AND {STAFF_PARTICIPANT}")),
+            FolderQuery::StaffClosed(s) => (s, format!("c.status = 'closed' AND {STAFF_PARTICIPANT}")),
+            FolderQuery::AccountInbox(a) => (a, ACCOUNT_ACCESS.to_string()),
+            FolderQuery::AccountAwaiting(a) => (
+                a,
+                format!(
+                    "c.req_message IS NOT NULL AND EXISTS (SELECT 1 FROM delivery d WHERE d.message_seq = c.req_message \
+                     AND d.account_id = ?1) AND {ACCOUNT_ACCESS}"
+                ),
+            ),
+        };
+        let sql = format!(
+            "SELECT {CONV_COLS} FROM conversation c
+             WHERE {cond} AND (?2 IS NULL OR (c.last_activity, c.created_at, c.seq) < (?2, ?3, ?4))
+             ORDER BY c.last_activity DESC, c.created_at DESC, c.seq DESC LIMIT ?5"
+        );
+        let (a, b, s) = match after {
+            Some((a, b, s)) => (Some(a), Some(b), Some(s)),
+            None => (None, None, None),
+        };
+        let mut st = self.c.prepare_cached(&sql)?;
+        let rows = st.query_map(params![viewer, a, b, s, limit], conv_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    // ---- billing -----------------------------------------------------------
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_billing(
+        &self,
+        fee_code: &str,
+        author: &str,
+        emr_id: &str,
+        conv: i64,
+        msg: i64,
+        sent_at: i64,
+    ) -> Result<()> {
+        self.c
+            .prepare_cached(
+                "INSERT INTO billing_entry (fee_code, author, emr_id, conversation_seq, message_seq, sent_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![fee_code, author, emr_id, conv, msg, sent_at])?;
+        Ok(())
+    }
+
+    /// R-B3: entries sent in [start, end), in sent order (instant, then creation).
+    pub fn billing_entries(&self, start: i64, end: i64) -> Result<Vec<BillingRow>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT b.fee_code, b.author, b.emr_id, c.id, m.id, b.sent_at FROM billing_entry b
+               JOIN conversation c ON c.seq = b.conversation_seq JOIN message m ON m.seq = b.message_seq
+             WHERE b.sent_at >= ?1 AND b.sent_at < ?2 ORDER BY b.sent_at, b.seq",
+        )?;
+        let rows = st.query_map(params![start, end], |r| {
+            Ok(BillingRow {
+                fee_code: r.get(0)?,
+                author: r.get(1)?,
+                emr_id: r.get(2)?,
+                conversation_id: r.get(3)?,
+                message_id: r.get(4)?,
+                sent_at: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    // ---- audit -------------------------------------------------------------
+
+    /// The newest audit row's (seq, hash), if any.
+    pub fn audit_head(&self) -> Result<Option<(i64, String)>> {
+        Ok(self
+            .c
+            .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    pub fn insert_audit(&self, row: &AuditRow) -> Result<()> {
+        self.c
+            .prepare_cached(
+                "INSERT INTO audit (seq, at, actor, action, conversation, message, prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                row.seq,
+                row.at,
+                row.actor,
+                row.action,
+                row.conversation,
+                row.message,
+                row.prev_hash,
+                row.hash
+            ])?;
+        Ok(())
+    }
+
+    /// The last `count` audit rows, oldest first.
+    pub fn audit_tail(&self, count: i64) -> Result<Vec<AuditRow>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT * FROM (SELECT seq, at, actor, action, conversation, message, prev_hash, hash
+                            FROM audit ORDER BY seq DESC LIMIT ?1) ORDER BY seq",
+        )?;
+        let rows = st.query_map([count], audit_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Visits every audit row in sequence order until `f` returns false.
+    pub fn audit_scan(&self, mut f: impl FnMut(AuditRow) -> bool) -> Result<()> {
+        let mut st = self
+            .c
+            .prepare_cached("SELECT seq, at, actor, action, conversation, message, prev_hash, hash FROM audit ORDER BY seq")?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            if !f(audit_row(r)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn patient_row(r: &Row) -> rusqlite::Result<PatientRow> {
+    Ok(PatientRow {
+        key: r.get(0)?,
+        emr_id: r.get(1)?,
+        first_name: r.get(2)?,
+        last_name: r.get(3)?,
+        date_of_birth: r.get(4)?,
+        dependent: r.get(5)?,
+        account_id: r.get(6)?,
+    })
+}
