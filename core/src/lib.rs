@@ -287,7 +287,12 @@ impl Store {
 
     /// R-D6: deletes the content of attachments whose retention ended.
     pub fn purge(&self, now: DateTime<Utc>) -> Result<Vec<PurgedAttachment>> {
-        self.db.write(|tx| messaging::purge(tx, now))
+        let purged = self.db.write(|tx| messaging::purge(tx, now))?;
+        if !purged.is_empty() {
+            // secure_delete zeroed the pages; the checkpoint also clears the WAL.
+            self.db.checkpoint()?;
+        }
+        Ok(purged)
     }
 
     /// R-B3: a billing cycle's entries and totals (`2026-03`, `2026-03-1`, `2026-W10`).

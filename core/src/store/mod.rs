@@ -102,6 +102,15 @@ impl Db {
         out
     }
 
+    /// Copies the WAL into the database file and truncates the WAL, so that
+    /// content deleted by a purge survives in neither (R-D6). Best effort:
+    /// a busy reader elsewhere only delays it to the next checkpoint.
+    pub fn checkpoint(&self) -> Result<()> {
+        let conn = self.lock()?;
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>> {
         // A panic while holding the lock leaves no open transaction behind
         // (rusqlite rolls back on drop), so the connection is still sound.

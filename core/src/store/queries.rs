@@ -231,6 +231,19 @@ pub(crate) enum FolderQuery<'a> {
     AccountAwaiting(&'a str),
 }
 
+/// R-D5: pending events due at `?1`, at most `?2`, through the partial index on pending events.
+pub(crate) const DUE_EVENTS_SQL: &str = "SELECT e.id, e.kind, e.recipient, c.id, m.id, e.due_at FROM event e
+       JOIN conversation c ON c.seq = e.conversation_seq LEFT JOIN message m ON m.seq = e.message_seq
+     WHERE e.state = 'pending' AND e.due_at <= ?1 ORDER BY e.due_at, e.seq LIMIT ?2";
+
+/// R-R1: by folded EMR ID or folded last-name prefix range, through indexes.
+pub(crate) const SEARCH_SQL: &str =
+    "SELECT emr_key, emr_id, first_name, last_name, date_of_birth, dependent, account_id FROM (
+        SELECT * FROM patient WHERE emr_key = ?1
+        UNION
+        SELECT * FROM patient WHERE last_folded >= ?2 AND last_folded < ?3)
+     ORDER BY last_folded, first_folded, emr_id LIMIT ?4";
+
 /// The staff-side participant test (R-M0): the staff member authored a
 /// message, is or was the direct `from`, or is now a member of a workgroup
 /// that has been a `from`. `?1` is the staff id.
@@ -432,13 +445,7 @@ impl Tx<'_> {
         limit: usize,
     ) -> Result<Vec<PatientRow>> {
         let upper = format!("{prefix}\u{10FFFF}");
-        let mut st = self.c.prepare_cached(
-            "SELECT emr_key, emr_id, first_name, last_name, date_of_birth, dependent, account_id FROM (
-                SELECT * FROM patient WHERE emr_key = ?1
-                UNION
-                SELECT * FROM patient WHERE last_folded >= ?2 AND last_folded < ?3)
-             ORDER BY last_folded, first_folded, emr_id LIMIT ?4",
-        )?;
+        let mut st = self.c.prepare_cached(SEARCH_SQL)?;
         let rows = st.query_map(params![emr_key, prefix, upper, limit as i64], patient_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -773,11 +780,7 @@ impl Tx<'_> {
 
     /// R-D5: pending events due at `now`, by due instant then creation order.
     pub fn due_events(&self, now: i64, limit: i64) -> Result<Vec<EventRow>> {
-        let mut st = self.c.prepare_cached(
-            "SELECT e.id, e.kind, e.recipient, c.id, m.id, e.due_at FROM event e
-               JOIN conversation c ON c.seq = e.conversation_seq LEFT JOIN message m ON m.seq = e.message_seq
-             WHERE e.state = 'pending' AND e.due_at <= ?1 ORDER BY e.due_at, e.seq LIMIT ?2",
-        )?;
+        let mut st = self.c.prepare_cached(DUE_EVENTS_SQL)?;
         let rows = st.query_map(params![now, limit], |r| {
             Ok(EventRow {
                 id: r.get(0)?,
@@ -956,4 +959,58 @@ fn patient_row(r: &Row) -> rusqlite::Result<PatientRow> {
         dependent: r.get(5)?,
         account_id: r.get(6)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Db;
+
+    /// The plan of a statement, one detail line per step.
+    fn plan(db: &Db, sql: &str) -> String {
+        db.read(|tx| {
+            let mut st = tx.c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            let rows = st.query_map([], |r| r.get::<_, String>(3))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?.join("\n"))
+        })
+        .unwrap()
+    }
+
+    fn no_table_scan(p: &str, table: &str) {
+        for line in p.lines() {
+            let scans = line.starts_with(&format!("SCAN {table}")) && !line.contains("USING");
+            assert!(!scans, "full scan of {table}:\n{p}");
+        }
+    }
+
+    #[test]
+    fn due_events_reads_the_pending_index_not_the_table() {
+        let db = Db::open(None).unwrap();
+        let p = plan(&db, &DUE_EVENTS_SQL.replace("?1", "0").replace("?2", "100"));
+        assert!(p.contains("event_pending_by_due"), "{p}");
+        no_table_scan(&p, "e");
+        assert!(
+            !p.contains("TEMP B-TREE"),
+            "no sort: the index gives the order\n{p}"
+        );
+    }
+
+    #[test]
+    fn search_uses_the_emr_key_and_name_indexes() {
+        let db = Db::open(None).unwrap();
+        let p = plan(
+            &db,
+            &SEARCH_SQL
+                .replace("?1", "'e1'")
+                .replace("?2", "'roy'")
+                .replace("?3", "'roz'")
+                .replace("?4", "50"),
+        );
+        assert!(p.contains("patient_by_name"), "{p}");
+        assert!(
+            p.contains("PRIMARY KEY") || p.contains("sqlite_autoindex_patient"),
+            "{p}"
+        );
+        no_table_scan(&p, "patient");
+    }
 }

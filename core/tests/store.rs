@@ -1,0 +1,365 @@
+//! Storage seen from outside (R-ST1, R-ST2, R-AU1, R-D6): files, schema
+//! versions, threads, tampering and secure deletion.
+
+use chrono::{DateTime, Duration, Utc};
+use pmsg_core::*;
+use std::path::Path;
+use std::sync::Arc;
+
+fn t(s: &str) -> DateTime<Utc> {
+    deadline::parse_instant(s).unwrap()
+}
+
+fn config() -> Config {
+    Config {
+        time_zone: "America/Toronto".into(),
+        ..Config::default()
+    }
+}
+
+fn directory() -> DirectoryUpdate {
+    DirectoryUpdate {
+        accounts: vec![Account {
+            id: "a-lea".into(),
+            kind: AccountKind::Patient,
+            display_name: "Léa Roy".into(),
+            registered: true,
+        }],
+        patients: vec![Patient {
+            emr_id: "E100".into(),
+            first_name: "Léa".into(),
+            last_name: "Roy".into(),
+            date_of_birth: "1980-01-31".into(),
+            dependent: false,
+            account: Some("a-lea".into()),
+        }],
+        connections: vec![],
+        staff: vec![Staff {
+            id: "s-ng".into(),
+            display_name: "Dr. Ana Ng".into(),
+            accepts_direct: true,
+        }],
+        workgroups: vec![Workgroup {
+            id: "wg".into(),
+            name: "Nursing".into(),
+            members: vec!["s-ng".into()],
+        }],
+    }
+}
+
+fn send_req(body: &str, attachments: Vec<NewAttachment>) -> SendRequest {
+    SendRequest {
+        author: "s-ng".into(),
+        patient: "E100".into(),
+        from: Some(Sender::Workgroup("wg".into())),
+        subject: "Lab results".into(),
+        body: body.into(),
+        attachments,
+        unread_notify: None,
+        response: Response::Allowed,
+        allow_reply_attachments: false,
+        mask_name: false,
+        billable_fee_code: None,
+        file_to_chart: false,
+        malformed: vec![],
+    }
+}
+
+fn file_store(dir: &Path) -> (String, Store) {
+    let path = dir.join("pmsg.db").to_string_lossy().into_owned();
+    let store = Store::open(&path, &config()).unwrap();
+    store.upsert_directory(&directory()).unwrap();
+    (path, store)
+}
+
+fn raw(path: &str) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).unwrap()
+}
+
+#[test]
+fn committed_sends_survive_closing_and_reopening_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, store) = file_store(dir.path());
+    let out = store
+        .send(
+            &send_req("Your results are ready.", vec![]),
+            t("2026-03-02T09:00:00-05:00"),
+        )
+        .unwrap();
+    drop(store);
+    let store = Store::open(&path, &config()).unwrap();
+    let v = store
+        .view(
+            "staff:s-ng",
+            &out.conversation_id,
+            t("2026-03-02T10:00:00-05:00"),
+        )
+        .unwrap();
+    assert_eq!(v.messages[0].body, "Your results are ready.");
+    assert!(store.verify_audit().unwrap().ok);
+}
+
+#[test]
+fn a_newer_schema_is_refused_with_schema_too_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, store) = file_store(dir.path());
+    drop(store);
+    raw(&path)
+        .execute_batch(&format!("PRAGMA user_version = {}", SCHEMA_VERSION + 1))
+        .unwrap();
+    let err = Store::open(&path, &config()).err().expect("must refuse");
+    assert_eq!(err.code(), "schema_too_new", "{err}");
+}
+
+#[test]
+fn a_database_written_by_schema_version_1_opens_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db").to_string_lossy().into_owned();
+    {
+        // Written the way version 1 of the library wrote it: its migration, then data.
+        let c = raw(&path);
+        c.execute_batch(include_str!("../src/store/migrations/0001_initial.sql"))
+            .unwrap();
+        c.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO account VALUES ('a-1', 'patient', 'Ana Côté', 1);
+             INSERT INTO patient VALUES ('e9', 'E9', 'Ana', 'Côté', 'ana', 'cote', '1990-01-01', 0, 'a-1');",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path, &config()).unwrap();
+    let found = store.search("côte", t("2026-03-02T09:00:00Z")).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].deliver_to, vec!["account:a-1".to_string()]);
+    let version: i64 = raw(&path)
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+}
+
+#[test]
+fn eight_threads_share_one_store_and_every_send_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, store) = file_store(dir.path());
+    let store = Arc::new(store);
+    let start = t("2026-03-02T09:00:00-05:00");
+    let per_thread = 25;
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            std::thread::spawn(move || {
+                for j in 0..per_thread {
+                    let now = start + Duration::seconds(i * 100 + j);
+                    store
+                        .send(&send_req(&format!("message {i}/{j}"), vec![]), now)
+                        .unwrap();
+                    for e in store.due_events(now, Some(3)).unwrap() {
+                        store.ack(&e.id, now).unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let later = start + Duration::days(1);
+    let mut acked_late = 0;
+    for e in store.due_events(later, None).unwrap() {
+        store.ack(&e.id, later).unwrap();
+        acked_late += 1;
+    }
+    assert!(store.due_events(later, None).unwrap().is_empty());
+    let sent = store
+        .folder("staff:s-ng", "sent", None, Some(1000), later)
+        .unwrap();
+    assert_eq!(sent.entries.len(), 8 * per_thread as usize);
+    let v = store.verify_audit().unwrap();
+    assert!(v.ok);
+    assert_eq!(v.entries, 8 * per_thread as u64);
+    assert!(acked_late <= 8 * per_thread as usize);
+}
+
+fn audited_store(dir: &Path) -> (String, Store) {
+    let (path, store) = file_store(dir);
+    let out = store
+        .send(
+            &send_req("Your results are ready.", vec![]),
+            t("2026-03-02T09:00:00-05:00"),
+        )
+        .unwrap();
+    for i in 0..4 {
+        store
+            .view(
+                "staff:s-ng",
+                &out.conversation_id,
+                t("2026-03-02T10:00:00-05:00") + Duration::minutes(i),
+            )
+            .unwrap();
+    }
+    assert_eq!(store.verify_audit().unwrap().entries, 5);
+    (path, store)
+}
+
+#[test]
+fn an_edited_audit_row_is_named_as_the_first_broken_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, store) = audited_store(dir.path());
+    raw(&path)
+        .execute(
+            "UPDATE audit SET actor = 'staff:someone-else' WHERE seq = 3",
+            [],
+        )
+        .unwrap();
+    let v = store.verify_audit().unwrap();
+    assert!(!v.ok);
+    assert_eq!(v.first_broken, Some(3));
+    assert_eq!(v.entries, 2);
+}
+
+#[test]
+fn a_deleted_audit_row_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, store) = audited_store(dir.path());
+    raw(&path)
+        .execute("DELETE FROM audit WHERE seq = 2", [])
+        .unwrap();
+    let v = store.verify_audit().unwrap();
+    assert_eq!((v.ok, v.first_broken), (false, Some(2)), "{v:?}");
+}
+
+#[test]
+fn reordered_audit_rows_are_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, store) = audited_store(dir.path());
+    raw(&path)
+        .execute_batch(
+            "UPDATE audit SET seq = 100 WHERE seq = 2;
+             UPDATE audit SET seq = 2 WHERE seq = 4;
+             UPDATE audit SET seq = 4 WHERE seq = 100;",
+        )
+        .unwrap();
+    let v = store.verify_audit().unwrap();
+    assert_eq!((v.ok, v.first_broken), (false, Some(2)), "{v:?}");
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn purged_attachment_bytes_are_gone_from_the_file_and_its_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, store) = file_store(dir.path());
+    let secret: Vec<u8> = b"SECRET-SCAN-RESULT-"
+        .iter()
+        .cycle()
+        .take(6000)
+        .copied()
+        .collect();
+    let file = NewAttachment {
+        name: "scan.pdf".into(),
+        media_type: "application/pdf".into(),
+        content: secret.clone(),
+    };
+    let sent_at = t("2026-03-02T09:00:00-05:00");
+    let out = store
+        .send(&send_req("See the attached scan.", vec![file]), sent_at)
+        .unwrap();
+    let att = &out.attachments[0].id;
+    let downloaded = t("2026-03-03T09:00:00-05:00");
+    store
+        .download("account:a-lea", &out.conversation_id, att, downloaded)
+        .unwrap();
+    let purged = store.purge(downloaded + Duration::days(7)).unwrap();
+    assert_eq!(purged.len(), 1);
+    let wal = format!("{path}-wal");
+    for f in [&path, &wal] {
+        if let Ok(bytes) = std::fs::read(f) {
+            assert!(
+                !contains(&bytes, b"SECRET-SCAN-RESULT-"),
+                "attachment bytes remain in {f}"
+            );
+        }
+    }
+    let err = store
+        .download(
+            "account:a-lea",
+            &out.conversation_id,
+            att,
+            downloaded + Duration::days(8),
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "attachment_expired");
+}
+
+#[test]
+fn a_failed_send_leaves_no_trace() {
+    let store = Store::open_in_memory(&config()).unwrap();
+    store.upsert_directory(&directory()).unwrap();
+    let mut bad = send_req("ok", vec![]);
+    bad.billable_fee_code = Some("K0-83".into());
+    let now = t("2026-03-02T09:00:00-05:00");
+    assert_eq!(
+        store.send(&bad, now).unwrap_err().code(),
+        "invalid_fee_code"
+    );
+    assert!(store.due_events(now, None).unwrap().is_empty());
+    assert!(store.audit_tail(10).unwrap().is_empty());
+    assert!(store
+        .folder("staff:s-ng", "sent", None, None, now)
+        .unwrap()
+        .entries
+        .is_empty());
+}
+
+#[test]
+fn notices_of_every_kind_carry_no_health_information() {
+    let store = Store::open_in_memory(&config()).unwrap();
+    store.upsert_directory(&directory()).unwrap();
+    let now = t("2026-03-02T09:00:00-05:00");
+    let mut req = send_req(
+        "Your HIV test is negative.",
+        vec![NewAttachment {
+            name: "hiv-result.pdf".into(),
+            media_type: "application/pdf".into(),
+            content: b"x".to_vec(),
+        }],
+    );
+    req.subject = "HIV test".into();
+    req.response = Response::Required { days: 1 };
+    req.unread_notify = Some(Interval {
+        count: 1,
+        unit: IntervalUnit::Days,
+    });
+    let out = store.send(&req, now).unwrap();
+    let later = now + Duration::days(2);
+    let mut events = store.due_events(later, None).unwrap();
+    store
+        .reply(
+            &ReplyRequest {
+                by: "account:a-lea".into(),
+                conversation: out.conversation_id.clone(),
+                body: "Thank you, Dr. Ng.".into(),
+                ..Default::default()
+            },
+            later,
+        )
+        .unwrap();
+    events.extend(store.due_events(later, None).unwrap());
+    let kinds: Vec<EventKind> = events.iter().map(|e| e.kind).collect();
+    for k in [
+        EventKind::NewMessage,
+        EventKind::NewReply,
+        EventKind::ResponseOverdue,
+        EventKind::UnreadReminder,
+    ] {
+        assert!(kinds.contains(&k), "{k:?} was not produced: {kinds:?}");
+    }
+    for e in events {
+        let json = serde_json::to_string(&e).unwrap();
+        for phi in ["HIV", "hiv-result", "Ng", "Léa", "Roy", "Thank you", "E100"] {
+            assert!(!json.contains(phi), "{phi:?} leaked into {json}");
+        }
+    }
+}
