@@ -55,15 +55,7 @@ pub(crate) fn load(tx: &Tx, s: &Settings, conv: &ConvRow) -> Result<ChartDoc> {
         Error::Internal(format!("patient of conversation {:?} vanished", conv.id))
     })?;
     let local = |ms: i64| deadline::format_local(from_ms(ms), s.zone);
-    let name_of = |party: &str| -> Result<String> {
-        Ok(match party.split_once(':') {
-            Some(("staff", id)) => tx.staff(id)?.map(|r| r.display_name),
-            Some(("workgroup", id)) => tx.workgroup_name(id)?,
-            Some(("account", id)) => tx.account(id)?.map(|r| r.display_name),
-            _ => None,
-        }
-        .unwrap_or_else(|| party.to_string()))
-    };
+    let mut names = crate::messaging::Names::new(tx);
     let attachments = tx.attachments_of_conversation(conv.seq)?;
     let mut messages = Vec::new();
     for m in tx.messages(conv.seq)? {
@@ -111,14 +103,14 @@ pub(crate) fn load(tx: &Tx, s: &Settings, conv: &ConvRow) -> Result<ChartDoc> {
             staff_side: m.staff_side,
             sent_at: local(m.sent_at),
             read_at: m.read_at.map(local),
-            author_name: name_of(&author_party)?,
-            from_name: name_of(&m.from_party)?,
+            author_name: names.of(&author_party)?,
+            from_name: names.of(&m.from_party)?,
             author_party,
             from_party: m.from_party.clone(),
             masked: m.staff_side && m.mask_name,
             recipients: recipients
                 .iter()
-                .map(|p| Ok((name_of(p)?, p.clone())))
+                .map(|p| Ok((names.of(p)?, p.clone())))
                 .collect::<Result<_>>()?,
             body: m.body.clone(),
             attachments: attachments

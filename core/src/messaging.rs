@@ -569,13 +569,13 @@ pub(crate) fn view(
 }
 
 /// Display names, looked up once per call.
-struct Names<'a> {
+pub(crate) struct Names<'a> {
     tx: &'a Tx<'a>,
     cache: std::collections::HashMap<String, String>,
 }
 
 impl<'a> Names<'a> {
-    fn new(tx: &'a Tx<'a>) -> Self {
+    pub(crate) fn new(tx: &'a Tx<'a>) -> Self {
         Names {
             tx,
             cache: Default::default(),
@@ -583,7 +583,7 @@ impl<'a> Names<'a> {
     }
 
     /// The current display name of a party (§15 "Names").
-    fn of(&mut self, party: &str) -> Result<String> {
+    pub(crate) fn of(&mut self, party: &str) -> Result<String> {
         if let Some(n) = self.cache.get(party) {
             return Ok(n.clone());
         }
