@@ -1,1 +1,185 @@
-fn main() {}
+//! `pmsg`: the command-line face of pmsg-core. It parses arguments, reads
+//! the clock when no `--now` is given (the convenience layer where that is
+//! allowed, R-T1), and prints what the library returns. No rule lives here.
+
+mod commands;
+mod demo;
+mod error;
+
+use clap::{Args, Parser, Subcommand};
+use error::CliError;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// pmsg: secure messaging to a single patient. Delivers notices, purges
+/// expired attachments, reports billing, exports chart documents and imports
+/// the directory; `pmsg demo` walks the whole procedure.
+#[derive(Debug, Parser)]
+#[command(name = "pmsg", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Walk the whole seed procedure on a fresh database and narrate it
+    /// (clinic zone America/Toronto, a simulated clock).
+    Demo {
+        /// Keep the demo database in this new file (it must not exist yet);
+        /// default: a temporary file removed at the end.
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
+    },
+    /// Print due events as JSON lines, acknowledging each once printed (R-D5).
+    Deliver {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        clock: ClockArgs,
+        /// Deliver at most N events.
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        limit: Option<i64>,
+    },
+    /// Delete attachment content whose retention ended; one JSON line each (R-D6).
+    Purge {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        clock: ClockArgs,
+    },
+    /// Reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Print a conversation's chart document (staff only, audited; R-C1…R-C3).
+    Export {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Conversation id.
+        #[arg(long, value_name = "ID")]
+        conversation: String,
+        /// Who exports: `staff:ID`.
+        #[arg(long = "as", value_name = "PARTY")]
+        party: String,
+        /// Document format.
+        #[arg(long, value_parser = ["text", "fhir"])]
+        format: String,
+        #[command(flatten)]
+        clock: ClockArgs,
+    },
+    /// Directory maintenance.
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// A billing cycle's entries and totals, as pretty JSON or CSV (R-B3).
+    Billing {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Cycle id of the configured kind: `2026-03`, `2026-03-1` or `2026-W10`.
+        #[arg(long, value_name = "C")]
+        cycle: String,
+        /// Print RFC 4180 CSV instead of JSON.
+        #[arg(long)]
+        csv: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DirectoryCommand {
+    /// Upsert a directory JSON file (`accounts`, `patients`, `connections`,
+    /// `staff`, `workgroups`); creates the database if needed.
+    Import {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The directory JSON file.
+        #[arg(value_name = "FILE.json")]
+        file: PathBuf,
+    },
+}
+
+/// The database and its configuration.
+#[derive(Debug, Args)]
+struct StoreArgs {
+    /// The pmsg database file.
+    #[arg(long, value_name = "FILE")]
+    db: PathBuf,
+    /// A JSON object of SPEC §14 configuration keys (default: the SPEC defaults).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+/// The instant an operation runs at.
+#[derive(Debug, Args)]
+struct ClockArgs {
+    /// RFC 3339 instant with seconds and offset, e.g. 2026-03-10T09:00:00-04:00
+    /// (default: the system clock).
+    #[arg(long, value_name = "T")]
+    now: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}: {}", e.code, e.message);
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Help and version go to stdout with status 0; anything else is a usage
+/// error: `error: usage: …` on stderr, status 2.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let rendered = e.render().to_string();
+    let text = rendered.strip_prefix("error: ").unwrap_or(&rendered);
+    eprint!("error: usage: {text}");
+    ExitCode::from(2)
+}
+
+fn run(command: Command) -> Result<(), CliError> {
+    match command {
+        Command::Demo { db } => demo::run(db.as_deref()),
+        Command::Deliver {
+            store,
+            clock,
+            limit,
+        } => commands::deliver(&store.db, store.config.as_deref(), clock.now, limit),
+        Command::Purge { store, clock } => {
+            commands::purge(&store.db, store.config.as_deref(), clock.now)
+        }
+        Command::Report(ReportCommand::Billing { store, cycle, csv }) => {
+            commands::billing(&store.db, store.config.as_deref(), &cycle, csv)
+        }
+        Command::Export {
+            store,
+            conversation,
+            party,
+            format,
+            clock,
+        } => commands::export(
+            &store.db,
+            store.config.as_deref(),
+            &commands::ExportArgs {
+                conversation,
+                party,
+                format,
+                now: clock.now,
+            },
+        ),
+        Command::Directory(DirectoryCommand::Import { store, file }) => {
+            commands::import_directory(&store.db, store.config.as_deref(), &file)
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! The operational subcommands: each opens the store, makes one library
+//! call (or one per event) and prints the result.
+
+use crate::error::CliError;
+use chrono::{DateTime, Utc};
+use pmsg_core::{deadline, request, Config, Store};
+use serde_json::Value;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// The configuration of `--config FILE`, or the SPEC §14 defaults.
+pub fn load_config(path: Option<&Path>) -> Result<Config, CliError> {
+    let Some(path) = path else {
+        return Ok(Config::default());
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::config(path, e))?;
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| CliError::config(path, format!("not valid JSON: {e}")))?;
+    Ok(Config::from_json(&value)?)
+}
+
+/// `--now`, or the system clock when it is not given (R-T1).
+pub fn instant(now: Option<&str>) -> Result<DateTime<Utc>, CliError> {
+    match now {
+        Some(text) => Ok(deadline::parse_instant(text)?),
+        None => Ok(Utc::now()),
+    }
+}
+
+/// A database path as the library takes it.
+pub fn db_path(path: &Path) -> Result<&str, CliError> {
+    path.to_str().ok_or_else(|| {
+        CliError::argument(format!(
+            "database path {} is not valid UTF-8",
+            path.display()
+        ))
+    })
+}
+
+/// Opens a database that must already exist: a mistyped `--db` should not
+/// silently create an empty one.
+fn open_existing(db: &Path, config: Option<&Path>) -> Result<Store, CliError> {
+    let config = load_config(config)?;
+    if !db.exists() {
+        return Err(CliError::argument(format!(
+            "database file {} does not exist (create one with `pmsg directory import`)",
+            db.display()
+        )));
+    }
+    Ok(Store::open(db_path(db)?, &config)?)
+}
+
+/// `pmsg deliver`: one JSON line per due event, acknowledged only once the
+/// line is written, so an event that could not be printed stays pending.
+pub fn deliver(
+    db: &Path,
+    config: Option<&Path>,
+    now: Option<String>,
+    limit: Option<i64>,
+) -> Result<(), CliError> {
+    let now = instant(now.as_deref())?;
+    let store = open_existing(db, config)?;
+    let mut out = io::stdout().lock();
+    for event in store.due_events(now, limit)? {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&event).map_err(internal_json)?
+        )?;
+        out.flush()?;
+        store.ack(&event.id, now)?;
+    }
+    Ok(())
+}
+
+/// `pmsg purge`: one JSON line per purged attachment.
+pub fn purge(db: &Path, config: Option<&Path>, now: Option<String>) -> Result<(), CliError> {
+    let now = instant(now.as_deref())?;
+    let store = open_existing(db, config)?;
+    let mut out = io::stdout().lock();
+    for purged in store.purge(now)? {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&purged).map_err(internal_json)?
+        )?;
+    }
+    Ok(())
+}
+
+/// `pmsg report billing`: pretty JSON, or the CSV.
+pub fn billing(db: &Path, config: Option<&Path>, cycle: &str, csv: bool) -> Result<(), CliError> {
+    let store = open_existing(db, config)?;
+    let text = if csv {
+        store.billing_report_csv(cycle)?
+    } else {
+        let report = store.billing_report(cycle)?;
+        let json = serde_json::to_string_pretty(&report).map_err(internal_json)?;
+        json + "\n"
+    };
+    io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// What `pmsg export` exports.
+pub struct ExportArgs {
+    /// Conversation id.
+    pub conversation: String,
+    /// `staff:ID`.
+    pub party: String,
+    /// `text` or `fhir`.
+    pub format: String,
+    /// `--now`.
+    pub now: Option<String>,
+}
+
+/// `pmsg export`: the chart document (audited as `export`).
+pub fn export(db: &Path, config: Option<&Path>, args: &ExportArgs) -> Result<(), CliError> {
+    let now = instant(args.now.as_deref())?;
+    let store = open_existing(db, config)?;
+    let doc = store.export_chart(&args.party, &args.conversation, &args.format, now)?;
+    let mut out = io::stdout().lock();
+    out.write_all(doc.as_bytes())?;
+    if !doc.ends_with('\n') {
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// The keys of a directory file (conformance FORMAT.md).
+const DIRECTORY_KEYS: [&str; 5] = ["accounts", "patients", "connections", "staff", "workgroups"];
+
+/// `pmsg directory import`: upserts the file, all or nothing, and prints
+/// the counts.
+pub fn import_directory(db: &Path, config: Option<&Path>, file: &Path) -> Result<(), CliError> {
+    let config = load_config(config)?;
+    let named =
+        |why: String| CliError::argument(format!("directory file {}: {why}", file.display()));
+    let text = std::fs::read_to_string(file).map_err(|e| named(e.to_string()))?;
+    let value: Value =
+        serde_json::from_str(&text).map_err(|e| named(format!("not valid JSON: {e}")))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| named("is not a JSON object".into()))?;
+    if let Some(key) = object
+        .keys()
+        .find(|k| !DIRECTORY_KEYS.contains(&k.as_str()))
+    {
+        return Err(named(format!(
+            "unknown key {key:?}; a directory has {}",
+            DIRECTORY_KEYS.join(", ")
+        )));
+    }
+    let update = request::directory(&value)?;
+    let store = Store::open(db_path(db)?, &config)?;
+    store.upsert_directory(&update)?;
+    writeln!(
+        io::stdout().lock(),
+        "directory imported: {} accounts, {} patients, {} connections, {} staff, {} workgroups",
+        update.accounts.len(),
+        update.patients.len(),
+        update.connections.len(),
+        update.staff.len(),
+        update.workgroups.len()
+    )?;
+    Ok(())
+}
+
+fn internal_json(e: serde_json::Error) -> CliError {
+    CliError {
+        code: "internal",
+        message: format!("serializing JSON output: {e}"),
+    }
+}

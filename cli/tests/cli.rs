@@ -1,0 +1,326 @@
+//! Runs the built `pmsg` binary: the demo, each subcommand's output, and
+//! the error contract (`error: <code>: <message>`, status 1; usage, 2).
+
+use pmsg_core::{deadline, request, Config, Store};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A scratch directory removed when the test ends.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("pmsg-cli-{}-{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create scratch directory");
+        Scratch(dir)
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    /// Writes `text` to `name` and returns its path as an argument.
+    fn write(&self, name: &str, text: &str) -> String {
+        let path = self.file(name);
+        std::fs::write(&path, text).expect("write scratch file");
+        arg(&path)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn arg(path: &Path) -> String {
+    path.to_str().expect("UTF-8 temp path").to_string()
+}
+
+fn pmsg(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pmsg"))
+        .args(args)
+        .output()
+        .expect("run pmsg")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts a pmsg failure: status 1 and `error: <code>: ` on stderr.
+fn assert_fails_with(o: &Output, code: &str) {
+    assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(o));
+    assert!(
+        stderr(o).starts_with(&format!("error: {code}: ")),
+        "expected {code}, stderr: {}",
+        stderr(o)
+    );
+    assert!(o.stdout.is_empty(), "stdout: {}", stdout(o));
+}
+
+const DIRECTORY: &str = r#"{
+  "accounts": [{"id": "a-lea", "kind": "patient", "display_name": "Léa Roy", "registered": true}],
+  "patients": [{"emr_id": "E100", "first_name": "Léa", "last_name": "Roy",
+                "date_of_birth": "1980-01-31", "dependent": false, "account": "a-lea"}],
+  "staff": [{"id": "s-ng", "display_name": "Dr. Ana Ng", "accepts_direct": true}],
+  "workgroups": [{"id": "wg-nurse", "name": "Nursing", "members": ["s-ng"]}]
+}"#;
+
+/// A database with the directory above, made through the CLI.
+fn imported(scratch: &Scratch) -> String {
+    let db = arg(&scratch.file("pmsg.db"));
+    let dir = scratch.write("directory.json", DIRECTORY);
+    let o = pmsg(&["directory", "import", "--db", &db, &dir]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "directory imported: 1 accounts, 1 patients, 0 connections, 1 staff, 1 workgroups\n"
+    );
+    db
+}
+
+#[test]
+fn demo_walks_every_seed_feature_and_completes() {
+    let o = pmsg(&["demo"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "stderr: {}\nstdout: {out}", stderr(&o));
+    for phrase in [
+        "search \"cote\": 1 match(es)",
+        "Élise Côté (EMR ID E1001, born 1984-11-02) -> would be delivered to account:a-elise",
+        "delivered_to: account:a-marie",
+        "refused: direct_not_accepted",
+        "reply required by 2026-03-09T09:00:00-04:00",
+        "[masked: shown to the patient as Clinic Staff]",
+        "sender: \"Clinic Staff\", from: \"Clinic Staff\", masked: false",
+        "sender: \"Nurse Sam Reyes\", from: \"Nursing\", masked: true",
+        "new_message -> account:a-elise",
+        "unread_reminder -> staff:s-okafor",
+        "due_events: nothing due",
+        "response_overdue -> account:a-elise  (due 2026-03-09T09:00:00-04:00",
+        "none contains a subject",
+        "Awaiting Response after the reply: 0 conversation(s)",
+        "new_reply -> workgroup:wg-nursing",
+        "Billing total: 2 billable messages",
+        "cycle,sent_at,fee_code,author,patient,conversation,message",
+        "FHIR: resourceType Bundle, type collection, entries: Patient, Communication, Communication",
+        "purged ferritin-results.pdf",
+        "purged: true",
+        "attachment_expired",
+        "verify_audit: ok true",
+    ] {
+        assert!(out.contains(phrase), "missing {phrase:?} in:\n{out}");
+    }
+    assert!(out.ends_with("demo complete\n"), "{out}");
+}
+
+#[test]
+fn demo_keeps_a_named_database_and_refuses_an_existing_one() {
+    let scratch = Scratch::new("demo-db");
+    let db = arg(&scratch.file("demo.db"));
+    let o = pmsg(&["demo", "--db", &db]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    assert!(scratch.file("demo.db").exists());
+
+    let again = pmsg(&["demo", "--db", &db]);
+    assert_fails_with(&again, "invalid_argument");
+    assert!(stderr(&again).contains("already exists"));
+
+    // The kept database serves the other subcommands.
+    let config = scratch.write("toronto.json", r#"{"time_zone": "America/Toronto"}"#);
+    let csv = pmsg(&[
+        "report", "billing", "--db", &db, "--config", &config, "--cycle", "2026-03", "--csv",
+    ]);
+    assert!(csv.status.success(), "stderr: {}", stderr(&csv));
+    let csv = stdout(&csv);
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    let lab_row = csv
+        .lines()
+        .find(|l| l.contains(",K738,"))
+        .expect("K738 row");
+    let conversation = lab_row.split(',').nth(5).expect("conversation column");
+
+    let export = |party: &str| {
+        pmsg(&[
+            "export",
+            "--db",
+            &db,
+            "--config",
+            &config,
+            "--conversation",
+            conversation,
+            "--as",
+            party,
+            "--format",
+            "text",
+            "--now",
+            "2026-04-01T12:00:00-04:00",
+        ])
+    };
+    let text = export("staff:s-reyes");
+    assert!(text.status.success(), "stderr: {}", stderr(&text));
+    assert!(stdout(&text).contains("Patient: Élise Côté"));
+    assert_fails_with(&export("account:a-elise"), "not_authorized");
+}
+
+#[test]
+fn deliver_on_an_empty_outbox_prints_nothing() {
+    let scratch = Scratch::new("empty-outbox");
+    let db = imported(&scratch);
+    let o = pmsg(&["deliver", "--db", &db, "--now", "2026-03-10T09:00:00-04:00"]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn deliver_prints_json_lines_and_acknowledges_them() {
+    let scratch = Scratch::new("deliver");
+    let db = imported(&scratch);
+    let store = Store::open(&db, &Config::default()).expect("open");
+    let send = request::send_request(&serde_json::json!({
+        "author": "s-ng", "patient": "E100", "from": "direct",
+        "subject": "Results", "body": "Please call us.",
+        "attachments": [{"name": "r.pdf", "media_type": "application/pdf", "text": "%PDF"}]
+    }));
+    let at = deadline::parse_instant("2026-03-02T09:00:00Z").expect("instant");
+    let sent = store.send(&send, at).expect("send");
+
+    let o = pmsg(&["deliver", "--db", &db, "--now", "2026-03-02T09:00:00Z"]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", stdout(&o));
+    let event = &lines[0];
+    assert_eq!(event["kind"], "new_message");
+    assert_eq!(event["to"], "account:a-lea");
+    assert_eq!(event["conversation"], sent.conversation_id.as_str());
+    assert_eq!(event["message"], sent.message_id.as_str());
+    assert_eq!(event["due_at"], "2026-03-02T09:00:00+00:00");
+    assert!(event["id"].is_string() && event["notice"].is_string());
+
+    let again = pmsg(&["deliver", "--db", &db, "--now", "2026-03-02T09:00:00Z"]);
+    assert_eq!(stdout(&again), "", "an acknowledged event came back");
+
+    // R-D6: the first download starts 7 days of retention, then purge.
+    store
+        .download(
+            "account:a-lea",
+            &sent.conversation_id,
+            &sent.attachments[0].id,
+            at,
+        )
+        .expect("download");
+    let early = pmsg(&["purge", "--db", &db, "--now", "2026-03-09T08:59:59Z"]);
+    assert_eq!(stdout(&early), "");
+    let purge = pmsg(&["purge", "--db", &db, "--now", "2026-03-09T09:00:00Z"]);
+    let purged: serde_json::Value = serde_json::from_str(stdout(&purge).trim()).expect("JSON");
+    assert_eq!(purged["name"], "r.pdf");
+    assert_eq!(purged["attachment"], sent.attachments[0].id.as_str());
+}
+
+#[test]
+fn a_bad_now_is_invalid_argument() {
+    let scratch = Scratch::new("bad-now");
+    let db = imported(&scratch);
+    for now in [
+        "2026-03-10 09:00:00-04:00",
+        "yesterday",
+        "2026-03-10T09:00-04:00",
+    ] {
+        let o = pmsg(&["deliver", "--db", &db, "--now", now]);
+        assert_fails_with(&o, "invalid_argument");
+        assert!(stderr(&o).contains(now), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_weekly_cycle_id_under_the_monthly_default_is_invalid_argument() {
+    let scratch = Scratch::new("weekly-cycle");
+    let db = imported(&scratch);
+    let o = pmsg(&["report", "billing", "--db", &db, "--cycle", "2026-W10"]);
+    assert_fails_with(&o, "invalid_argument");
+
+    let weekly = scratch.write("weekly.json", r#"{"billing_cycle": "weekly"}"#);
+    let o = pmsg(&[
+        "report", "billing", "--db", &db, "--config", &weekly, "--cycle", "2026-W10",
+    ]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(report["cycle"], "2026-W10");
+    assert_eq!(report["entries"], serde_json::json!([]));
+}
+
+#[test]
+fn a_missing_database_is_refused_not_created() {
+    let scratch = Scratch::new("missing-db");
+    let db = arg(&scratch.file("typo.db"));
+    let o = pmsg(&["purge", "--db", &db, "--now", "2026-03-10T09:00:00Z"]);
+    assert_fails_with(&o, "invalid_argument");
+    assert!(!scratch.file("typo.db").exists());
+}
+
+#[test]
+fn a_bad_config_is_invalid_config() {
+    let scratch = Scratch::new("bad-config");
+    let db = imported(&scratch);
+    let zone = scratch.write("zone.json", r#"{"time_zone": "Mars/Olympus"}"#);
+    assert_fails_with(
+        &pmsg(&["deliver", "--db", &db, "--config", &zone]),
+        "invalid_config",
+    );
+    let missing = arg(&scratch.file("absent.json"));
+    assert_fails_with(
+        &pmsg(&["deliver", "--db", &db, "--config", &missing]),
+        "invalid_config",
+    );
+}
+
+#[test]
+fn a_malformed_directory_file_changes_nothing() {
+    let scratch = Scratch::new("bad-directory");
+    let db = arg(&scratch.file("pmsg.db"));
+    let bad = scratch.write("bad.json", r#"{"staff": [{"id": "s-1"}]}"#);
+    assert_fails_with(
+        &pmsg(&["directory", "import", "--db", &db, &bad]),
+        "invalid_argument",
+    );
+    let scenario = scratch.write("scenario.json", r#"{"name": "x", "directory": {}}"#);
+    let o = pmsg(&["directory", "import", "--db", &db, &scenario]);
+    assert_fails_with(&o, "invalid_argument");
+    assert!(stderr(&o).contains("unknown key"), "{}", stderr(&o));
+    let dangling = scratch.write(
+        "dangling.json",
+        r#"{"workgroups": [{"id": "wg", "name": "W", "members": ["nobody"]}]}"#,
+    );
+    assert_fails_with(
+        &pmsg(&["directory", "import", "--db", &db, &dangling]),
+        "unknown_staff",
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = pmsg(&["deliver"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).starts_with("error: usage: "), "{}", stderr(&o));
+    let o = pmsg(&[
+        "export",
+        "--db",
+        "x",
+        "--conversation",
+        "c",
+        "--as",
+        "staff:s",
+        "--format",
+        "pdf",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(pmsg(&["--help"]).status.success());
+}
