@@ -294,6 +294,19 @@ fn boolean(v: &Value, what: &str, key: &str) -> Result<bool> {
         .ok_or_else(|| Error::InvalidArgument(format!("{what} {key} in {v} is not true or false")))
 }
 
+/// A record of the directory may hold only the keys its kind defines.
+fn known_keys(v: &Value, what: &str, keys: &[&str]) -> Result<()> {
+    let obj = v
+        .as_object()
+        .ok_or_else(|| Error::InvalidArgument(format!("{what} {v} is not an object (§2)")))?;
+    match obj.keys().find(|k| !keys.contains(&k.as_str())) {
+        Some(k) => Err(Error::InvalidArgument(format!(
+            "unknown key {k:?} in {what} {v} (§2)"
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn list<'a>(v: &'a Value, key: &str) -> Result<&'a [Value]> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(&[]),
@@ -308,7 +321,13 @@ fn list<'a>(v: &'a Value, key: &str) -> Result<&'a [Value]> {
 /// `staff`, `workgroups`); malformed records are `invalid_argument`.
 pub fn directory(v: &Value) -> Result<DirectoryUpdate> {
     let mut d = DirectoryUpdate::default();
+    known_keys(
+        v,
+        "directory",
+        &["accounts", "patients", "connections", "staff", "workgroups"],
+    )?;
     for a in list(v, "accounts")? {
+        known_keys(a, "account", &["id", "kind", "display_name", "registered"])?;
         let kind = match string(a, "account", "kind")?.as_str() {
             "patient" => AccountKind::Patient,
             "caregiver" => AccountKind::Caregiver,
@@ -326,6 +345,18 @@ pub fn directory(v: &Value) -> Result<DirectoryUpdate> {
         });
     }
     for p in list(v, "patients")? {
+        known_keys(
+            p,
+            "patient",
+            &[
+                "emr_id",
+                "first_name",
+                "last_name",
+                "date_of_birth",
+                "dependent",
+                "account",
+            ],
+        )?;
         let account = match p.get("account") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
@@ -348,6 +379,7 @@ pub fn directory(v: &Value) -> Result<DirectoryUpdate> {
         });
     }
     for c in list(v, "connections")? {
+        known_keys(c, "connection", &["caregiver", "patient", "active"])?;
         d.connections.push(Connection {
             caregiver: string(c, "connection", "caregiver")?,
             patient: string(c, "connection", "patient")?,
@@ -355,6 +387,7 @@ pub fn directory(v: &Value) -> Result<DirectoryUpdate> {
         });
     }
     for s in list(v, "staff")? {
+        known_keys(s, "staff", &["id", "display_name", "accepts_direct"])?;
         d.staff.push(Staff {
             id: string(s, "staff", "id")?,
             display_name: string(s, "staff", "display_name")?,
@@ -362,6 +395,7 @@ pub fn directory(v: &Value) -> Result<DirectoryUpdate> {
         });
     }
     for w in list(v, "workgroups")? {
+        known_keys(w, "workgroup", &["id", "name", "members"])?;
         let members = list(w, "members")?
             .iter()
             .map(|m| {
@@ -406,6 +440,15 @@ mod tests {
         assert_eq!(r.malformed[0].error.code(), "invalid_response_deadline");
         let r = send_request(&json!({"response": {"required_days": "3"}}));
         assert_eq!(r.malformed[0].error.code(), "invalid_response_deadline");
+    }
+
+    #[test]
+    fn directory_records_with_unknown_keys_are_refused() {
+        let err = directory(
+            &json!({"staff": [{"id": "s", "display_name": "S", "accepts_direct": true, "role": "x"}]}),
+        );
+        assert_eq!(err.unwrap_err().code(), "invalid_argument");
+        assert!(directory(&json!({"nurses": []})).is_err());
     }
 
     #[test]
