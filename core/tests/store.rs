@@ -363,3 +363,56 @@ fn notices_of_every_kind_carry_no_health_information() {
         }
     }
 }
+
+#[test]
+fn ack_is_idempotent_and_acknowledging_a_cancelled_event_succeeds() {
+    let store = Store::open_in_memory(&config()).unwrap();
+    store.upsert_directory(&directory()).unwrap();
+    let now = t("2026-03-02T09:00:00-05:00");
+    let mut req = send_req("Please reply.", vec![]);
+    req.response = Response::Required { days: 1 };
+    let out = store.send(&req, now).unwrap();
+    let due = now + Duration::days(1);
+    let events = store.due_events(due, None).unwrap();
+    assert_eq!(
+        events.len(),
+        2,
+        "new_message and response_overdue: {events:?}"
+    );
+    let overdue = events
+        .iter()
+        .find(|e| e.kind == EventKind::ResponseOverdue)
+        .unwrap()
+        .id
+        .clone();
+    let new_message = events
+        .iter()
+        .find(|e| e.kind == EventKind::NewMessage)
+        .unwrap()
+        .id
+        .clone();
+    // R-D5: acknowledging twice is the same as once.
+    store.ack(&new_message, due).unwrap();
+    store.ack(&new_message, due).unwrap();
+    // The reply cancels the unacknowledged alert, which is never returned again...
+    let reply = ReplyRequest {
+        by: "account:a-lea".into(),
+        conversation: out.conversation_id,
+        body: "Done.".into(),
+        ..Default::default()
+    };
+    store.reply(&reply, due).unwrap();
+    let left: Vec<_> = store
+        .due_events(due, None)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(left, vec![EventKind::NewReply]);
+    // ...and acknowledging it anyway succeeds.
+    store.ack(&overdue, due).unwrap();
+    assert_eq!(
+        store.ack("no-such-event", due).unwrap_err().code(),
+        "unknown_event"
+    );
+}
