@@ -260,6 +260,48 @@ const ACCOUNT_ACCESS: &str = "EXISTS (SELECT 1 FROM conversation_account ca WHER
      AND pt.account_id = ?1) OR EXISTS (SELECT 1 FROM connection k WHERE k.patient_key = c.patient_key \
      AND k.caregiver_id = ?1 AND k.active = 1))";
 
+/// The statement reading one party's folder rows in sort order, through
+/// `conversation_party_by_activity` or `conversation_account_by_activity`.
+fn folder_sql(q: &FolderQuery, with_cursor: bool) -> String {
+    let (table, party_col, cond) = match q {
+        FolderQuery::StaffInbox(_) => (
+            "conversation_party",
+            "party",
+            "c.status = 'open' AND c.has_patient_message = 1",
+        ),
+        FolderQuery::StaffSent(_) => (
+            "conversation_party",
+            "party",
+            "c.status = 'open' AND p.authored = 1",
+        ),
+        FolderQuery::StaffAwaiting(_) => (
+            "conversation_party",
+            "party",
+            "c.status = 'open' AND c.req_message IS NOT NULL",
+        ),
+        FolderQuery::StaffClosed(_) => ("conversation_party", "party", "c.status = 'closed'"),
+        FolderQuery::AccountInbox(_) => ("conversation_account", "account_id", ACCOUNT_ACCESS),
+        FolderQuery::AccountAwaiting(_) => ("conversation_account", "account_id", ACCOUNT_AWAITING),
+    };
+    let range = if with_cursor {
+        "AND (p.last_activity, p.created_at, p.conversation_seq) < (?2, ?3, ?4)"
+    } else {
+        "AND ?2 IS NULL AND ?3 IS NULL AND ?4 IS NULL"
+    };
+    format!(
+        "SELECT {CONV_COLS} FROM {table} p JOIN conversation c ON c.seq = p.conversation_seq
+         WHERE p.{party_col} = ?1 {range} AND {cond}
+         ORDER BY p.last_activity DESC, p.created_at DESC, p.conversation_seq DESC LIMIT ?5"
+    )
+}
+
+/// An account's awaiting-response folder: an outstanding requirement whose
+/// requiring message was delivered to it (§7), with current access.
+const ACCOUNT_AWAITING: &str = "c.req_message IS NOT NULL AND EXISTS (SELECT 1 FROM delivery d \
+     WHERE d.message_seq = c.req_message AND d.account_id = ?1) AND EXISTS (SELECT 1 FROM patient pt \
+     WHERE pt.emr_key = c.patient_key AND pt.account_id = ?1 UNION ALL SELECT 1 FROM connection k \
+     WHERE k.patient_key = c.patient_key AND k.caregiver_id = ?1 AND k.active = 1)";
+
 impl Tx<'_> {
     // ---- directory -------------------------------------------------------
 
@@ -521,7 +563,10 @@ impl Tx<'_> {
             .prepare_cached("INSERT INTO delivery (message_seq, account_id) VALUES (?1, ?2)")?
             .execute(params![message_seq, account])?;
         self.c
-            .prepare_cached("INSERT OR IGNORE INTO conversation_account (account_id, conversation_seq) VALUES (?1, ?2)")?
+            .prepare_cached(
+                "INSERT OR IGNORE INTO conversation_account (account_id, conversation_seq, last_activity, created_at)
+                 SELECT ?1, seq, last_activity, created_at FROM conversation WHERE seq = ?2",
+            )?
             .execute(params![account, conversation_seq])?;
         Ok(())
     }
@@ -529,8 +574,12 @@ impl Tx<'_> {
     /// Records a staff-side party (R-M0): `role` is `author` or `from`.
     pub fn insert_party(&self, conversation_seq: i64, party: &str, role: &str) -> Result<()> {
         self.c
-            .prepare_cached("INSERT OR IGNORE INTO conversation_party (party, role, conversation_seq) VALUES (?1, ?2, ?3)")?
-            .execute(params![party, role, conversation_seq])?;
+            .prepare_cached(
+                "INSERT INTO conversation_party (party, conversation_seq, authored, last_activity, created_at)
+                 SELECT ?1, seq, ?2, last_activity, created_at FROM conversation WHERE seq = ?3
+                 ON CONFLICT (party, conversation_seq) DO UPDATE SET authored = max(authored, excluded.authored)",
+            )?
+            .execute(params![party, role == "author", conversation_seq])?;
         Ok(())
     }
 
@@ -576,6 +625,13 @@ impl Tx<'_> {
                 )?
                 .execute(params![conv, now])?,
         };
+        // Keep the folder sort key copies in step (§7).
+        for sql in [
+            "UPDATE conversation_party SET last_activity = max(last_activity, ?2) WHERE conversation_seq = ?1",
+            "UPDATE conversation_account SET last_activity = max(last_activity, ?2) WHERE conversation_seq = ?1",
+        ] {
+            self.c.prepare_cached(sql)?.execute(params![conv, now])?;
+        }
         Ok(())
     }
 
@@ -813,44 +869,55 @@ impl Tx<'_> {
     // ---- folders ---------------------------------------------------------
 
     /// One page of a folder after the cursor `(last_activity, created_at, seq)`,
-    /// newest activity first (§7), reading `limit` rows.
+    /// newest activity first (§7), at most `limit` rows. Each of the viewer's
+    /// parties is one index range in sort order; a staff viewer's parties
+    /// (`staff:ID` and the workgroups it is a member of now, R-M0) are merged
+    /// here, each conversation once.
     pub fn folder_page(
         &self,
         q: &FolderQuery,
         after: Option<(i64, i64, i64)>,
         limit: i64,
     ) -> Result<Vec<ConvRow>> {
-        let (viewer, cond) = match q {
-            FolderQuery::StaffInbox(s) => (s, format!("c.status = 'open' AND c.has_patient_message = 1 AND {STAFF_PARTICIPANT}")),
-            FolderQuery::StaffSent(s) => (
-                s,
-                "c.status = 'open' AND EXISTS (SELECT 1 FROM conversation_party p WHERE p.conversation_seq = c.seq \
-                 AND p.party = 'staff:' || ?1 AND p.role = 'author')"
-                    .to_string(),
-            ),
-            FolderQuery::StaffAwaiting(s) => (s, format!("c.status = 'open' AND c.req_message IS NOT NULL AND {STAFF_PARTICIPANT}")),
-            FolderQuery::StaffClosed(s) => (s, format!("c.status = 'closed' AND {STAFF_PARTICIPANT}")),
-            FolderQuery::AccountInbox(a) => (a, ACCOUNT_ACCESS.to_string()),
-            FolderQuery::AccountAwaiting(a) => (
-                a,
-                format!(
-                    "c.req_message IS NOT NULL AND EXISTS (SELECT 1 FROM delivery d WHERE d.message_seq = c.req_message \
-                     AND d.account_id = ?1) AND {ACCOUNT_ACCESS}"
-                ),
-            ),
+        let parties: Vec<String> = match q {
+            FolderQuery::StaffSent(s) => vec![format!("staff:{s}")],
+            FolderQuery::StaffInbox(s)
+            | FolderQuery::StaffAwaiting(s)
+            | FolderQuery::StaffClosed(s) => {
+                let mut st = self.c.prepare_cached(
+                    "SELECT 'workgroup:' || workgroup_id FROM workgroup_member WHERE staff_id = ?1 ORDER BY workgroup_id",
+                )?;
+                let mut v = vec![format!("staff:{s}")];
+                v.extend(
+                    st.query_map([s], |r| r.get(0))?
+                        .collect::<rusqlite::Result<Vec<String>>>()?,
+                );
+                v
+            }
+            FolderQuery::AccountInbox(a) | FolderQuery::AccountAwaiting(a) => vec![a.to_string()],
         };
-        let sql = format!(
-            "SELECT {CONV_COLS} FROM conversation c
-             WHERE {cond} AND (?2 IS NULL OR (c.last_activity, c.created_at, c.seq) < (?2, ?3, ?4))
-             ORDER BY c.last_activity DESC, c.created_at DESC, c.seq DESC LIMIT ?5"
-        );
+        let sql = folder_sql(q, after.is_some());
         let (a, b, s) = match after {
             Some((a, b, s)) => (Some(a), Some(b), Some(s)),
             None => (None, None, None),
         };
         let mut st = self.c.prepare_cached(&sql)?;
-        let rows = st.query_map(params![viewer, a, b, s, limit], conv_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut merged: Vec<ConvRow> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for party in &parties {
+            for row in st.query_map(params![party, a, b, s, limit], conv_row)? {
+                let row = row?;
+                if seen.insert(row.seq) {
+                    merged.push(row);
+                }
+            }
+        }
+        // Newest activity first; ties: the newer conversation, then creation order.
+        merged.sort_by(|x, y| {
+            (y.last_activity, y.created_at, y.seq).cmp(&(x.last_activity, x.created_at, x.seq))
+        });
+        merged.truncate(limit.max(0) as usize);
+        Ok(merged)
     }
 
     // ---- billing -----------------------------------------------------------
@@ -993,6 +1060,37 @@ mod tests {
             !p.contains("TEMP B-TREE"),
             "no sort: the index gives the order\n{p}"
         );
+    }
+
+    #[test]
+    fn folder_pages_are_index_ranges_in_sort_order() {
+        let db = Db::open(None).unwrap();
+        let queries = [
+            FolderQuery::StaffInbox("s"),
+            FolderQuery::StaffSent("s"),
+            FolderQuery::StaffAwaiting("s"),
+            FolderQuery::StaffClosed("s"),
+            FolderQuery::AccountInbox("a"),
+            FolderQuery::AccountAwaiting("a"),
+        ];
+        for q in &queries {
+            for cursor in [false, true] {
+                let sql = folder_sql(q, cursor)
+                    .replace("?1", "'p'")
+                    .replace("?2", "1")
+                    .replace("?3", "1")
+                    .replace("?4", "1")
+                    .replace("?5", "51");
+                let p = plan(&db, &sql);
+                assert!(p.contains("_by_activity"), "{p}");
+                assert!(
+                    !p.contains("TEMP B-TREE"),
+                    "the index gives the order:\n{p}"
+                );
+                no_table_scan(&p, "p");
+                no_table_scan(&p, "c");
+            }
+        }
     }
 
     #[test]

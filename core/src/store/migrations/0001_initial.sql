@@ -66,24 +66,33 @@ CREATE TABLE conversation (
     req_due_at          INTEGER,
     filed_to_chart_at   INTEGER
 ) STRICT;
-CREATE INDEX conversation_by_activity ON conversation(last_activity DESC, created_at DESC, seq DESC);
-
--- Staff-side parties of a conversation (R-M0): authors and `from` identities.
+-- Staff-side parties of a conversation (R-M0): authors and `from`
+-- identities, with a copy of the conversation's folder sort key (§7) so a
+-- folder page is an index range per party, whatever the table's size.
 CREATE TABLE conversation_party (
     party            TEXT NOT NULL,             -- 'staff:ID' or 'workgroup:ID'
-    role             TEXT NOT NULL CHECK (role IN ('author', 'from')),
     conversation_seq INTEGER NOT NULL REFERENCES conversation(seq),
-    PRIMARY KEY (party, role, conversation_seq)
+    authored         INTEGER NOT NULL,          -- this staff party authored a message
+    last_activity    INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL,
+    PRIMARY KEY (party, conversation_seq)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX conversation_party_by_conversation ON conversation_party(conversation_seq);
+CREATE INDEX conversation_party_by_activity
+    ON conversation_party(party, last_activity DESC, created_at DESC, conversation_seq DESC);
 
--- Patient-side participants (R-M0): every account a message was delivered to.
+-- Patient-side participants (R-M0): every account a message was delivered
+-- to, with the same copy of the sort key.
 CREATE TABLE conversation_account (
     account_id       TEXT NOT NULL REFERENCES account(id),
     conversation_seq INTEGER NOT NULL REFERENCES conversation(seq),
+    last_activity    INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL,
     PRIMARY KEY (account_id, conversation_seq)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX conversation_account_by_conversation ON conversation_account(conversation_seq);
+CREATE INDEX conversation_account_by_activity
+    ON conversation_account(account_id, last_activity DESC, created_at DESC, conversation_seq DESC);
 
 CREATE TABLE message (
     seq                     INTEGER PRIMARY KEY,
