@@ -205,12 +205,7 @@ impl Store {
     /// R-D5: acknowledges a delivered event; idempotent; acknowledging a
     /// cancelled event succeeds; an unknown id is `unknown_event`.
     pub fn ack(&self, event_id: &str, now: DateTime<Utc>) -> Result<()> {
-        self.db.write(|tx| {
-            if tx.event_state(event_id)?.is_none() {
-                return Err(Error::UnknownEvent(event_id.to_string()));
-            }
-            tx.ack_event(event_id, ms(now))
-        })
+        self.db.write(|tx| ack(tx, event_id, now))
     }
 
     /// §7: one page of a folder for `by` (`staff:ID` or `account:ID`),
@@ -356,11 +351,99 @@ impl Store {
     pub fn verify_audit(&self) -> Result<AuditVerification> {
         self.db.read(audit::verify)
     }
+
+    /// Runs several operations in one transaction (bulk imports, data
+    /// generators): each follows exactly the rules of its `Store` method,
+    /// and all of them commit or none do. A failure of any operation, an
+    /// access refusal included, rolls the whole batch back.
+    pub fn batch<T>(&self, f: impl FnOnce(&Batch) -> Result<T>) -> Result<T> {
+        self.db.write_all_or_nothing(|tx| {
+            f(&Batch {
+                tx,
+                settings: &self.settings,
+            })
+        })
+    }
+}
+
+/// Operations inside one [`Store::batch`] transaction.
+pub struct Batch<'a> {
+    tx: &'a store::Tx<'a>,
+    settings: &'a Settings,
+}
+
+impl Batch<'_> {
+    /// As [`Store::upsert_directory`].
+    pub fn upsert_directory(&self, update: &DirectoryUpdate) -> Result<()> {
+        directory::upsert(self.tx, update)
+    }
+
+    /// As [`Store::send`].
+    pub fn send(&self, request: &SendRequest, now: DateTime<Utc>) -> Result<SendOutcome> {
+        messaging::send(self.tx, self.settings, request, now)
+    }
+
+    /// As [`Store::reply`].
+    pub fn reply(&self, request: &ReplyRequest, now: DateTime<Utc>) -> Result<SendOutcome> {
+        messaging::reply(self.tx, self.settings, request, now)
+    }
+
+    /// As [`Store::read`].
+    pub fn read(&self, by: &str, conversation: &str, now: DateTime<Utc>) -> Result<()> {
+        messaging::read(self.tx, by, conversation, now)
+    }
+
+    /// As [`Store::close`].
+    pub fn close(&self, by: &str, conversation: &str, now: DateTime<Utc>) -> Result<()> {
+        messaging::close(self.tx, by, conversation, now)
+    }
+
+    /// As [`Store::ack`].
+    pub fn ack(&self, event_id: &str, now: DateTime<Utc>) -> Result<()> {
+        ack(self.tx, event_id, now)
+    }
+}
+
+/// R-D5: acknowledges one event (idempotent; unknown ids refused).
+fn ack(tx: &store::Tx, event_id: &str, now: DateTime<Utc>) -> Result<()> {
+    if tx.event_state(event_id)?.is_none() {
+        return Err(Error::UnknownEvent(event_id.to_string()));
+    }
+    tx.ack_event(event_id, ms(now))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failing_batch_leaves_nothing_behind() {
+        let store = Store::open_in_memory(&Config::default()).unwrap();
+        let now = deadline::parse_instant("2026-03-02T09:00:00Z").unwrap();
+        let staff = Staff {
+            id: "s".into(),
+            display_name: "S".into(),
+            accepts_direct: true,
+        };
+        let err = store
+            .batch(|b| {
+                b.upsert_directory(&DirectoryUpdate {
+                    staff: vec![staff.clone()],
+                    ..Default::default()
+                })?;
+                b.read("staff:s", "no-such-conversation", now)
+            })
+            .unwrap_err();
+        assert_eq!(err.code(), "unknown_conversation");
+        // The staff upsert was rolled back with the rest.
+        assert_eq!(
+            store
+                .folder("staff:s", "inbox", None, None, now)
+                .unwrap_err()
+                .code(),
+            "unknown_staff"
+        );
+    }
 
     #[test]
     fn store_is_send_and_sync() {

@@ -93,6 +93,24 @@ impl Db {
         }
     }
 
+    /// Runs `f` in one write transaction that commits only when `f`
+    /// succeeds: any failure, a refusal included, rolls all of it back.
+    pub fn write_all_or_nothing<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&Tx { c: &tx });
+        match out {
+            Ok(v) => {
+                tx.commit()?;
+                Ok(v)
+            }
+            Err(e) => {
+                tx.rollback()?;
+                Err(e)
+            }
+        }
+    }
+
     /// Runs `f` in a read transaction (one consistent snapshot).
     pub fn read<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
         let mut conn = self.lock()?;

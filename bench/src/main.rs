@@ -1,0 +1,2 @@
+//! pmsg-bench (being written).
+fn main() {}

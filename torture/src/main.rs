@@ -1,0 +1,2 @@
+//! pmsg-torture (being written).
+fn main() {}
