@@ -80,6 +80,21 @@ impl Store {
         })
     }
 
+    /// Opens (creating if needed) an encrypted database file (SQLCipher) with
+    /// `key`. A wrong key fails at once with `storage`, saying the key is
+    /// wrong. Needs the `encryption` feature.
+    #[cfg(feature = "encryption")]
+    pub fn open_encrypted(path: &str, config: &Config, key: &str) -> Result<Store> {
+        let settings = config.resolve()?;
+        if key.is_empty() {
+            return Err(Error::InvalidArgument("the encryption key is empty".into()));
+        }
+        Ok(Store {
+            db: Db::open_keyed(Some(path), Some(key))?,
+            settings,
+        })
+    }
+
     /// Opens a private in-memory store (tests, demos).
     pub fn open_in_memory(config: &Config) -> Result<Store> {
         let settings = config.resolve()?;
@@ -443,6 +458,94 @@ mod tests {
                 .code(),
             "unknown_staff"
         );
+    }
+
+    #[test]
+    fn a_send_that_cannot_be_written_fails_with_storage_and_loses_nothing() {
+        let dir = std::env::temp_dir().join(format!("pmsg-full-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("full.db");
+        let _ = std::fs::remove_file(&path);
+        let store = Store::open(path.to_str().unwrap(), &Config::default()).unwrap();
+        let now = deadline::parse_instant("2026-03-02T09:00:00Z").unwrap();
+        store
+            .upsert_directory(&DirectoryUpdate {
+                accounts: vec![Account {
+                    id: "a".into(),
+                    kind: AccountKind::Patient,
+                    display_name: "A".into(),
+                    registered: true,
+                }],
+                patients: vec![Patient {
+                    emr_id: "E1".into(),
+                    first_name: "A".into(),
+                    last_name: "B".into(),
+                    date_of_birth: "1980-01-01".into(),
+                    dependent: false,
+                    account: Some("a".into()),
+                }],
+                staff: vec![Staff {
+                    id: "s".into(),
+                    display_name: "S".into(),
+                    accepts_direct: true,
+                }],
+                ..Default::default()
+            })
+            .unwrap();
+        let request = |content: Vec<u8>| SendRequest {
+            author: "s".into(),
+            patient: "E1".into(),
+            from: Some(Sender::Direct),
+            subject: "Subject".into(),
+            body: "Body".into(),
+            attachments: vec![NewAttachment {
+                name: "f.pdf".into(),
+                media_type: "application/pdf".into(),
+                content,
+            }],
+            unread_notify: None,
+            response: Response::Allowed,
+            allow_reply_attachments: false,
+            mask_name: false,
+            billable_fee_code: None,
+            file_to_chart: false,
+            malformed: vec![],
+        };
+        let first = store.send(&request(vec![1; 1000]), now).unwrap();
+        // The disk is "full": the file may not grow past its current size.
+        store
+            .db
+            .set_max_page_count(store.db.page_count().unwrap())
+            .unwrap();
+        let err = store.send(&request(vec![2; 200_000]), now).unwrap_err();
+        assert_eq!(err.code(), "storage", "{err}");
+        // Everything committed before is intact and readable.
+        let v = store
+            .view("staff:s", &first.conversation_id, now)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(v.messages.len(), 1);
+        assert_eq!(
+            store
+                .download(
+                    "staff:s",
+                    &first.conversation_id,
+                    &first.attachments[0].id,
+                    now
+                )
+                .unwrap()
+                .content,
+            vec![1; 1000]
+        );
+        assert_eq!(
+            store
+                .folder("staff:s", "sent", None, None, now)
+                .unwrap()
+                .entries
+                .len(),
+            1
+        );
+        assert!(store.verify_audit().unwrap().ok);
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

@@ -31,6 +31,13 @@ impl Db {
     /// Opens (creating if needed) the file at `path`, or an in-memory database
     /// for `None`, applies the production PRAGMAs and migrates the schema.
     pub fn open(path: Option<&str>) -> Result<Db> {
+        Self::open_keyed(path, None)
+    }
+
+    /// As [`Db::open`], with the SQLCipher key for an encrypted file. The
+    /// key is checked at once: a wrong key (or a file that is not a pmsg
+    /// database) fails here with a clear `storage` error, not at some later read.
+    pub fn open_keyed(path: Option<&str>, key: Option<&str>) -> Result<Db> {
         let conn = match path {
             Some(p) => Connection::open_with_flags(
                 p,
@@ -47,6 +54,25 @@ impl Db {
             ))
         })?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        if let Some(key) = key {
+            // SQLCipher would otherwise log its own errors to stderr.
+            let _ = conn.query_row("PRAGMA cipher_log_level = NONE", [], |_| Ok(()));
+            conn.pragma_update(None, "key", key)?;
+        }
+        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        }) {
+            let what = path.unwrap_or(":memory:");
+            return Err(match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::NotADatabase) if key.is_some() => Error::Storage(format!(
+                    "cannot open {what:?}: the encryption key is wrong, or the file is not a pmsg database"
+                )),
+                Some(rusqlite::ErrorCode::NotADatabase) => Error::Storage(format!(
+                    "cannot open {what:?}: it is not a pmsg database (or it is encrypted and needs its key)"
+                )),
+                _ => Error::Storage(format!("cannot read {what:?}: {e}")),
+            });
+        }
         if path.is_some() {
             // WAL survives a crash of the process at any instant and lets
             // readers run beside one writer (R-ST1, R-ST2).
@@ -127,6 +153,22 @@ impl Db {
         let conn = self.lock()?;
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
+    }
+
+    /// Limits the file's size in pages (tests of a full disk).
+    #[cfg(test)]
+    pub fn set_max_page_count(&self, pages: i64) -> Result<()> {
+        let conn = self.lock()?;
+        conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// The file's size in pages.
+    #[cfg(test)]
+    pub fn page_count(&self) -> Result<i64> {
+        Ok(self
+            .lock()?
+            .query_row("PRAGMA page_count", [], |r| r.get(0))?)
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>> {
