@@ -1,0 +1,605 @@
+//! `pmsg_store` and one C entry point per `pmsg_core::Store` operation.
+//! Each has the one shape of STYLE.md: boundary, argument checks naming
+//! the argument, one call into the core, results through out-pointers.
+
+use crate::boundary::{
+    arg_instant, arg_json_object, arg_opt_str, arg_out, arg_ref, arg_str, boundary, boundary_void,
+    give_json, give_string, FfiResult,
+};
+use crate::memory::{free_box, give_bytes};
+use crate::outcome::PmsgOutcome;
+use crate::status::PmsgStatus;
+use pmsg_core::{request, Config, Error, Store};
+use std::ffi::c_char;
+use std::ptr;
+
+/// A pmsg store: one database (a file, or private memory) holding the
+/// directory, conversations, events, billing and audit (R-ST1).
+///
+/// Thread-safe: one handle may be used by any number of threads at once
+/// (R-ST2); each call is one transaction, and concurrent calls wait for
+/// each other. Several handles, in one process or several, may open the
+/// same file. Only `pmsg_close` must not race with other calls on it.
+pub struct PmsgStore {
+    inner: Store,
+}
+
+/// The configuration argument: NULL for the SPEC section 14 defaults.
+fn config(config_json: *const c_char) -> Result<Config, Error> {
+    match arg_opt_str(config_json, "config_json")? {
+        None => Ok(Config::default()),
+        Some(text) => {
+            let value = serde_json::from_str(text).map_err(|e| {
+                Error::InvalidConfig(format!("argument `config_json` is not valid JSON: {e}"))
+            })?;
+            Config::from_json(&value)
+        }
+    }
+}
+
+fn open(
+    path: Option<*const c_char>,
+    config_json: *const c_char,
+    out: *mut *mut PmsgStore,
+) -> FfiResult {
+    let out = arg_out(out, "out", ptr::null_mut())?;
+    let path = path.map(|p| arg_str(p, "path")).transpose()?;
+    let config = config(config_json)?;
+    let inner = match path {
+        Some(path) => Store::open(path, &config)?,
+        None => Store::open_in_memory(&config)?,
+    };
+    *out = Box::into_raw(Box::new(PmsgStore { inner }));
+    Ok(())
+}
+
+/// The store behind a handle argument.
+fn store<'a>(store: *const PmsgStore) -> Result<&'a Store, Error> {
+    Ok(&arg_ref(store, "store")?.inner)
+}
+
+/// Opens (creating if needed) the database file at `path` (UTF-8), with
+/// the configuration `config_json` (a JSON object of SPEC section 14 keys, e.g.
+/// `{"time_zone": "America/New_York"}`; NULL for the defaults). An older
+/// schema is migrated (R-ST1). The file uses SQLite's WAL mode, so its
+/// `-wal` and `-shm` companions appear beside it.
+///
+/// On success `*out` is a new handle: close it with `pmsg_close`.
+/// Thread-safe. Errors: `PMSG_INVALID_ARGUMENT` (`path` or `out` NULL, a
+/// string not UTF-8), `PMSG_INVALID_CONFIG` (malformed JSON, an unknown
+/// key, a wrong value), `PMSG_SCHEMA_TOO_NEW`, `PMSG_STORAGE` (cannot open
+/// or migrate the file). A failed call leaves `*out` NULL.
+#[no_mangle]
+pub extern "C" fn pmsg_open(
+    path: *const c_char,
+    config_json: *const c_char,
+    out: *mut *mut PmsgStore,
+) -> PmsgStatus {
+    boundary(|| open(Some(path), config_json, out))
+}
+
+/// Opens a private in-memory store (tests, demos): gone when closed.
+/// `config_json` as for `pmsg_open` (NULL for the defaults).
+///
+/// On success `*out` is a new handle: close it with `pmsg_close`.
+/// Thread-safe. Errors: `PMSG_INVALID_ARGUMENT` (`out` NULL, a string not
+/// UTF-8), `PMSG_INVALID_CONFIG`, `PMSG_STORAGE`. A failed call leaves
+/// `*out` NULL.
+#[no_mangle]
+pub extern "C" fn pmsg_open_in_memory(
+    config_json: *const c_char,
+    out: *mut *mut PmsgStore,
+) -> PmsgStatus {
+    boundary(|| open(None, config_json, out))
+}
+
+/// Closes a store and frees its handle. Everything committed is already
+/// durable; closing commits nothing more.
+///
+/// Ownership: takes back `store`, which must not be used again by any
+/// thread; call it once every other call on the store has returned.
+/// Strings, buffers and outcomes obtained from the store stay valid (free
+/// them as usual). `pmsg_close(NULL)` does nothing. Never fails.
+#[no_mangle]
+pub extern "C" fn pmsg_close(store: *mut PmsgStore) {
+    boundary_void(|| free_box(store))
+}
+
+/// Upserts directory records, all or nothing (SPEC sections 2, 15). `json` is an
+/// object with any of the lists `accounts` (`{"id", "kind": "patient" |
+/// "caregiver", "display_name", "registered": bool}`), `patients`
+/// (`{"emr_id", "first_name", "last_name", "date_of_birth": "YYYY-MM-DD",
+/// "dependent": bool (optional), "account": id or null (optional)}`),
+/// `connections` (`{"caregiver": account id, "patient": EMR ID, "active":
+/// bool}`), `staff` (`{"id", "display_name", "accepts_direct": bool}`) and
+/// `workgroups` (`{"id", "name", "members": [staff ids]}`): the scenario
+/// format of `tests/conformance`. A record replaces the stored one whole.
+///
+/// Ownership: `json` is read during the call only; nothing to free.
+/// Thread-safe. Errors: `PMSG_INVALID_ARGUMENT` (NULL, not UTF-8, not a
+/// JSON object, a malformed record), `PMSG_UNKNOWN_ACCOUNT`,
+/// `PMSG_UNKNOWN_PATIENT`, `PMSG_UNKNOWN_STAFF` (a reference to an unknown
+/// id), `PMSG_STORAGE`. A failed call changes nothing.
+#[no_mangle]
+pub extern "C" fn pmsg_directory_upsert_json(
+    store: *const PmsgStore,
+    json: *const c_char,
+) -> PmsgStatus {
+    boundary(|| {
+        let store = self::store(store)?;
+        let update = request::directory(&arg_json_object(json, "json")?)?;
+        store.upsert_directory(&update)
+    })
+}
+
+/// Sends the first message of a new conversation at `now_ms` (SPEC section 4,
+/// R-S1 to R-S5). `request_json` is an object: `author` (staff id), `patient`
+/// (EMR ID), `from` (`"direct"` or `"workgroup:ID"`), `subject`, `body`,
+/// and optionally `attachments` (a list of `{"name", "media_type", "text"}`
+/// where the content is the UTF-8 of `text`), `unread_notify` (`{"count":
+/// N, "unit": "days" | "weeks"}`), `response` (`"closed"`, `"allowed"` or
+/// `{"required_days": N}`), `allow_reply_attachments`, `mask_name`,
+/// `file_to_chart` (booleans) and `billable_fee_code` (string). Keys not
+/// given take the SPEC defaults; new options will be new keys.
+///
+/// On success `*out` is a new outcome: free it with `pmsg_outcome_free`.
+/// Thread-safe. Errors: `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8,
+/// not a JSON object, `now_ms` out of range, a malformed `from`), then the
+/// first failing check of R-S2: `PMSG_UNKNOWN_STAFF`,
+/// `PMSG_UNKNOWN_WORKGROUP`, `PMSG_NOT_WORKGROUP_MEMBER`,
+/// `PMSG_DIRECT_NOT_ACCEPTED`, `PMSG_UNKNOWN_PATIENT`,
+/// `PMSG_RECIPIENT_NOT_REACHABLE`, `PMSG_INVALID_SUBJECT`,
+/// `PMSG_INVALID_BODY`, `PMSG_TOO_MANY_ATTACHMENTS`,
+/// `PMSG_ATTACHMENT_TYPE_NOT_ALLOWED`, `PMSG_ATTACHMENT_TOO_LARGE`,
+/// `PMSG_INVALID_NOTIFY_INTERVAL`, `PMSG_INVALID_RESPONSE_DEADLINE`,
+/// `PMSG_INVALID_OPTIONS`, `PMSG_INVALID_FEE_CODE`; `PMSG_STORAGE`. A
+/// failed send changes nothing and leaves `*out` NULL.
+#[no_mangle]
+pub extern "C" fn pmsg_send_json(
+    store: *const PmsgStore,
+    request_json: *const c_char,
+    now_ms: i64,
+    out: *mut *mut PmsgOutcome,
+) -> PmsgStatus {
+    boundary(|| {
+        let out = arg_out(out, "out", ptr::null_mut())?;
+        let store = self::store(store)?;
+        let request = request::send_request(&arg_json_object(request_json, "request_json")?);
+        let now = arg_instant(now_ms, "now_ms")?;
+        let outcome = store.send(&request, now)?;
+        *out = Box::into_raw(Box::new(PmsgOutcome::new(outcome)));
+        Ok(())
+    })
+}
+
+/// Replies in a conversation at `now_ms`, as the patient side (R-M2) or
+/// staff (R-M3). `request_json` is an object: `by` (`"account:ID"` or
+/// `"staff:ID"`), `conversation` (id), `body`, optionally `attachments`
+/// (as for `pmsg_send_json`) and, for staff only, the options of
+/// `pmsg_send_json` (`from` defaults to the conversation's current one).
+///
+/// On success `*out` is a new outcome: free it with `pmsg_outcome_free`.
+/// Thread-safe. Errors: `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8,
+/// not a JSON object, `now_ms` out of range, a malformed `by`),
+/// `PMSG_UNKNOWN_CONVERSATION`, `PMSG_NOT_AUTHORIZED` (audited, R-A1),
+/// `PMSG_CONVERSATION_CLOSED`, `PMSG_ATTACHMENTS_NOT_ALLOWED`, the
+/// validation errors of `pmsg_send_json`, `PMSG_STORAGE`. A failed reply
+/// changes nothing (except the audit entry of a refusal) and leaves `*out`
+/// NULL.
+#[no_mangle]
+pub extern "C" fn pmsg_reply_json(
+    store: *const PmsgStore,
+    request_json: *const c_char,
+    now_ms: i64,
+    out: *mut *mut PmsgOutcome,
+) -> PmsgStatus {
+    boundary(|| {
+        let out = arg_out(out, "out", ptr::null_mut())?;
+        let store = self::store(store)?;
+        let request = request::reply_request(&arg_json_object(request_json, "request_json")?);
+        let now = arg_instant(now_ms, "now_ms")?;
+        let outcome = store.reply(&request, now)?;
+        *out = Box::into_raw(Box::new(PmsgOutcome::new(outcome)));
+        Ok(())
+    })
+}
+
+/// Marks what is addressed to `by`'s side of `conversation` as read at
+/// `now_ms` (R-M1; first read wins). `by` is `"account:ID"` or
+/// `"staff:ID"`. Audited as `read`.
+///
+/// Ownership: the strings are read during the call only; nothing to free.
+/// Thread-safe. Errors: `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8,
+/// `now_ms` out of range, a malformed `by`), `PMSG_UNKNOWN_CONVERSATION`,
+/// `PMSG_NOT_AUTHORIZED` (audited), `PMSG_STORAGE`.
+#[no_mangle]
+pub extern "C" fn pmsg_read(
+    store: *const PmsgStore,
+    by: *const c_char,
+    conversation: *const c_char,
+    now_ms: i64,
+) -> PmsgStatus {
+    boundary(|| {
+        let store = self::store(store)?;
+        let by = arg_str(by, "by")?;
+        let conversation = arg_str(conversation, "conversation")?;
+        store.read(by, conversation, arg_instant(now_ms, "now_ms")?)
+    })
+}
+
+/// Closes an open conversation at `now_ms` (R-M4): `by` (`"staff:ID"`) must
+/// be one of its staff participants. Ends any outstanding required
+/// response; there is no reopening. Audited as `close`.
+///
+/// Ownership: the strings are read during the call only; nothing to free.
+/// Thread-safe. Errors: `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8,
+/// `now_ms` out of range, a malformed `by`), `PMSG_UNKNOWN_CONVERSATION`,
+/// `PMSG_NOT_AUTHORIZED` (audited; also for an account),
+/// `PMSG_CONVERSATION_CLOSED`, `PMSG_STORAGE`.
+#[no_mangle]
+pub extern "C" fn pmsg_close_conversation(
+    store: *const PmsgStore,
+    by: *const c_char,
+    conversation: *const c_char,
+    now_ms: i64,
+) -> PmsgStatus {
+    boundary(|| {
+        let store = self::store(store)?;
+        let by = arg_str(by, "by")?;
+        let conversation = arg_str(conversation, "conversation")?;
+        store.close(by, conversation, arg_instant(now_ms, "now_ms")?)
+    })
+}
+
+/// Acknowledges a delivered event (R-D5): it is not returned by
+/// `pmsg_due_events_json` again. Idempotent; acknowledging a cancelled
+/// event succeeds. Not audited.
+///
+/// Ownership: `event_id` is read during the call only; nothing to free.
+/// Thread-safe (two threads may acknowledge one event). Errors:
+/// `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8, `now_ms` out of
+/// range), `PMSG_UNKNOWN_EVENT`, `PMSG_STORAGE`.
+#[no_mangle]
+pub extern "C" fn pmsg_ack(
+    store: *const PmsgStore,
+    event_id: *const c_char,
+    now_ms: i64,
+) -> PmsgStatus {
+    boundary(|| {
+        let store = self::store(store)?;
+        let event_id = arg_str(event_id, "event_id")?;
+        store.ack(event_id, arg_instant(now_ms, "now_ms")?)
+    })
+}
+
+/// The content of attachment `attachment_id` of `conversation`, as `by`
+/// downloads it at `now_ms` (R-D6). A first download by the patient side
+/// starts the attachment's retention period. Audited as `download`.
+///
+/// On success `*out_bytes` is a new buffer of `*out_len` bytes (not
+/// NUL-terminated; never NULL, even for an empty file): free it with
+/// `pmsg_bytes_free(*out_bytes, *out_len)`. The file's name and media type
+/// are in `pmsg_view_json`. Thread-safe. Errors: `PMSG_INVALID_ARGUMENT` (a
+/// NULL pointer, not UTF-8, `now_ms` out of range, a malformed `by`),
+/// `PMSG_UNKNOWN_CONVERSATION`, `PMSG_NOT_AUTHORIZED` (audited),
+/// `PMSG_UNKNOWN_ATTACHMENT`, `PMSG_ATTACHMENT_EXPIRED` (purged),
+/// `PMSG_STORAGE`. A failed call leaves `*out_bytes` NULL and `*out_len` 0.
+#[no_mangle]
+pub extern "C" fn pmsg_download(
+    store: *const PmsgStore,
+    by: *const c_char,
+    conversation: *const c_char,
+    attachment_id: *const c_char,
+    now_ms: i64,
+    out_bytes: *mut *mut u8,
+    out_len: *mut usize,
+) -> PmsgStatus {
+    boundary(|| {
+        let out_bytes = arg_out(out_bytes, "out_bytes", ptr::null_mut())?;
+        let out_len = arg_out(out_len, "out_len", 0)?;
+        let store = self::store(store)?;
+        let by = arg_str(by, "by")?;
+        let conversation = arg_str(conversation, "conversation")?;
+        let attachment_id = arg_str(attachment_id, "attachment_id")?;
+        let now = arg_instant(now_ms, "now_ms")?;
+        let download = store.download(by, conversation, attachment_id, now)?;
+        *out_bytes = give_bytes(&download.content)?;
+        *out_len = download.content.len();
+        Ok(())
+    })
+}
+
+/// The conversation as `by` sees it at `now_ms` (audited as `view`;
+/// viewing does not mark anything read). `*out` is a JSON object:
+///
+/// `{"id", "subject", "status": "open" | "closed", "patient_emr_id",
+/// "patient_name", "awaiting_response": bool, "overdue": bool,
+/// "response_due_at": instant or null, "messages": [{"id", "side": "staff"
+/// | "patient", "sender", "from", "body", "sent_at": instant, "read": bool,
+/// "masked": bool, "recipients": [party], "attachments": [{"id", "name",
+/// "media_type", "size": bytes, "purged": bool, "purged_at": instant or
+/// null}]}]}`
+///
+/// Instants in JSON are clinic-local RFC 3339 with offset
+/// (`2026-03-10T09:00:00-04:00`, R-T1). JSON shapes are stable: keys may
+/// be added, never renamed or removed; ignore keys you do not know.
+///
+/// On success free `*out` with `pmsg_string_free`. Thread-safe. Errors:
+/// `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8, `now_ms` out of
+/// range, a malformed `by`), `PMSG_UNKNOWN_CONVERSATION`,
+/// `PMSG_NOT_AUTHORIZED` (audited), `PMSG_STORAGE`. A failed call leaves
+/// `*out` NULL.
+#[no_mangle]
+pub extern "C" fn pmsg_view_json(
+    store: *const PmsgStore,
+    by: *const c_char,
+    conversation: *const c_char,
+    now_ms: i64,
+    out: *mut *mut c_char,
+) -> PmsgStatus {
+    boundary(|| {
+        let out = arg_out(out, "out", ptr::null_mut())?;
+        let store = self::store(store)?;
+        let by = arg_str(by, "by")?;
+        let conversation = arg_str(conversation, "conversation")?;
+        let view = store.view(by, conversation, arg_instant(now_ms, "now_ms")?)?;
+        *out = give_json(serde_json::to_string(&view), "view")?;
+        Ok(())
+    })
+}
+
+/// The pending events due at `now_ms` (R-D5), by due instant then creation
+/// order, at most `limit` of them (`-1` for all, `0` for none; another
+/// negative value is refused). Deliver each, then `pmsg_ack` it; an event
+/// not acknowledged is returned again. `*out` is a JSON array:
+///
+/// `[{"id", "kind": "new_message" | "new_reply" | "response_overdue" |
+/// "unread_reminder", "to": "account:ID" | "staff:ID" | "workgroup:ID",
+/// "conversation", "message": id or null, "due_at": instant, "notice":
+/// text to send, free of health information}]`
+///
+/// On success free `*out` with `pmsg_string_free`. Thread-safe (two threads
+/// may be handed the same event; acknowledging twice is harmless). Errors:
+/// `PMSG_INVALID_ARGUMENT` (a NULL pointer, `now_ms` out of range, `limit`
+/// below -1), `PMSG_STORAGE`. A failed call leaves `*out` NULL.
+#[no_mangle]
+pub extern "C" fn pmsg_due_events_json(
+    store: *const PmsgStore,
+    now_ms: i64,
+    limit: i64,
+    out: *mut *mut c_char,
+) -> PmsgStatus {
+    boundary(|| {
+        let out = arg_out(out, "out", ptr::null_mut())?;
+        let store = self::store(store)?;
+        let now = arg_instant(now_ms, "now_ms")?;
+        let limit = (limit != -1).then_some(limit);
+        let events = store.due_events(now, limit)?;
+        *out = give_json(serde_json::to_string(&events), "events")?;
+        Ok(())
+    })
+}
+
+/// One page of a folder (SPEC section 7) for `by` (`"staff:ID"` or
+/// `"account:ID"`) at `now_ms`: `folder` is `"inbox"`, `"sent"`,
+/// `"awaiting_response"` or `"closed"` (accounts: `inbox` and
+/// `awaiting_response` only). `cursor` is NULL for the first page, then the
+/// previous page's `next_cursor`; `page_size` 0 means the default (50),
+/// else 1-1000. Not audited. `*out` is a JSON object:
+///
+/// `{"entries": [{"conversation", "subject", "last_activity": instant,
+/// "unread": bool, "awaiting_response": bool, "overdue": bool,
+/// "response_due_at": instant or null, "status": "open" | "closed",
+/// "patient_emr_id", "patient_name"}], "next_cursor": string or null}`
+///
+/// On success free `*out` with `pmsg_string_free`. Thread-safe. Errors:
+/// `PMSG_INVALID_ARGUMENT` (a NULL pointer other than `cursor`, not UTF-8,
+/// `now_ms` out of range, a malformed `by`, an unknown folder, a staff
+/// folder for an account, a malformed cursor, `page_size` above 1000),
+/// `PMSG_UNKNOWN_STAFF`, `PMSG_UNKNOWN_ACCOUNT`, `PMSG_STORAGE`. A failed
+/// call leaves `*out` NULL.
+#[no_mangle]
+pub extern "C" fn pmsg_folder_json(
+    store: *const PmsgStore,
+    by: *const c_char,
+    folder: *const c_char,
+    cursor: *const c_char,
+    page_size: u32,
+    now_ms: i64,
+    out: *mut *mut c_char,
+) -> PmsgStatus {
+    boundary(|| {
+        let out = arg_out(out, "out", ptr::null_mut())?;
+        let store = self::store(store)?;
+        let by = arg_str(by, "by")?;
+        let folder = arg_str(folder, "folder")?;
+        let cursor = arg_opt_str(cursor, "cursor")?;
+        let page_size = (page_size != 0).then_some(page_size);
+        let now = arg_instant(now_ms, "now_ms")?;
+        let page = store.folder(by, folder, cursor, page_size, now)?;
+        *out = give_json(serde_json::to_string(&page), "folder page")?;
+        Ok(())
+    })
+}
+
+/// Finds patients by EMR ID (exact) or last-name prefix, case- and
+/// accent-insensitively (R-R1), at most 50, each with where a message sent
+/// at `now_ms` would be delivered. Not audited. `*out` is a JSON array:
+///
+/// `[{"emr_id", "first_name", "last_name", "date_of_birth", "deliver_to":
+/// [party], "unreachable_reason": string or null}]`
+///
+/// On success free `*out` with `pmsg_string_free`. Thread-safe. Errors:
+/// `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8, `now_ms` out of
+/// range, a query empty after trimming or folding), `PMSG_STORAGE`. A
+/// failed call leaves `*out` NULL.
+#[no_mangle]
+pub extern "C" fn pmsg_search_json(
+    store: *const PmsgStore,
+    query: *const c_char,
+    now_ms: i64,
+    out: *mut *mut c_char,
+) -> PmsgStatus {
+    boundary(|| {
+        let out = arg_out(out, "out", ptr::null_mut())?;
+        let store = self::store(store)?;
+        let query = arg_str(query, "query")?;
+        let matches = store.search(query, arg_instant(now_ms, "now_ms")?)?;
+        *out = give_json(serde_json::to_string(&matches), "search results")?;
+        Ok(())
+    })
+}
+
+/// Deletes for good the content of every attachment whose retention ended
+/// by `now_ms` (R-D6); their metadata stays. Each purge is audited (actor
+/// `system`). `*out` is a JSON array of what was purged, in conversation,
+/// message, attachment order:
+///
+/// `[{"conversation", "message", "attachment", "name"}]`
+///
+/// On success free `*out` with `pmsg_string_free`. Thread-safe. Errors:
+/// `PMSG_INVALID_ARGUMENT` (a NULL pointer, `now_ms` out of range),
+/// `PMSG_STORAGE`. A failed call purges nothing and leaves `*out` NULL.
+#[no_mangle]
+pub extern "C" fn pmsg_purge_json(
+    store: *const PmsgStore,
+    now_ms: i64,
+    out: *mut *mut c_char,
+) -> PmsgStatus {
+    boundary(|| {
+        let out = arg_out(out, "out", ptr::null_mut())?;
+        let store = self::store(store)?;
+        let purged = store.purge(arg_instant(now_ms, "now_ms")?)?;
+        *out = give_json(serde_json::to_string(&purged), "purged attachments")?;
+        Ok(())
+    })
+}
+
+/// A billing cycle's report (R-B3): `cycle` is an id of the configured
+/// kind (`"2026-03"`, `"2026-03-1"` or `"2026-W10"`). `*out` is a JSON
+/// object:
+///
+/// `{"cycle", "entries": [{"fee_code", "author", "patient", "conversation",
+/// "message", "sent_at": instant}], "totals": [{"author", "fee_code",
+/// "count"}]}`
+///
+/// On success free `*out` with `pmsg_string_free`. Thread-safe. Errors:
+/// `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8, a malformed cycle
+/// id or one of another kind), `PMSG_STORAGE`. A failed call leaves `*out`
+/// NULL.
+#[no_mangle]
+pub extern "C" fn pmsg_billing_report_json(
+    store: *const PmsgStore,
+    cycle: *const c_char,
+    out: *mut *mut c_char,
+) -> PmsgStatus {
+    boundary(|| {
+        let out = arg_out(out, "out", ptr::null_mut())?;
+        let store = self::store(store)?;
+        let report = store.billing_report(arg_str(cycle, "cycle")?)?;
+        *out = give_json(serde_json::to_string(&report), "billing report")?;
+        Ok(())
+    })
+}
+
+/// The same report as `pmsg_billing_report_json`, as RFC 4180 CSV (UTF-8).
+///
+/// On success free `*out` with `pmsg_string_free`. Thread-safe. Errors: as
+/// `pmsg_billing_report_json`, and `PMSG_INTERNAL` should the report hold
+/// U+0000. A failed call leaves `*out` NULL.
+#[no_mangle]
+pub extern "C" fn pmsg_billing_report_csv(
+    store: *const PmsgStore,
+    cycle: *const c_char,
+    out: *mut *mut c_char,
+) -> PmsgStatus {
+    boundary(|| {
+        let out = arg_out(out, "out", ptr::null_mut())?;
+        let store = self::store(store)?;
+        let csv = store.billing_report_csv(arg_str(cycle, "cycle")?)?;
+        *out = give_string(csv, "billing CSV")?;
+        Ok(())
+    })
+}
+
+/// The chart document of `conversation` (R-C1 to R-C3), for staff `by`
+/// (`"staff:ID"`) who can see it, at `now_ms`: `format` `"text"` (plain
+/// UTF-8 text) or `"fhir"` (an HL7 FHIR R4 `Bundle`, JSON). Deterministic:
+/// the same state renders the same bytes. Audited as `export`.
+///
+/// On success free `*out` with `pmsg_string_free`. Thread-safe. Errors:
+/// `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8, `now_ms` out of
+/// range, a malformed `by`, an unknown format), `PMSG_UNKNOWN_CONVERSATION`,
+/// `PMSG_NOT_AUTHORIZED` (audited; also for an account), `PMSG_STORAGE`,
+/// and `PMSG_INTERNAL` should the text hold U+0000 (the `fhir` format
+/// escapes it). A failed call leaves `*out` NULL.
+#[no_mangle]
+pub extern "C" fn pmsg_export_chart(
+    store: *const PmsgStore,
+    by: *const c_char,
+    conversation: *const c_char,
+    format: *const c_char,
+    now_ms: i64,
+    out: *mut *mut c_char,
+) -> PmsgStatus {
+    boundary(|| {
+        let out = arg_out(out, "out", ptr::null_mut())?;
+        let store = self::store(store)?;
+        let by = arg_str(by, "by")?;
+        let conversation = arg_str(conversation, "conversation")?;
+        let format = arg_str(format, "format")?;
+        let now = arg_instant(now_ms, "now_ms")?;
+        let document = store.export_chart(by, conversation, format, now)?;
+        *out = give_string(document, "chart document")?;
+        Ok(())
+    })
+}
+
+/// The last `count` audit entries (R-AU1), oldest first. `*out` is a JSON
+/// array:
+///
+/// `[{"seq": number from 1, "at": instant, "actor": "staff:ID" |
+/// "account:ID" | "system", "action": "send" | "reply" | "read" | "view" |
+/// "download" | "export" | "close" | "purge" | "refused", "conversation":
+/// id or null, "message": id or null, "hash": hex SHA-256}]`
+///
+/// On success free `*out` with `pmsg_string_free`. Thread-safe. Errors:
+/// `PMSG_INVALID_ARGUMENT` (a NULL pointer, a negative `count`),
+/// `PMSG_STORAGE`. A failed call leaves `*out` NULL.
+#[no_mangle]
+pub extern "C" fn pmsg_audit_tail_json(
+    store: *const PmsgStore,
+    count: i64,
+    out: *mut *mut c_char,
+) -> PmsgStatus {
+    boundary(|| {
+        let out = arg_out(out, "out", ptr::null_mut())?;
+        let store = self::store(store)?;
+        let entries = store.audit_tail(count)?;
+        *out = give_json(serde_json::to_string(&entries), "audit entries")?;
+        Ok(())
+    })
+}
+
+/// Verifies the whole audit hash chain (R-AU1). `*out` is a JSON object:
+///
+/// `{"ok": bool, "entries": entries verified, "first_broken": seq or null,
+/// "problem": string or null}`
+///
+/// A broken chain is a result (`"ok": false`), not an error. On success
+/// free `*out` with `pmsg_string_free`. Thread-safe. Errors:
+/// `PMSG_INVALID_ARGUMENT` (a NULL pointer), `PMSG_STORAGE`. A failed call
+/// leaves `*out` NULL.
+#[no_mangle]
+pub extern "C" fn pmsg_verify_audit_json(
+    store: *const PmsgStore,
+    out: *mut *mut c_char,
+) -> PmsgStatus {
+    boundary(|| {
+        let out = arg_out(out, "out", ptr::null_mut())?;
+        let store = self::store(store)?;
+        let verification = store.verify_audit()?;
+        *out = give_json(serde_json::to_string(&verification), "audit verification")?;
+        Ok(())
+    })
+}

@@ -1,0 +1,292 @@
+/*
+ * abi_smoke: the C ABI end to end, as an EMR host would use it: open a
+ * store, upsert the directory, send, view, deliver and acknowledge the
+ * events, read, reply, download, export, list folders, bill, purge, close,
+ * verify the audit chain; then a file store that survives a reopen. Every
+ * result is freed, and every failure's status and message are checked.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <unistd.h>
+
+#include "common.h"
+
+static const char *CONFIG = "{\"time_zone\": \"America/Toronto\", \"retention_days_after_download\": 7}";
+
+static const char *SEND_JSON =
+    "{\"author\": \"s-dr\", \"patient\": \"E100\", \"from\": \"workgroup:w-front\","
+    " \"subject\": \"Lab results\", \"body\": \"Your results are in. Please reply.\","
+    " \"attachments\": [{\"name\": \"lab.txt\", \"media_type\": \"text/plain\","
+    "                    \"text\": \"hello pmsg\"}],"
+    " \"response\": {\"required_days\": 3}, \"billable_fee_code\": \"a1\","
+    " \"file_to_chart\": true}";
+
+/* Acknowledges every event of a due-events JSON array; returns how many. */
+static int ack_all(const pmsg_store *store, const char *events, int64_t now) {
+    char id[128];
+    const char *p = events;
+    int n = 0;
+    while ((p = string_after(p, "{\"id\":\"", id, sizeof id)) != NULL) {
+        if (OK(pmsg_ack(store, id, now))) n++;
+    }
+    return n;
+}
+
+static void version_matches_header(void) {
+    char expected[64];
+    snprintf(expected, sizeof expected, "%d.%d.%d", PMSG_VERSION_MAJOR, PMSG_VERSION_MINOR,
+             PMSG_VERSION_PATCH);
+    CHECK(same(pmsg_version(), PMSG_VERSION_STRING));
+    CHECK(same(pmsg_version(), expected));
+    CHECK(PMSG_VERSION_NUMBER ==
+          PMSG_VERSION_MAJOR * 1000000 + PMSG_VERSION_MINOR * 1000 + PMSG_VERSION_PATCH);
+}
+
+static void whole_conversation(void) {
+    pmsg_store *store = NULL;
+    pmsg_outcome *outcome = NULL, *reply = NULL, *failed = (pmsg_outcome *)&failures;
+    const char *s = NULL;
+    char conv[128], msg[128], att[128], *json = NULL;
+    size_t n = 99;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+
+    MUST(pmsg_open_in_memory(CONFIG, &store));
+    REQUIRE(store != NULL);
+    CHECK(same(pmsg_last_error_message(), ""));
+    MUST(pmsg_directory_upsert_json(store, DIRECTORY_JSON));
+
+    /* R-R1: search, accent-insensitive, with routing. */
+    MUST(pmsg_search_json(store, "roy", T0, &json));
+    CHECK(CONTAINS(json, "\"emr_id\":\"E100\""));
+    CHECK(CONTAINS(json, "\"deliver_to\":[\"account:a-lea\"]"));
+    CHECK(CONTAINS(json, "\"deliver_to\":[\"account:a-marc\"]")); /* the minor E200 */
+    pmsg_string_free(json);
+
+    /* A failed send: the status, the message naming the value and rule, *out NULL. */
+    EXPECT(pmsg_send_json(store,
+                          "{\"author\": \"s-dr\", \"patient\": \"E999\", \"from\": \"direct\","
+                          " \"subject\": \"x\", \"body\": \"y\"}",
+                          T0, &failed),
+           PMSG_UNKNOWN_PATIENT);
+    EXPECT_MESSAGE("E999");
+    EXPECT_MESSAGE("R-R4");
+    CHECK(failed == NULL);
+    CHECK(same(pmsg_status_name(PMSG_UNKNOWN_PATIENT), "unknown_patient"));
+
+    /* Send with an attachment, a required response, a fee code and "Send and Download". */
+    MUST(pmsg_send_json(store, SEND_JSON, T0, &outcome));
+    REQUIRE(outcome != NULL);
+    CHECK(same(pmsg_last_error_message(), ""));
+    MUST(pmsg_outcome_conversation_id(outcome, &s));
+    REQUIRE(s != NULL && strlen(s) > 0 && strlen(s) < sizeof conv);
+    strcpy(conv, s);
+    MUST(pmsg_outcome_message_id(outcome, &s));
+    REQUIRE(s != NULL && strlen(s) < sizeof msg);
+    strcpy(msg, s);
+    CHECK(strcmp(conv, msg) != 0);
+    OK(pmsg_outcome_status(outcome, &s));
+    CHECK(same(s, "open"));
+    OK(pmsg_outcome_delivered_to_count(outcome, &n));
+    CHECK(n == 1);
+    OK(pmsg_outcome_delivered_to(outcome, 0, &s));
+    CHECK(same(s, "account:a-lea"));
+    s = "sentinel";
+    EXPECT(pmsg_outcome_delivered_to(outcome, 1, &s), PMSG_INVALID_ARGUMENT);
+    EXPECT_MESSAGE("`index`");
+    CHECK(s == NULL);
+    OK(pmsg_outcome_attachment_count(outcome, &n));
+    CHECK(n == 1);
+    OK(pmsg_outcome_attachment_name(outcome, 0, &s));
+    CHECK(same(s, "lab.txt"));
+    MUST(pmsg_outcome_attachment_id(outcome, 0, &s));
+    REQUIRE(s != NULL && strlen(s) < sizeof att);
+    strcpy(att, s);
+    OK(pmsg_outcome_chart_text(outcome, &s));
+    CHECK(CONTAINS(s, "Lab results"));
+    CHECK(CONTAINS(s, "Your results are in."));
+    OK(pmsg_outcome_chart_fhir(outcome, &s));
+    CHECK(CONTAINS(s, "Bundle"));
+    CHECK(CONTAINS(s, "Communication"));
+    pmsg_outcome_free(outcome);
+
+    /* The patient side's view (audited as view; does not mark read). */
+    MUST(pmsg_view_json(store, "account:a-lea", conv, T0 + 1000, &json));
+    CHECK(CONTAINS(json, "\"subject\":\"Lab results\""));
+    CHECK(CONTAINS(json, "\"awaiting_response\":true"));
+    CHECK(CONTAINS(json, "\"read\":false"));
+    CHECK(CONTAINS(json, "\"name\":\"lab.txt\""));
+    CHECK(CONTAINS(json, "\"response_due_at\":\"2026-03-13T10:00:00-04:00\"")); /* R-T3 */
+    pmsg_string_free(json);
+
+    /* R-D1, R-D5: new_message is due at once; deliver, then acknowledge. */
+    MUST(pmsg_due_events_json(store, T0, -1, &json));
+    CHECK(count_of(json, "{\"id\":") == 1);
+    CHECK(CONTAINS(json, "\"kind\":\"new_message\""));
+    CHECK(CONTAINS(json, "\"to\":\"account:a-lea\""));
+    CHECK(!CONTAINS(json, "Lab results")); /* no health information in notices */
+    CHECK(ack_all(store, json, T0 + 5) == 1);
+    pmsg_string_free(json);
+    MUST(pmsg_due_events_json(store, T0 + 10, -1, &json));
+    CHECK(same(json, "[]"));
+    pmsg_string_free(json);
+    EXPECT(pmsg_ack(store, "no-such-event", T0), PMSG_UNKNOWN_EVENT);
+    EXPECT_MESSAGE("no-such-event");
+
+    /* Read, then reply as the patient: the reply goes to the workgroup. */
+    OK(pmsg_read(store, "account:a-lea", conv, T0 + 60000));
+    {
+        char request[512];
+        snprintf(request, sizeof request,
+                 "{\"by\": \"account:a-lea\", \"conversation\": \"%s\", \"body\": \"Thanks!\"}",
+                 conv);
+        MUST(pmsg_reply_json(store, request, T0 + 120000, &reply));
+    }
+    OK(pmsg_outcome_delivered_to(reply, 0, &s));
+    CHECK(same(s, "workgroup:w-front"));
+    OK(pmsg_outcome_conversation_id(reply, &s));
+    CHECK(same(s, conv));
+    OK(pmsg_outcome_chart_text(reply, &s));
+    CHECK(s == NULL); /* no file_to_chart */
+    pmsg_outcome_free(reply);
+    MUST(pmsg_due_events_json(store, T0 + 120000, 10, &json));
+    CHECK(CONTAINS(json, "\"kind\":\"new_reply\""));
+    CHECK(CONTAINS(json, "\"to\":\"workgroup:w-front\""));
+    CHECK(ack_all(store, json, T0 + 120001) == 1);
+    pmsg_string_free(json);
+
+    /* R-D6: download (starts retention), byte for byte. */
+    MUST(pmsg_download(store, "account:a-lea", conv, att, T0 + 180000, &bytes, &len));
+    CHECK(len == 10 && bytes != NULL && memcmp(bytes, "hello pmsg", 10) == 0);
+    pmsg_bytes_free(bytes, len);
+    bytes = (uint8_t *)"sentinel";
+    len = 99;
+    EXPECT(pmsg_download(store, "account:a-lea", conv, "nope", T0, &bytes, &len),
+           PMSG_UNKNOWN_ATTACHMENT);
+    CHECK(bytes == NULL && len == 0);
+
+    /* Chart export (R-C1, R-C3): staff only, two formats. */
+    MUST(pmsg_export_chart(store, "staff:s-dr", conv, "text", T0 + 200000, &json));
+    CHECK(CONTAINS(json, "Lab results") && CONTAINS(json, "Thanks!"));
+    CHECK(CONTAINS(json, "E100") && CONTAINS(json, "1980-01-31"));
+    pmsg_string_free(json);
+    MUST(pmsg_export_chart(store, "staff:s-dr", conv, "fhir", T0 + 200000, &json));
+    CHECK(CONTAINS(json, "\"resourceType\""));
+    pmsg_string_free(json);
+    json = (char *)"sentinel";
+    EXPECT(pmsg_export_chart(store, "staff:s-dr", conv, "pdf", T0, &json), PMSG_INVALID_ARGUMENT);
+    CHECK(json == NULL);
+    EXPECT(pmsg_export_chart(store, "account:a-lea", conv, "text", T0, &json),
+           PMSG_NOT_AUTHORIZED);
+    EXPECT_MESSAGE("R-A1");
+
+    /* Folders (section 7). */
+    MUST(pmsg_folder_json(store, "staff:s-nurse", "inbox", NULL, 0, T0 + 300000, &json));
+    CHECK(CONTAINS(json, conv));
+    CHECK(CONTAINS(json, "\"next_cursor\":null"));
+    pmsg_string_free(json);
+    MUST(pmsg_folder_json(store, "account:a-lea", "awaiting_response", NULL, 10, T0, &json));
+    CHECK(count_of(json, "\"conversation\":") == 0); /* the patient replied */
+    pmsg_string_free(json);
+    EXPECT(pmsg_folder_json(store, "account:a-lea", "sent", NULL, 0, T0, &json),
+           PMSG_INVALID_ARGUMENT);
+    EXPECT(pmsg_folder_json(store, "staff:s-ghost", "inbox", NULL, 0, T0, &json),
+           PMSG_UNKNOWN_STAFF);
+
+    /* Billing (R-B1 to R-B3): the fee code is normalised to upper case. */
+    MUST(pmsg_billing_report_json(store, "2026-03", &json));
+    CHECK(CONTAINS(json, "\"fee_code\":\"A1\""));
+    CHECK(CONTAINS(json, "\"count\":1"));
+    pmsg_string_free(json);
+    MUST(pmsg_billing_report_csv(store, "2026-03", &json));
+    CHECK(CONTAINS(json, "A1") && CONTAINS(json, "s-dr") && CONTAINS(json, "\n"));
+    pmsg_string_free(json);
+    EXPECT(pmsg_billing_report_json(store, "2026-W10", &json), PMSG_INVALID_ARGUMENT);
+
+    /* Purge after the retention period (first download + 7 days), then expired. */
+    MUST(pmsg_purge_json(store, T0 + 3 * DAY_MS, &json));
+    CHECK(same(json, "[]"));
+    pmsg_string_free(json);
+    MUST(pmsg_purge_json(store, T0 + 8 * DAY_MS, &json));
+    CHECK(CONTAINS(json, "\"name\":\"lab.txt\""));
+    pmsg_string_free(json);
+    EXPECT(pmsg_download(store, "account:a-lea", conv, att, T0 + 8 * DAY_MS, &bytes, &len),
+           PMSG_ATTACHMENT_EXPIRED);
+
+    /* Close (R-M4): a second close and a reply are conversation_closed. */
+    OK(pmsg_close_conversation(store, "staff:s-dr", conv, T0 + 9 * DAY_MS));
+    EXPECT(pmsg_close_conversation(store, "staff:s-dr", conv, T0 + 9 * DAY_MS),
+           PMSG_CONVERSATION_CLOSED);
+    {
+        char request[512];
+        snprintf(request, sizeof request,
+                 "{\"by\": \"account:a-lea\", \"conversation\": \"%s\", \"body\": \"Again\"}",
+                 conv);
+        EXPECT(pmsg_reply_json(store, request, T0 + 9 * DAY_MS, &reply),
+               PMSG_CONVERSATION_CLOSED);
+    }
+
+    /* R-AU1: the audit trail and its hash chain. */
+    MUST(pmsg_audit_tail_json(store, 2, &json));
+    CHECK(count_of(json, "\"seq\":") == 2);
+    CHECK(CONTAINS(json, "\"action\":\"close\""));
+    pmsg_string_free(json);
+    MUST(pmsg_verify_audit_json(store, &json));
+    CHECK(CONTAINS(json, "\"ok\":true"));
+    CHECK(CONTAINS(json, "\"first_broken\":null"));
+    pmsg_string_free(json);
+
+    pmsg_close(store);
+}
+
+static void file_store_survives_reopen(void) {
+    char path[128], wal[160], shm[160], *json = NULL;
+    pmsg_store *store = NULL;
+    pmsg_outcome *outcome = NULL;
+
+    snprintf(path, sizeof path, "/tmp/pmsg-abi-smoke-%ld.db", (long)getpid());
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    snprintf(shm, sizeof shm, "%s-shm", path);
+    unlink(path);
+
+    /* A bad configuration refuses to open, naming the problem. */
+    store = (pmsg_store *)&failures;
+    EXPECT(pmsg_open(path, "{\"time_zone\": \"Mars/Olympus\"}", &store), PMSG_INVALID_CONFIG);
+    EXPECT_MESSAGE("Mars/Olympus");
+    CHECK(store == NULL);
+    EXPECT(pmsg_open(path, "{\"colour\": 1}", &store), PMSG_INVALID_CONFIG);
+    EXPECT_MESSAGE("colour");
+    EXPECT(pmsg_open(path, "{", &store), PMSG_INVALID_CONFIG);
+    EXPECT_MESSAGE("`config_json`");
+    EXPECT(pmsg_open("/nonexistent-dir/x/y.db", NULL, &store), PMSG_STORAGE);
+
+    MUST(pmsg_open(path, NULL, &store));
+    MUST(pmsg_directory_upsert_json(store, DIRECTORY_JSON));
+    MUST(pmsg_send_json(store,
+                        "{\"author\": \"s-dr\", \"patient\": \"E200\", \"from\": \"direct\","
+                        " \"subject\": \"Vaccines\", \"body\": \"Due next month.\"}",
+                        T0, &outcome));
+    pmsg_outcome_free(outcome);
+    pmsg_close(store);
+
+    store = NULL;
+    MUST(pmsg_open(path, NULL, &store));
+    MUST(pmsg_folder_json(store, "account:a-marc", "inbox", NULL, 0, T0, &json));
+    CHECK(CONTAINS(json, "\"subject\":\"Vaccines\""));
+    CHECK(CONTAINS(json, "\"patient_emr_id\":\"E200\""));
+    pmsg_string_free(json);
+    MUST(pmsg_verify_audit_json(store, &json));
+    CHECK(CONTAINS(json, "\"ok\":true") && CONTAINS(json, "\"entries\":1"));
+    pmsg_string_free(json);
+    pmsg_close(store);
+
+    unlink(path);
+    unlink(wal);
+    unlink(shm);
+}
+
+int main(void) {
+    version_matches_header();
+    whole_conversation();
+    file_store_survives_reopen();
+    return finish("abi_smoke");
+}

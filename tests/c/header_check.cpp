@@ -1,0 +1,22 @@
+// pmsg.h compiles on its own as strict C++11 (-std=c++11 -pedantic -Werror),
+// with C linkage for the functions.
+#include "pmsg.h"
+
+#include <cstdint>
+
+static_assert(sizeof(pmsg_status) == sizeof(std::int32_t), "pmsg_status is 32 bits");
+static_assert(PMSG_INTERNAL == 28, "status values never change");
+
+int header_check_cpp();
+int header_check_cpp() {
+    pmsg_status st = PMSG_OK;
+    pmsg_store *store = nullptr;
+    pmsg_outcome *outcome = nullptr;
+    const char *(*name)(std::int32_t) = &pmsg_status_name;
+    pmsg_status (*send)(const pmsg_store *, const char *, std::int64_t, pmsg_outcome **) =
+        &pmsg_send_json;
+    (void)store;
+    (void)outcome;
+    (void)send;
+    return static_cast<int>(st) + (name(st) != nullptr ? PMSG_VERSION_MAJOR : 0);
+}
