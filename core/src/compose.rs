@@ -158,9 +158,9 @@ pub(crate) fn check_attachments(files: &[NewAttachment], s: &Settings) -> Result
         });
     }
     for (i, f) in files.iter().enumerate() {
-        if f.name.trim().is_empty() {
+        if f.name.trim().is_empty() || f.name.chars().any(char::is_control) {
             return Err(Error::InvalidArgument(format!(
-                "attachment {} has an empty name {:?} (R-S2)",
+                "attachment {} needs a non-empty name without control characters, not {:?} (R-S2)",
                 i + 1,
                 f.name
             )));

@@ -9,29 +9,45 @@ use crate::model::DirectoryUpdate;
 use crate::store::{PatientRow, Tx};
 use std::collections::BTreeSet;
 
-fn non_empty(what: &str, value: &str) -> Result<()> {
+/// An id: non-empty, with no control character (C hosts cannot carry NUL).
+fn check_id(what: &str, value: &str) -> Result<()> {
     if value.trim().is_empty() {
         return Err(Error::InvalidArgument(format!(
             "{what} {value:?} is empty (§2)"
         )));
     }
-    Ok(())
+    check_text(what, value)
+}
+
+/// A name or id: no control character (general category Cc).
+fn check_text(what: &str, value: &str) -> Result<()> {
+    match value.chars().find(|c| c.is_control()) {
+        Some(c) => Err(Error::InvalidArgument(format!(
+            "{what} {value:?} contains control character U+{:04X} (§2)",
+            c as u32
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Applies one upsert inside the caller's transaction.
 pub(crate) fn upsert(tx: &Tx, d: &DirectoryUpdate) -> Result<()> {
     for a in &d.accounts {
-        non_empty("account id", &a.id)?;
+        check_id("account id", &a.id)?;
+        check_text("account display_name", &a.display_name)?;
         tx.upsert_account(&a.id, a.kind.as_str(), &a.display_name, a.registered)?;
     }
     for s in &d.staff {
-        non_empty("staff id", &s.id)?;
+        check_id("staff id", &s.id)?;
+        check_text("staff display_name", &s.display_name)?;
         tx.upsert_staff(&s.id, &s.display_name, s.accepts_direct)?;
     }
     // Patients whose access rules may have changed (R-A1).
     let mut touched = BTreeSet::new();
     for p in &d.patients {
-        non_empty("EMR ID", &p.emr_id)?;
+        check_id("EMR ID", &p.emr_id)?;
+        check_text("first_name", &p.first_name)?;
+        check_text("last_name", &p.last_name)?;
         deadline::parse_date(&p.date_of_birth).map_err(|_| {
             Error::InvalidArgument(format!(
                 "date_of_birth {:?} of patient {:?} is not YYYY-MM-DD (§2)",
@@ -73,7 +89,8 @@ pub(crate) fn upsert(tx: &Tx, d: &DirectoryUpdate) -> Result<()> {
         touched.insert(key);
     }
     for w in &d.workgroups {
-        non_empty("workgroup id", &w.id)?;
+        check_id("workgroup id", &w.id)?;
+        check_text("workgroup name", &w.name)?;
         for m in &w.members {
             if tx.staff(m)?.is_none() {
                 return Err(Error::UnknownStaff(m.clone()));

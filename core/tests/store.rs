@@ -416,3 +416,33 @@ fn ack_is_idempotent_and_acknowledging_a_cancelled_event_succeeds() {
         "unknown_event"
     );
 }
+
+#[test]
+fn control_characters_in_ids_names_and_file_names_are_refused() {
+    let store = Store::open_in_memory(&config()).unwrap();
+    let mut d = directory();
+    d.staff[0].id = "s-\u{0}ng".into();
+    assert_eq!(
+        store.upsert_directory(&d).unwrap_err().code(),
+        "invalid_argument"
+    );
+    let mut d = directory();
+    d.accounts[0].display_name = "Léa\u{7}".into();
+    assert_eq!(
+        store.upsert_directory(&d).unwrap_err().code(),
+        "invalid_argument"
+    );
+    store.upsert_directory(&directory()).unwrap();
+    let file = NewAttachment {
+        name: "scan\u{0}.pdf".into(),
+        media_type: "application/pdf".into(),
+        content: vec![],
+    };
+    let err = store
+        .send(
+            &send_req("See attached.", vec![file]),
+            t("2026-03-02T09:00:00Z"),
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_argument", "{err}");
+}
