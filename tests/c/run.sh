@@ -3,11 +3,12 @@
 #   1. the header drift check (ffi/check-header.sh);
 #   2. cargo build -p pmsg (debug, with the test-only `test-panic` export);
 #   3. CMake build into target/c-tests, then ctest;
-#   4. the three test programs under valgrind (errors and definite leaks fail);
+#   4. the three test programs, and the conformance runner over every scenario,
+#      under valgrind (errors and definite leaks fail);
 #   5. a second build with -fsanitize=address,undefined into target/c-tests-asan,
 #      run by ctest with LeakSanitizer on;
 #   6. the leak checkers are not vacuous: both must fail on leak_canary.
-# Usage: tests/c/run.sh        (needs cargo, cmake, a C/C++ compiler, valgrind)
+# Usage: tests/c/run.sh        (needs cargo, cmake, a C/C++ compiler, valgrind, cJSON)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -47,7 +48,8 @@ step "ctest"
 export RUST_BACKTRACE=0
 
 step "valgrind (memcheck: errors and definite leaks fail)"
-for program in abi_smoke misuse threads; do
+# conformance_runner with no argument runs every scenario of tests/conformance.
+for program in abi_smoke misuse threads conformance_runner; do
   log="$build/valgrind-$program.log"
   if ! valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
     "$build/$program" >"$log" 2>&1; then
@@ -56,7 +58,7 @@ for program in abi_smoke misuse threads; do
     exit 1
   fi
   echo "--- valgrind $program"
-  grep -E "^(abi_smoke|misuse|threads):|in use at exit|definitely lost|All heap blocks|ERROR SUMMARY" "$log"
+  grep -E "^(abi_smoke|misuse|threads):|^[0-9]+ passed, [0-9]+ failed$|in use at exit|definitely lost|All heap blocks|ERROR SUMMARY" "$log"
 done
 
 asan="$root/target/c-tests-asan"

@@ -53,7 +53,16 @@ pub fn run_files(files: &[PathBuf], fhir_out: Option<&Path>) -> (usize, usize) {
 /// Runs one scenario file; `Err` says which step failed and why.
 pub fn run_file(path: &Path, fhir_out: Option<&Path>) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-    let scenario: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
+    run_scenario(&text, fhir_out.map(|dir| (dir, path)))
+}
+
+/// Runs one scenario given as JSON text (the fuzz target's entry point).
+pub fn run_json(text: &str) -> Result<(), String> {
+    run_scenario(text, None)
+}
+
+fn run_scenario(text: &str, fhir: Option<(&Path, &Path)>) -> Result<(), String> {
+    let scenario: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let mut runner = Runner::setup(&scenario).map_err(|e| format!("step 0 (setup): {e}"))?;
     let steps = scenario
         .get("steps")
@@ -65,7 +74,7 @@ pub fn run_file(path: &Path, fhir_out: Option<&Path>) -> Result<(), String> {
             .step(step)
             .map_err(|why| format!("step {} ({op}): {why}", i + 1))?;
     }
-    if let Some(dir) = fhir_out {
+    if let Some((dir, path)) = fhir {
         runner.write_fhir(dir, path)?;
     }
     Ok(())

@@ -1,0 +1,1636 @@
+/*
+ * conformance_runner: the C conformance runner of pmsg. It executes the
+ * scenario files of tests/conformance (FORMAT.md) through the C ABI
+ * (pmsg.h) and gives the same verdicts as the Rust runner
+ * (tests/conformance/rust/src/lib.rs), which is the reference: the same
+ * allowed keys per op, the same shape of every result, the same matching.
+ *
+ *   conformance_runner [PATH...]   files, or folders (every *.json, by name);
+ *                                  none: the project's scenario folder
+ *
+ * Prints `PASS <file>` or `FAIL <file>: step <i> (<op>): <why>` per file, then
+ * `N passed, M failed`; exits 0 only when nothing failed (2 on a bad path).
+ *
+ * How requests reach the library. The ABI takes requests as JSON, so each
+ * step's own members are passed on as written: for `send` the step's
+ * members, for `reply` the same with the conversation alias replaced by the
+ * real id, for `directory` the step's directory lists; the runner's own keys
+ * (`at`, which becomes now_ms, `op`, `expect`, `as`, `message_as`) are left
+ * out. The text is passed on as written, not re-printed from a parsed tree,
+ * because a number's spelling matters to the library (`"required_days": 3.0`
+ * is refused where `3` is accepted) and cJSON keeps only a double. For the
+ * same reason the file is first checked by a strict JSON scanner with
+ * serde_json's rules (what the Rust runner refuses as "not JSON", this one
+ * refuses too), and that scanner also finds the raw text of any member.
+ * cJSON then gives the tree.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+
+#include "pmsg.h"
+
+#ifndef PMSG_SCENARIOS_DIR
+#define PMSG_SCENARIOS_DIR "tests/conformance/scenarios"
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Memory and strings                                                       */
+/* ------------------------------------------------------------------------ */
+
+static void *xmalloc(size_t n) {
+    void *p = malloc(n ? n : 1);
+    if (p == NULL) {
+        fputs("conformance_runner: out of memory\n", stderr);
+        exit(2);
+    }
+    return p;
+}
+
+static void *xrealloc(void *old, size_t n) {
+    void *p = realloc(old, n ? n : 1);
+    if (p == NULL) {
+        fputs("conformance_runner: out of memory\n", stderr);
+        exit(2);
+    }
+    return p;
+}
+
+static char *xstrndup(const char *s, size_t n) {
+    char *p = xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+static char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
+
+/* A growable string. */
+typedef struct {
+    char *s;
+    size_t len, cap;
+} buf;
+
+static void buf_add(buf *b, const char *s, size_t n) {
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (b->len + n + 1 > cap) cap *= 2;
+        b->s = xrealloc(b->s, cap);
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void buf_puts(buf *b, const char *s) { buf_add(b, s, strlen(s)); }
+
+static void buf_vprintf(buf *b, const char *fmt, va_list ap) {
+    va_list copy;
+    int n;
+    char *tmp;
+    va_copy(copy, ap);
+    n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (n < 0) return;
+    tmp = xmalloc((size_t)n + 1);
+    vsnprintf(tmp, (size_t)n + 1, fmt, ap);
+    buf_add(b, tmp, (size_t)n);
+    free(tmp);
+}
+
+static void buf_printf(buf *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+/* The buffer's string (never NULL); the buffer is left empty. */
+static char *buf_take(buf *b) {
+    char *s = b->s ? b->s : xstrdup("");
+    b->s = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+/* A newly allocated formatted string. */
+static char *fmt(const char *f, ...) {
+    buf b = {NULL, 0, 0};
+    va_list ap;
+    va_start(ap, f);
+    buf_vprintf(&b, f, ap);
+    va_end(ap);
+    return buf_take(&b);
+}
+
+/* A JSON value as compact text (for messages); newly allocated, free(). */
+static char *show(const cJSON *v) {
+    char *p = v ? cJSON_PrintUnformatted(v) : NULL;
+    char *s = xstrdup(p ? p : "null");
+    cJSON_free(p);
+    return s;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Strict JSON scanning (serde_json's grammar and limits)                   */
+/* ------------------------------------------------------------------------ */
+
+/* A piece of the scenario text. */
+typedef struct {
+    const char *p;
+    size_t n;
+} span;
+
+/* Rust's str: the file must be UTF-8 (no overlongs, surrogates or > U+10FFFF). */
+static int utf8_valid(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        size_t len, k;
+        unsigned cp, min;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            len = 2, cp = c & 0x1F, min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3, cp = c & 0x0F, min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4, cp = c & 0x07, min = 0x10000;
+        } else {
+            return 0;
+        }
+        if (i + len > n) return 0;
+        for (k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+        i += len;
+    }
+    return 1;
+}
+
+static const char *skip_ws(const char *p, const char *end) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    return p;
+}
+
+static int hex4(const char *p, const char *end, unsigned *out) {
+    unsigned v = 0;
+    int i;
+    if (end - p < 4) return 0;
+    for (i = 0; i < 4; i++) {
+        char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (unsigned)(c - 'A' + 10);
+        else
+            return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* p at '"': past the closing quote, or NULL. */
+static const char *scan_string(const char *p, const char *end) {
+    p++;
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"') return p + 1;
+        if (c < 0x20) return NULL; /* control characters must be escaped */
+        if (c != '\\') {
+            p++;
+            continue;
+        }
+        if (++p >= end) return NULL;
+        switch (*p) {
+        case '"':
+        case '\\':
+        case '/':
+        case 'b':
+        case 'f':
+        case 'n':
+        case 'r':
+        case 't':
+            p++;
+            break;
+        case 'u': {
+            unsigned u, u2;
+            if (!hex4(p + 1, end, &u)) return NULL;
+            p += 5;
+            if (u >= 0xDC00 && u <= 0xDFFF) return NULL; /* lone trailing surrogate */
+            if (u >= 0xD800 && u <= 0xDBFF) {            /* must be paired */
+                if (end - p < 2 || p[0] != '\\' || p[1] != 'u') return NULL;
+                if (!hex4(p + 2, end, &u2) || u2 < 0xDC00 || u2 > 0xDFFF) return NULL;
+                p += 6;
+            }
+            break;
+        }
+        default:
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, finite as a double. */
+static const char *scan_number(const char *p, const char *end) {
+    const char *start = p;
+    char tmp[512], *stop;
+    double d;
+    if (p < end && *p == '-') p++;
+    if (p >= end || !is_digit(*p)) return NULL;
+    if (*p == '0') {
+        p++;
+        if (p < end && is_digit(*p)) return NULL;
+    } else {
+        while (p < end && is_digit(*p)) p++;
+    }
+    if (p < end && *p == '.') {
+        p++;
+        if (p >= end || !is_digit(*p)) return NULL;
+        while (p < end && is_digit(*p)) p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-')) p++;
+        if (p >= end || !is_digit(*p)) return NULL;
+        while (p < end && is_digit(*p)) p++;
+    }
+    /* serde_json refuses a number that overflows a double ("number out of range"). */
+    if ((size_t)(p - start) < sizeof tmp) {
+        memcpy(tmp, start, (size_t)(p - start));
+        tmp[p - start] = '\0';
+        d = strtod(tmp, &stop);
+        if (isinf(d)) return NULL;
+    } else {
+        char *big = xstrndup(start, (size_t)(p - start));
+        d = strtod(big, &stop);
+        free(big);
+        if (isinf(d)) return NULL;
+    }
+    return p;
+}
+
+/* serde_json's recursion limit: the 128th nested container is refused. */
+#define MAX_DEPTH 128
+
+/* One JSON value at p (no leading whitespace): past its end, or NULL. */
+static const char *scan_value(const char *p, const char *end, int depth) {
+    if (p >= end) return NULL;
+    switch (*p) {
+    case '"':
+        return scan_string(p, end);
+    case '{':
+    case '[': {
+        char close = *p == '{' ? '}' : ']';
+        int object = *p == '{';
+        if (++depth >= MAX_DEPTH) return NULL;
+        p = skip_ws(p + 1, end);
+        if (p < end && *p == close) return p + 1;
+        for (;;) {
+            if (object) {
+                if (p >= end || *p != '"' || (p = scan_string(p, end)) == NULL) return NULL;
+                p = skip_ws(p, end);
+                if (p >= end || *p != ':') return NULL;
+                p = skip_ws(p + 1, end);
+            }
+            if ((p = scan_value(p, end, depth)) == NULL) return NULL;
+            p = skip_ws(p, end);
+            if (p < end && *p == ',') {
+                p = skip_ws(p + 1, end);
+                continue;
+            }
+            if (p < end && *p == close) return p + 1;
+            return NULL;
+        }
+    }
+    case 't':
+        return (end - p >= 4 && memcmp(p, "true", 4) == 0) ? p + 4 : NULL;
+    case 'f':
+        return (end - p >= 5 && memcmp(p, "false", 5) == 0) ? p + 5 : NULL;
+    case 'n':
+        return (end - p >= 4 && memcmp(p, "null", 4) == 0) ? p + 4 : NULL;
+    default:
+        return scan_number(p, end);
+    }
+}
+
+/* The whole text is one JSON value (serde_json::from_str accepts it). */
+static int json_valid(const char *text, size_t n) {
+    const char *end = text + n, *p = scan_value(skip_ws(text, end), end, 0);
+    return p != NULL && skip_ws(p, end) == end;
+}
+
+/*
+ * The index-th member (key and value) of the object, or the index-th
+ * element of the array, whose raw text is `v` (already validated). cJSON
+ * keeps members in document order, duplicates included, so the index of a
+ * cJSON child is the index of its raw text.
+ */
+static int raw_nth(span v, int index, span *key, span *val) {
+    const char *end = v.p + v.n, *p;
+    int object, i = 0;
+    if (v.n == 0 || (v.p[0] != '{' && v.p[0] != '[')) return 0;
+    object = v.p[0] == '{';
+    p = skip_ws(v.p + 1, end);
+    while (p < end && *p != '}' && *p != ']') {
+        const char *k = p, *kend = p, *val_end;
+        if (object) {
+            kend = scan_string(p, end);
+            p = skip_ws(skip_ws(kend, end) + 1, end); /* past ':' */
+        }
+        val_end = scan_value(p, end, 0);
+        if (val_end == NULL) return 0;
+        if (i == index) {
+            if (key) key->p = k, key->n = (size_t)(kend - k);
+            val->p = p, val->n = (size_t)(val_end - p);
+            return 1;
+        }
+        i++;
+        p = skip_ws(val_end, end);
+        if (p < end && *p == ',') p = skip_ws(p + 1, end);
+    }
+    return 0;
+}
+
+/* The raw text of `child`, a member or element of `parent` (raw text `raw`). */
+static span raw_child(span raw, const cJSON *parent, const cJSON *child, span *key) {
+    span val = {"null", 4};
+    const cJSON *c;
+    int index = 0;
+    for (c = parent ? parent->child : NULL; c != NULL && c != child; c = c->next) index++;
+    if (c == NULL || !raw_nth(raw, index, key, &val)) val.p = "null", val.n = 4;
+    return val;
+}
+
+/*
+ * serde_json's `as_i64` / `as_u64` on a number written in the scenario: an
+ * integer literal (no fraction, no exponent; `-0` is a float) in range.
+ */
+static int raw_integer(span v, int64_t *as_i64, uint64_t *as_u64, int *is_i64, int *is_u64) {
+    size_t i = 0;
+    uint64_t mag = 0;
+    int neg = 0;
+    *is_i64 = *is_u64 = 0;
+    if (v.n > 0 && v.p[0] == '-') neg = 1, i = 1;
+    if (i >= v.n) return 0;
+    for (; i < v.n; i++) {
+        unsigned d;
+        if (!is_digit(v.p[i])) return 0; /* '.', 'e', 'E', or not a number */
+        d = (unsigned)(v.p[i] - '0');
+        if (mag > (UINT64_MAX - d) / 10) return 0; /* beyond u64: a float */
+        mag = mag * 10 + d;
+    }
+    if (!neg) {
+        *as_u64 = mag, *is_u64 = 1;
+        if (mag <= (uint64_t)INT64_MAX) *as_i64 = (int64_t)mag, *is_i64 = 1;
+    } else if (mag != 0 && mag <= (uint64_t)INT64_MAX + 1) {
+        *as_i64 = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
+        *is_i64 = 1;
+    }
+    return 1;
+}
+
+/*
+ * obj[key], as serde_json reads it: with a key written twice, the last one
+ * wins (cJSON_GetObjectItemCaseSensitive would give the first).
+ */
+static const cJSON *get(const cJSON *obj, const char *key) {
+    const cJSON *c, *found = NULL;
+    if (!cJSON_IsObject(obj)) return NULL;
+    for (c = obj->child; c != NULL; c = c->next)
+        if (c->string != NULL && strcmp(c->string, key) == 0) found = c;
+    return found;
+}
+
+/* A member that a later member of the same name overrides (serde_json drops it). */
+static int overridden(const cJSON *member) {
+    const cJSON *c;
+    for (c = member->next; c != NULL; c = c->next)
+        if (strcmp(c->string, member->string) == 0) return 1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* RFC 3339 instants (chrono's DateTime::parse_from_rfc3339, exactly)       */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    int64_t secs;  /* since the Unix epoch, UTC; a leap second counts as :59 */
+    int64_t nanos; /* 0..2e9 (above 1e9 only in a leap second) */
+} instant;
+
+static int days_in_month(int y, int m) {
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* Days from 1970-01-01 to the proleptic Gregorian y-m-d (H. Hinnant). */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
+    int64_t era, yoe, doy, doe;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int two(const char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
+
+/*
+ * YYYY-MM-DD(T|t| )HH:MM:SS[.frac](Z|z|(+|-|U+2212)HH:MM): an existing date,
+ * hours < 24, minutes < 60, seconds <= 60 (a leap second), any number of
+ * fraction digits (nanoseconds kept), an offset below 24 hours, nothing after.
+ */
+static int parse_rfc3339(const char *s, instant *out) {
+    static const int digits[] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
+    size_t n = strlen(s), i, k;
+    int year, month, day, hour, min, sec, oh, om, neg;
+    int64_t nano = 0, offset;
+    if (n < 19) return 0;
+    for (k = 0; k < sizeof digits / sizeof digits[0]; k++)
+        if (!is_digit(s[digits[k]])) return 0;
+    if (s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':') return 0;
+    if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return 0;
+    year = two(s) * 100 + two(s + 2);
+    month = two(s + 5);
+    day = two(s + 8);
+    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return 0;
+    hour = two(s + 11);
+    min = two(s + 14);
+    sec = two(s + 17);
+    if (sec == 60) sec = 59, nano = 1000000000;
+    i = 19;
+    if (i < n && s[i] == '.') {
+        int64_t frac = 0, scale = 100000000;
+        i++;
+        if (i >= n || !is_digit(s[i])) return 0;
+        for (k = 0; i < n && is_digit(s[i]); i++, k++) {
+            if (k < 9) frac += (s[i] - '0') * scale, scale /= 10;
+        }
+        nano += frac;
+    }
+    if (hour >= 24 || min >= 60 || sec >= 60) return 0;
+    if (i >= n) return 0;
+    if (s[i] == 'Z' || s[i] == 'z') {
+        offset = 0;
+        i++;
+    } else {
+        if (s[i] == '+')
+            neg = 0, i++;
+        else if (s[i] == '-')
+            neg = 1, i++;
+        else if (n - i >= 3 && memcmp(s + i, "\xE2\x88\x92", 3) == 0)
+            neg = 1, i += 3;
+        else
+            return 0;
+        if (n - i < 2 || !is_digit(s[i]) || !is_digit(s[i + 1])) return 0;
+        oh = two(s + i);
+        i += 2;
+        if (i >= n || s[i] != ':') return 0;
+        i++;
+        if (n - i < 2 || s[i] < '0' || s[i] > '5' || !is_digit(s[i + 1])) return 0;
+        om = two(s + i);
+        i += 2;
+        offset = (int64_t)oh * 3600 + (int64_t)om * 60;
+        if (offset >= 86400) return 0;
+        if (neg) offset = -offset;
+    }
+    if (i != n) return 0;
+    out->secs = days_from_civil(year, month, day) * 86400 + hour * 3600 + min * 60 + sec - offset;
+    out->nanos = nano;
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Matching (FORMAT.md; the Rust runner's `matches`)                        */
+/* ------------------------------------------------------------------------ */
+
+static const char *or_root(const char *path) { return *path ? path : "result"; }
+
+/* serde_json's Value equality, for the cases that reach it (scalars). */
+static int scalar_equal(const cJSON *e, const cJSON *a) {
+    if (cJSON_IsNull(e) && cJSON_IsNull(a)) return 1;
+    if (cJSON_IsBool(e) && cJSON_IsBool(a)) return cJSON_IsTrue(e) == cJSON_IsTrue(a);
+    if (cJSON_IsString(e) && cJSON_IsString(a)) return strcmp(e->valuestring, a->valuestring) == 0;
+    return 0;
+}
+
+static char *mismatch(const cJSON *e, const cJSON *a, const char *path) {
+    char *es = show(e), *as = show(a), *why = fmt("%s: expected %s, got %s", or_root(path), es, as);
+    free(es);
+    free(as);
+    return why;
+}
+
+/* NULL when `a` matches `e`; else why not (newly allocated). */
+static char *matches(const cJSON *e, const cJSON *a, const char *path) {
+    if (cJSON_IsObject(e) && cJSON_IsObject(a)) {
+        const cJSON *ev;
+        for (ev = e->child; ev != NULL; ev = ev->next) {
+            char *here, *why;
+            if (overridden(ev)) continue;
+            here = fmt("%s.%s", path, ev->string);
+            const cJSON *av = get(a, ev->string);
+            if (av == NULL) {
+                char *es = show(ev);
+                why = fmt("%s: expected %s, but the result has no \"%s\"", here, es, ev->string);
+                free(es);
+            } else {
+                why = matches(ev, av, here);
+            }
+            free(here);
+            if (why) return why;
+        }
+        return NULL;
+    }
+    if (cJSON_IsArray(e) && cJSON_IsArray(a)) {
+        int ne = cJSON_GetArraySize(e), na = cJSON_GetArraySize(a), i = 0;
+        const cJSON *ev, *av;
+        if (ne != na) {
+            char *es = show(e), *as = show(a);
+            char *why =
+                fmt("%s: expected %d items %s, got %d items %s", or_root(path), ne, es, na, as);
+            free(es);
+            free(as);
+            return why;
+        }
+        for (ev = e->child, av = a->child; ev != NULL && av != NULL;
+             ev = ev->next, av = av->next, i++) {
+            char *here = fmt("%s[%d]", path, i), *why = matches(ev, av, here);
+            free(here);
+            if (why) return why;
+        }
+        return NULL;
+    }
+    if (cJSON_IsString(e) && cJSON_IsString(a) && strcmp(e->valuestring, a->valuestring) != 0) {
+        instant x, y;
+        if (parse_rfc3339(e->valuestring, &x) && parse_rfc3339(a->valuestring, &y) &&
+            x.secs == y.secs && x.nanos == y.nanos)
+            return NULL;
+        return mismatch(e, a, path);
+    }
+    if (cJSON_IsNumber(e) && cJSON_IsNumber(a) && e->valuedouble == a->valuedouble) return NULL;
+    if (scalar_equal(e, a)) return NULL;
+    return mismatch(e, a, path);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The runner                                                               */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    char *key, *value;
+} pair;
+
+/* A map with the semantics the Rust runner's HashMap has here: the last insert wins. */
+typedef struct {
+    pair *v;
+    size_t n, cap;
+} map;
+
+static void map_put(map *m, const char *key, const char *value) {
+    if (m->n == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 16;
+        m->v = xrealloc(m->v, m->cap * sizeof *m->v);
+    }
+    m->v[m->n].key = xstrdup(key);
+    m->v[m->n].value = xstrdup(value);
+    m->n++;
+}
+
+static const char *map_get(const map *m, const char *key) {
+    size_t i;
+    for (i = m->n; i-- > 0;)
+        if (strcmp(m->v[i].key, key) == 0) return m->v[i].value;
+    return NULL;
+}
+
+static void map_free(map *m) {
+    size_t i;
+    for (i = 0; i < m->n; i++) free(m->v[i].key), free(m->v[i].value);
+    free(m->v);
+}
+
+/* An attachment of a sent message, for `download` by name. */
+typedef struct {
+    char *conversation, *name, *id, *media_type; /* media_type may be NULL */
+} attachment;
+
+typedef struct {
+    pmsg_store *store;
+    map conversations; /* alias -> conversation id */
+    map reverse;       /* conversation or message id -> alias */
+    attachment *atts;  /* in message order */
+    size_t natts, capatts;
+} runner;
+
+/* What one operation gave: PMSG_OK and a result, or an error code and message. */
+typedef struct {
+    int32_t status;
+    char *message; /* newly allocated when status != PMSG_OK */
+    cJSON *actual; /* when status == PMSG_OK */
+} outcome;
+
+static int32_t failed(outcome *o, int32_t status) {
+    o->status = status;
+    o->message = xstrdup(pmsg_last_error_message());
+    return status;
+}
+
+/* An error the runner itself reports, as the Rust runner and the core do. */
+static int32_t refuse(outcome *o, int32_t status, char *message) {
+    o->status = status;
+    o->message = message;
+    return status;
+}
+
+/* The text of a step's member as written (for messages: `1.0` stays `1.0`). */
+static char *show_raw(span raw, const cJSON *step, const cJSON *member) {
+    span v = raw_child(raw, step, member, NULL);
+    return xstrndup(v.p, v.n);
+}
+
+/* A step's string argument: the string, or "" (the Rust runner's unwrap_or_default). */
+static const char *str_of(const cJSON *step, const char *key) {
+    const cJSON *v = get(step, key);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* The conversation a step names: the real id of its alias, or the text itself. */
+static const char *conv_of(const runner *r, const cJSON *step) {
+    const char *alias = str_of(step, "conversation"), *id = map_get(&r->conversations, alias);
+    return id ? id : alias;
+}
+
+/* An id as the scenario names it: its alias, or the id itself. */
+static cJSON *alias_of(const runner *r, const char *id) {
+    const char *alias = map_get(&r->reverse, id);
+    return cJSON_CreateString(alias ? alias : id);
+}
+
+/* alias_of for a JSON id that may be null. */
+static cJSON *alias_or_null(const runner *r, const cJSON *id) {
+    return cJSON_IsString(id) ? alias_of(r, id->valuestring) : cJSON_CreateNull();
+}
+
+/* A copy of `src[key]` (null when absent). */
+static cJSON *copy(const cJSON *src, const char *key) {
+    const cJSON *v = get(src, key);
+    return v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull();
+}
+
+static void put(cJSON *obj, const char *key, cJSON *value) {
+    cJSON_AddItemToObject(obj, key, value);
+}
+
+/* The first item of the list `obj[key]` (NULL when empty or absent). */
+static const cJSON *items(const cJSON *obj, const char *key) {
+    const cJSON *v = get(obj, key);
+    return v ? v->child : NULL;
+}
+
+/*
+ * Parses a JSON result of the library and frees its string. `result` is the
+ * address of the out-pointer, read only here: the call that fills it is
+ * another argument, and C leaves the order of argument evaluation open.
+ */
+static int32_t take_json(outcome *o, int32_t status, char **result, cJSON **out) {
+    char *text = *result;
+    *result = NULL;
+    *out = NULL;
+    if (status != PMSG_OK) {
+        pmsg_string_free(text);
+        return failed(o, status);
+    }
+    *out = cJSON_Parse(text);
+    pmsg_string_free(text);
+    if (*out == NULL)
+        return refuse(o, PMSG_INTERNAL, xstrdup("the library returned JSON cJSON cannot parse"));
+    return PMSG_OK;
+}
+
+/* The text of a JSON string item: a string, or {"repeat": s, "times": n}
+ * (pmsg_core::request::text). */
+static char *text_of(const cJSON *v) {
+    const cJSON *unit, *times;
+    buf b = {NULL, 0, 0};
+    double n;
+    if (cJSON_IsString(v)) return xstrdup(v->valuestring);
+    if (!cJSON_IsObject(v) || cJSON_GetArraySize(v) != 2) return NULL;
+    unit = get(v, "repeat");
+    times = get(v, "times");
+    if (!cJSON_IsString(unit) || !cJSON_IsNumber(times) || times->valuedouble < 0) return NULL;
+    for (n = 0; n < times->valuedouble; n++) buf_puts(&b, unit->valuestring);
+    return buf_take(&b);
+}
+
+/* After a send or reply: the message alias, and the attachments by name. */
+static int32_t record_message(runner *r, const cJSON *step, const pmsg_outcome *out, outcome *o) {
+    const char *conv = NULL, *msg = NULL, *id, *name;
+    const cJSON *alias = get(step, "message_as");
+    const cJSON *files = get(step, "attachments");
+    size_t n = 0, i;
+    if (pmsg_outcome_conversation_id(out, &conv) != PMSG_OK ||
+        pmsg_outcome_message_id(out, &msg) != PMSG_OK ||
+        pmsg_outcome_attachment_count(out, &n) != PMSG_OK)
+        return failed(o, PMSG_INTERNAL);
+    if (cJSON_IsString(alias)) map_put(&r->reverse, msg, alias->valuestring);
+    for (i = 0; i < n; i++) {
+        int32_t st = pmsg_outcome_attachment_id(out, i, &id);
+        attachment *a;
+        if (st != PMSG_OK || (st = pmsg_outcome_attachment_name(out, i, &name)) != PMSG_OK)
+            return failed(o, st);
+        if (r->natts == r->capatts) {
+            r->capatts = r->capatts ? r->capatts * 2 : 16;
+            r->atts = xrealloc(r->atts, r->capatts * sizeof *r->atts);
+        }
+        a = &r->atts[r->natts++];
+        a->conversation = xstrdup(conv);
+        a->name = xstrdup(name);
+        a->id = xstrdup(id);
+        /* The ABI's outcome has no media type: it is the request's, as stored. */
+        a->media_type = text_of(get(cJSON_GetArrayItem(files, (int)i), "media_type"));
+    }
+    return PMSG_OK;
+}
+
+/* The result of a send or reply, as the Rust runner shapes it. */
+static int32_t outcome_result(const runner *r, const pmsg_outcome *out, outcome *o) {
+    const char *conv = NULL, *status = NULL, *party = NULL, *chart = NULL;
+    size_t n = 0, i;
+    int32_t st;
+    cJSON *delivered = cJSON_CreateArray();
+    if ((st = pmsg_outcome_delivered_to_count(out, &n)) != PMSG_OK) goto fail;
+    for (i = 0; i < n; i++) {
+        if ((st = pmsg_outcome_delivered_to(out, i, &party)) != PMSG_OK) goto fail;
+        cJSON_AddItemToArray(delivered, cJSON_CreateString(party));
+    }
+    if ((st = pmsg_outcome_status(out, &status)) != PMSG_OK) goto fail;
+    if ((st = pmsg_outcome_conversation_id(out, &conv)) != PMSG_OK) goto fail;
+    if ((st = pmsg_outcome_chart_text(out, &chart)) != PMSG_OK) goto fail;
+    o->actual = cJSON_CreateObject();
+    put(o->actual, "delivered_to", delivered);
+    put(o->actual, "status", cJSON_CreateString(status));
+    put(o->actual, "conversation", alias_of(r, conv));
+    if (chart != NULL) put(o->actual, "document", cJSON_CreateString(chart));
+    return PMSG_OK;
+fail:
+    cJSON_Delete(delivered);
+    return failed(o, st);
+}
+
+/* The raw members of `step` whose key is (keep = 1) or is not (keep = 0) in `keys`. */
+static void raw_members(buf *b, span raw, const cJSON *step, const char *const *keys, int keep,
+                        int *first) {
+    const cJSON *c;
+    for (c = step->child; c != NULL; c = c->next) {
+        int listed = 0;
+        const char *const *k;
+        span key, val;
+        for (k = keys; *k != NULL; k++) listed |= strcmp(*k, c->string) == 0;
+        if (listed != keep) continue;
+        val = raw_child(raw, step, c, &key);
+        if (!*first) buf_puts(b, ",");
+        *first = 0;
+        buf_add(b, key.p, key.n);
+        buf_puts(b, ":");
+        buf_add(b, val.p, val.n);
+    }
+}
+
+static const char *const DIRECTORY_KEYS[] = {"accounts", "patients",   "connections",
+                                             "staff",    "workgroups", NULL};
+
+/* The keys of a step that are the runner's, not the request's (`at` is now_ms). */
+static const char *const RUNNER_KEYS[] = {"at", "op", "expect", "as", "message_as", NULL};
+
+static int32_t op_send(runner *r, const cJSON *step, span raw, int64_t now, outcome *o) {
+    buf b = {NULL, 0, 0};
+    int first = 1;
+    char *request;
+    pmsg_outcome *out = NULL;
+    const char *conv = NULL;
+    const cJSON *as = get(step, "as");
+    int32_t st;
+    buf_puts(&b, "{");
+    raw_members(&b, raw, step, RUNNER_KEYS, 0, &first);
+    buf_puts(&b, "}");
+    request = buf_take(&b);
+    st = pmsg_send_json(r->store, request, now, &out);
+    free(request);
+    if (st != PMSG_OK) return failed(o, st);
+    if (cJSON_IsString(as) && pmsg_outcome_conversation_id(out, &conv) == PMSG_OK) {
+        map_put(&r->conversations, as->valuestring, conv);
+        map_put(&r->reverse, conv, as->valuestring);
+    }
+    if ((st = record_message(r, step, out, o)) == PMSG_OK) st = outcome_result(r, out, o);
+    pmsg_outcome_free(out);
+    return st;
+}
+
+static int32_t op_reply(runner *r, const cJSON *step, span raw, int64_t now, outcome *o) {
+    static const char *const NOT_PASSED[] = {"at",         "op",           "expect", "as",
+                                             "message_as", "conversation", NULL};
+    buf b = {NULL, 0, 0};
+    int first = 1;
+    char *request;
+    cJSON *conv = cJSON_CreateString(conv_of(r, step));
+    char *quoted = show(conv);
+    pmsg_outcome *out = NULL;
+    int32_t st;
+    buf_puts(&b, "{");
+    raw_members(&b, raw, step, NOT_PASSED, 0, &first);
+    buf_printf(&b, "%s\"conversation\":%s}", first ? "" : ",", quoted);
+    request = buf_take(&b);
+    st = pmsg_reply_json(r->store, request, now, &out);
+    free(request);
+    free(quoted);
+    cJSON_Delete(conv);
+    if (st != PMSG_OK) return failed(o, st);
+    if ((st = record_message(r, step, out, o)) == PMSG_OK) st = outcome_result(r, out, o);
+    pmsg_outcome_free(out);
+    return st;
+}
+
+static int32_t op_view(runner *r, const cJSON *step, int64_t now, outcome *o) {
+    char *text = NULL;
+    cJSON *v, *messages = cJSON_CreateArray();
+    const cJSON *m, *a;
+    if (take_json(o, pmsg_view_json(r->store, str_of(step, "by"), conv_of(r, step), now, &text),
+                  &text, &v)) {
+        cJSON_Delete(messages);
+        return o->status;
+    }
+    for (m = items(v, "messages"); m != NULL; m = m->next) {
+        cJSON *msg = cJSON_CreateObject(), *atts = cJSON_CreateArray();
+        const cJSON *id = get(m, "id");
+        put(msg, "sender", copy(m, "sender"));
+        put(msg, "from", copy(m, "from"));
+        put(msg, "body", copy(m, "body"));
+        put(msg, "read", copy(m, "read"));
+        put(msg, "masked", copy(m, "masked"));
+        put(msg, "message", alias_or_null(r, id));
+        for (a = items(m, "attachments"); a != NULL; a = a->next) {
+            cJSON *att = cJSON_CreateObject();
+            put(att, "name", copy(a, "name"));
+            put(att, "purged", copy(a, "purged"));
+            put(att, "size", copy(a, "size"));
+            cJSON_AddItemToArray(atts, att);
+        }
+        put(msg, "attachments", atts);
+        cJSON_AddItemToArray(messages, msg);
+    }
+    o->actual = cJSON_CreateObject();
+    put(o->actual, "status", copy(v, "status"));
+    put(o->actual, "awaiting_response", copy(v, "awaiting_response"));
+    put(o->actual, "overdue", copy(v, "overdue"));
+    put(o->actual, "response_due_at", copy(v, "response_due_at"));
+    put(o->actual, "subject", copy(v, "subject"));
+    put(o->actual, "messages", messages);
+    cJSON_Delete(v);
+    return PMSG_OK;
+}
+
+static int32_t op_download(runner *r, const cJSON *step, int64_t now, outcome *o) {
+    const char *conv = conv_of(r, step), *name = str_of(step, "attachment"), *id = name;
+    const attachment *found = NULL;
+    uint8_t *bytes = NULL;
+    size_t len = 0, i;
+    int32_t st;
+    for (i = 0; i < r->natts && found == NULL; i++)
+        if (strcmp(r->atts[i].conversation, conv) == 0 && strcmp(r->atts[i].name, name) == 0)
+            found = &r->atts[i];
+    if (found != NULL) id = found->id;
+    for (i = 0; i < r->natts && found == NULL; i++) /* a literal id */
+        if (strcmp(r->atts[i].id, id) == 0) found = &r->atts[i];
+    st = pmsg_download(r->store, str_of(step, "by"), conv, id, now, &bytes, &len);
+    if (st != PMSG_OK) return failed(o, st);
+    pmsg_bytes_free(bytes, len);
+    o->actual = cJSON_CreateObject();
+    put(o->actual, "size", cJSON_CreateNumber((double)len));
+    /* pmsg_download gives only the bytes; name and media type are the runner's records. */
+    if (found != NULL) {
+        put(o->actual, "name", cJSON_CreateString(found->name));
+        if (found->media_type) put(o->actual, "media_type", cJSON_CreateString(found->media_type));
+    }
+    return PMSG_OK;
+}
+
+static int32_t op_events(runner *r, const cJSON *step, span raw, int64_t now, int deliver,
+                         outcome *o) {
+    const cJSON *limit = get(step, "limit"), *e;
+    int64_t n = -1;
+    char *text = NULL;
+    cJSON *v, *events;
+    if (limit != NULL && !cJSON_IsNull(limit)) {
+        int64_t i64;
+        uint64_t u64;
+        int is_i64 = 0, is_u64 = 0;
+        if (!cJSON_IsNumber(limit) ||
+            !raw_integer(raw_child(raw, step, limit, NULL), &i64, &u64, &is_i64, &is_u64) ||
+            !is_i64) {
+            char *shown = show_raw(raw, step, limit);
+            refuse(o, PMSG_INVALID_ARGUMENT,
+                   fmt("invalid argument: limit %s is not an integer (R-D5)", shown));
+            free(shown);
+            return o->status;
+        }
+        /* The ABI's -1 means "all"; the scenario's limit, like the core's, is never negative. */
+        if (i64 < 0)
+            return refuse(o, PMSG_INVALID_ARGUMENT,
+                          fmt("invalid argument: event limit %" PRId64 " is negative (R-D5)", i64));
+        n = i64;
+    }
+    if (take_json(o, pmsg_due_events_json(r->store, now, n, &text), &text, &v)) return o->status;
+    if (deliver) {
+        for (e = v->child; e != NULL; e = e->next) {
+            const cJSON *id = get(e, "id");
+            int32_t st = pmsg_ack(r->store, cJSON_IsString(id) ? id->valuestring : "", now);
+            if (st != PMSG_OK) {
+                cJSON_Delete(v);
+                return failed(o, st);
+            }
+        }
+    }
+    events = cJSON_CreateArray();
+    for (e = v->child; e != NULL; e = e->next) {
+        cJSON *ev = cJSON_CreateObject();
+        put(ev, "kind", copy(e, "kind"));
+        put(ev, "to", copy(e, "to"));
+        put(ev, "conversation", alias_or_null(r, get(e, "conversation")));
+        put(ev, "message", alias_or_null(r, get(e, "message")));
+        put(ev, "due_at", copy(e, "due_at"));
+        put(ev, "id", copy(e, "id"));
+        cJSON_AddItemToArray(events, ev);
+    }
+    cJSON_Delete(v);
+    o->actual = cJSON_CreateObject();
+    put(o->actual, "events", events);
+    return PMSG_OK;
+}
+
+static int32_t op_folder(runner *r, const cJSON *step, span raw, int64_t now, outcome *o) {
+    const cJSON *size = get(step, "page_size"), *e;
+    uint32_t page_size = 0; /* 0: the default */
+    int paged = 0;
+    char *cursor = NULL;
+    cJSON *pages, *entries, *conversations;
+    if (size != NULL && !cJSON_IsNull(size)) {
+        int64_t i64;
+        uint64_t u64;
+        int is_i64 = 0, is_u64 = 0;
+        if (!cJSON_IsNumber(size) ||
+            !raw_integer(raw_child(raw, step, size, NULL), &i64, &u64, &is_i64, &is_u64) ||
+            !is_u64 || u64 > UINT32_MAX) {
+            char *shown = show_raw(raw, step, size);
+            refuse(o, PMSG_INVALID_ARGUMENT,
+                   fmt("invalid argument: page_size %s is not a positive integer", shown));
+            free(shown);
+            return o->status;
+        }
+        /* The ABI's 0 means "the default"; the core refuses a page size of 0. */
+        if (u64 == 0)
+            return refuse(o, PMSG_INVALID_ARGUMENT,
+                          xstrdup("invalid argument: page size 0 must be 1..=1000 (\xC2\xA7"
+                                  "7)"));
+        page_size = (uint32_t)u64;
+        paged = 1;
+    }
+    pages = cJSON_CreateArray();
+    entries = cJSON_CreateArray();
+    for (;;) {
+        char *text = NULL;
+        cJSON *page, *aliases = cJSON_CreateArray();
+        const cJSON *next;
+        int32_t st = pmsg_folder_json(r->store, str_of(step, "by"), str_of(step, "folder"), cursor,
+                                      page_size, now, &text);
+        free(cursor);
+        cursor = NULL;
+        if (take_json(o, st, &text, &page)) {
+            cJSON_Delete(aliases);
+            cJSON_Delete(pages);
+            cJSON_Delete(entries);
+            return o->status;
+        }
+        for (e = items(page, "entries"); e != NULL; e = e->next) {
+            const cJSON *conv = get(e, "conversation");
+            cJSON *entry = cJSON_CreateObject();
+            cJSON_AddItemToArray(aliases, alias_or_null(r, conv));
+            put(entry, "conversation", alias_or_null(r, conv));
+            put(entry, "unread", copy(e, "unread"));
+            put(entry, "awaiting_response", copy(e, "awaiting_response"));
+            put(entry, "overdue", copy(e, "overdue"));
+            put(entry, "response_due_at", copy(e, "response_due_at"));
+            put(entry, "subject", copy(e, "subject"));
+            put(entry, "status", copy(e, "status"));
+            cJSON_AddItemToArray(entries, entry);
+        }
+        cJSON_AddItemToArray(pages, aliases);
+        next = get(page, "next_cursor");
+        if (cJSON_IsString(next)) cursor = xstrdup(next->valuestring);
+        cJSON_Delete(page);
+        if (!paged || cursor == NULL) break;
+    }
+    free(cursor);
+    conversations = cJSON_CreateArray();
+    for (e = entries->child; e != NULL; e = e->next)
+        cJSON_AddItemToArray(conversations, copy(e, "conversation"));
+    o->actual = cJSON_CreateObject();
+    put(o->actual, "conversations", conversations);
+    put(o->actual, "entries", entries);
+    put(o->actual, "pages", pages);
+    return PMSG_OK;
+}
+
+typedef struct {
+    char *conversation, *attachment;
+} purged;
+
+static int purged_order(const void *x, const void *y) {
+    const purged *a = x, *b = y;
+    int c = strcmp(a->conversation, b->conversation);
+    return c ? c : strcmp(a->attachment, b->attachment);
+}
+
+static int32_t op_purge(runner *r, int64_t now, outcome *o) {
+    char *text = NULL;
+    cJSON *v, *list;
+    const cJSON *p;
+    purged *rows;
+    size_t n, i = 0;
+    if (take_json(o, pmsg_purge_json(r->store, now, &text), &text, &v)) return o->status;
+    n = (size_t)cJSON_GetArraySize(v);
+    rows = xmalloc(n * sizeof *rows);
+    for (p = v->child; p != NULL; p = p->next, i++) {
+        const cJSON *conv = get(p, "conversation");
+        const cJSON *name = get(p, "name");
+        const char *id = cJSON_IsString(conv) ? conv->valuestring : "";
+        const char *alias = map_get(&r->reverse, id);
+        rows[i].conversation = xstrdup(alias ? alias : id);
+        rows[i].attachment = xstrdup(cJSON_IsString(name) ? name->valuestring : "");
+    }
+    qsort(rows, n, sizeof *rows, purged_order);
+    list = cJSON_CreateArray();
+    for (i = 0; i < n; i++) {
+        cJSON *item = cJSON_CreateObject();
+        put(item, "conversation", cJSON_CreateString(rows[i].conversation));
+        put(item, "attachment", cJSON_CreateString(rows[i].attachment));
+        cJSON_AddItemToArray(list, item);
+        free(rows[i].conversation);
+        free(rows[i].attachment);
+    }
+    free(rows);
+    cJSON_Delete(v);
+    o->actual = cJSON_CreateObject();
+    put(o->actual, "purged", list);
+    return PMSG_OK;
+}
+
+static int32_t op_billing(runner *r, const cJSON *step, outcome *o) {
+    char *text = NULL;
+    cJSON *v, *entries, *totals;
+    const cJSON *e;
+    if (take_json(o, pmsg_billing_report_json(r->store, str_of(step, "cycle"), &text), &text, &v))
+        return o->status;
+    entries = cJSON_CreateArray();
+    for (e = items(v, "entries"); e != NULL; e = e->next) {
+        cJSON *entry = cJSON_CreateObject();
+        put(entry, "fee_code", copy(e, "fee_code"));
+        put(entry, "author", copy(e, "author"));
+        put(entry, "patient", copy(e, "patient"));
+        put(entry, "conversation", alias_or_null(r, get(e, "conversation")));
+        put(entry, "sent_at", copy(e, "sent_at"));
+        cJSON_AddItemToArray(entries, entry);
+    }
+    totals = cJSON_CreateArray();
+    for (e = items(v, "totals"); e != NULL; e = e->next) {
+        cJSON *total = cJSON_CreateObject();
+        put(total, "author", copy(e, "author"));
+        put(total, "fee_code", copy(e, "fee_code"));
+        put(total, "count", copy(e, "count"));
+        cJSON_AddItemToArray(totals, total);
+    }
+    cJSON_Delete(v);
+    o->actual = cJSON_CreateObject();
+    put(o->actual, "entries", entries);
+    put(o->actual, "totals", totals);
+    return PMSG_OK;
+}
+
+static int32_t op_audit_tail(runner *r, const cJSON *step, span raw, outcome *o) {
+    const cJSON *count = get(step, "count"), *e;
+    int64_t i64 = 0;
+    uint64_t u64;
+    int is_i64 = 0, is_u64 = 0;
+    char *text = NULL;
+    cJSON *v, *entries;
+    if (count == NULL)
+        return refuse(o, PMSG_INVALID_ARGUMENT,
+                      xstrdup("invalid argument: audit_tail needs a count"));
+    if (!cJSON_IsNumber(count) ||
+        !raw_integer(raw_child(raw, step, count, NULL), &i64, &u64, &is_i64, &is_u64) || !is_i64) {
+        char *shown = show_raw(raw, step, count);
+        refuse(o, PMSG_INVALID_ARGUMENT,
+               fmt("invalid argument: count %s is not an integer", shown));
+        free(shown);
+        return o->status;
+    }
+    if (take_json(o, pmsg_audit_tail_json(r->store, i64, &text), &text, &v)) return o->status;
+    entries = cJSON_CreateArray();
+    for (e = v->child; e != NULL; e = e->next) {
+        cJSON *entry = cJSON_CreateObject();
+        put(entry, "actor", copy(e, "actor"));
+        put(entry, "action", copy(e, "action"));
+        put(entry, "conversation", alias_or_null(r, get(e, "conversation")));
+        put(entry, "message", alias_or_null(r, get(e, "message")));
+        cJSON_AddItemToArray(entries, entry);
+    }
+    cJSON_Delete(v);
+    o->actual = cJSON_CreateObject();
+    put(o->actual, "entries", entries);
+    return PMSG_OK;
+}
+
+/* One operation through the C ABI; fills `o`. */
+static void perform(runner *r, const char *op, const cJSON *step, span raw, int64_t now,
+                    outcome *o) {
+    const char *by = str_of(step, "by");
+    char *text = NULL;
+    cJSON *v;
+    o->status = PMSG_OK;
+    o->message = NULL;
+    o->actual = NULL;
+    if (strcmp(op, "directory") == 0) {
+        buf b = {NULL, 0, 0};
+        int first = 1;
+        char *json;
+        int32_t st;
+        buf_puts(&b, "{");
+        raw_members(&b, raw, step, DIRECTORY_KEYS, 1, &first);
+        buf_puts(&b, "}");
+        json = buf_take(&b);
+        st = pmsg_directory_upsert_json(r->store, json);
+        free(json);
+        if (st != PMSG_OK) failed(o, st);
+    } else if (strcmp(op, "search") == 0) {
+        const cJSON *m;
+        cJSON *list;
+        if (take_json(o, pmsg_search_json(r->store, str_of(step, "query"), now, &text), &text, &v))
+            return;
+        list = cJSON_CreateArray();
+        o->actual = cJSON_CreateObject();
+        put(o->actual, "matches", list);
+        for (m = v->child; m != NULL; m = m->next) {
+            cJSON *match = cJSON_CreateObject();
+            put(match, "emr_id", copy(m, "emr_id"));
+            put(match, "deliver_to", copy(m, "deliver_to"));
+            put(match, "first_name", copy(m, "first_name"));
+            put(match, "last_name", copy(m, "last_name"));
+            cJSON_AddItemToArray(list, match);
+        }
+        cJSON_Delete(v);
+    } else if (strcmp(op, "send") == 0) {
+        op_send(r, step, raw, now, o);
+    } else if (strcmp(op, "reply") == 0) {
+        op_reply(r, step, raw, now, o);
+    } else if (strcmp(op, "read") == 0) {
+        int32_t st = pmsg_read(r->store, by, conv_of(r, step), now);
+        if (st != PMSG_OK) failed(o, st);
+    } else if (strcmp(op, "close") == 0) {
+        int32_t st = pmsg_close_conversation(r->store, by, conv_of(r, step), now);
+        if (st != PMSG_OK) failed(o, st);
+    } else if (strcmp(op, "view") == 0) {
+        op_view(r, step, now, o);
+    } else if (strcmp(op, "download") == 0) {
+        op_download(r, step, now, o);
+    } else if (strcmp(op, "due_events") == 0 || strcmp(op, "deliver") == 0) {
+        op_events(r, step, raw, now, strcmp(op, "deliver") == 0, o);
+    } else if (strcmp(op, "ack") == 0) {
+        int32_t st = pmsg_ack(r->store, str_of(step, "event_id"), now);
+        if (st != PMSG_OK) failed(o, st);
+    } else if (strcmp(op, "folder") == 0) {
+        op_folder(r, step, raw, now, o);
+    } else if (strcmp(op, "purge") == 0) {
+        op_purge(r, now, o);
+    } else if (strcmp(op, "billing_report") == 0) {
+        op_billing(r, step, o);
+    } else if (strcmp(op, "export_chart") == 0) {
+        int32_t st =
+            pmsg_export_chart(r->store, by, conv_of(r, step), str_of(step, "format"), now, &text);
+        if (st != PMSG_OK) {
+            failed(o, st);
+        } else {
+            o->actual = cJSON_CreateObject();
+            put(o->actual, "document", cJSON_CreateString(text));
+            pmsg_string_free(text);
+        }
+    } else if (strcmp(op, "audit_tail") == 0) {
+        op_audit_tail(r, step, raw, o);
+    } else if (strcmp(op, "verify_audit") == 0) {
+        if (take_json(o, pmsg_verify_audit_json(r->store, &text), &text, &v)) return;
+        o->actual = cJSON_CreateObject();
+        put(o->actual, "ok", copy(v, "ok"));
+        put(o->actual, "entries", copy(v, "entries"));
+        put(o->actual, "first_broken", copy(v, "first_broken"));
+        cJSON_Delete(v);
+    } else {
+        refuse(o, PMSG_INTERNAL, fmt("op \"%s\" not dispatched", op));
+    }
+    if (o->status == PMSG_OK && o->actual == NULL) o->actual = cJSON_CreateObject();
+}
+
+/* The keys each op takes, besides at, op and expect (the Rust runner's lists). */
+static const char *const *allowed_keys(const char *op) {
+    static const char *const directory[] = {"accounts", "patients",   "connections",
+                                            "staff",    "workgroups", NULL};
+    static const char *const search[] = {"query", NULL};
+    static const char *const send[] = {"author",
+                                       "patient",
+                                       "from",
+                                       "subject",
+                                       "body",
+                                       "attachments",
+                                       "unread_notify",
+                                       "response",
+                                       "allow_reply_attachments",
+                                       "mask_name",
+                                       "billable_fee_code",
+                                       "file_to_chart",
+                                       "as",
+                                       "message_as",
+                                       NULL};
+    static const char *const reply[] = {"by",
+                                        "conversation",
+                                        "body",
+                                        "attachments",
+                                        "message_as",
+                                        "from",
+                                        "unread_notify",
+                                        "response",
+                                        "allow_reply_attachments",
+                                        "mask_name",
+                                        "billable_fee_code",
+                                        "file_to_chart",
+                                        NULL};
+    static const char *const by_conversation[] = {"by", "conversation", NULL};
+    static const char *const download[] = {"by", "conversation", "attachment", NULL};
+    static const char *const limit[] = {"limit", NULL};
+    static const char *const ack[] = {"event_id", NULL};
+    static const char *const folder[] = {"by", "folder", "page_size", NULL};
+    static const char *const none[] = {NULL};
+    static const char *const billing[] = {"cycle", NULL};
+    static const char *const export_chart[] = {"by", "conversation", "format", NULL};
+    static const char *const audit_tail[] = {"count", NULL};
+    static const struct {
+        const char *op;
+        const char *const *keys;
+    } table[] = {
+        {"directory", directory},
+        {"search", search},
+        {"send", send},
+        {"reply", reply},
+        {"read", by_conversation},
+        {"view", by_conversation},
+        {"close", by_conversation},
+        {"download", download},
+        {"due_events", limit},
+        {"deliver", limit},
+        {"ack", ack},
+        {"folder", folder},
+        {"purge", none},
+        {"verify_audit", none},
+        {"billing_report", billing},
+        {"export_chart", export_chart},
+        {"audit_tail", audit_tail},
+    };
+    size_t i;
+    for (i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(table[i].op, op) == 0) return table[i].keys;
+    return NULL;
+}
+
+/* NULL when every key of `obj` is in one of the lists; else why not. */
+static char *check_keys(const cJSON *obj, const char *const *allowed, const char *const *more,
+                        const char *what) {
+    const cJSON *c;
+    if (!cJSON_IsObject(obj)) return fmt("%s is not an object", what);
+    for (c = obj->child; c != NULL; c = c->next) {
+        int known = 0;
+        const char *const *k;
+        for (k = allowed; *k != NULL; k++) known |= strcmp(*k, c->string) == 0;
+        for (k = more; k != NULL && *k != NULL; k++) known |= strcmp(*k, c->string) == 0;
+        if (!known) return fmt("unknown key \"%s\" in %s", c->string, what);
+    }
+    return NULL;
+}
+
+/* `chart_contains`, `contains`, `not_contains`: substrings of the result's document. */
+static char *check_text(cJSON *exp, const cJSON *actual) {
+    static const char *const keys[] = {"chart_contains", "contains", "not_contains"};
+    const cJSON *document = get(actual, "document");
+    const char *doc = cJSON_IsString(document) ? document->valuestring : "";
+    size_t k;
+    for (k = 0; k < 3; k++) {
+        int want = k < 2;
+        cJSON *list = NULL, *earlier;
+        const cJSON *s;
+        char *why = NULL;
+        while ((earlier = cJSON_DetachItemViaPointer(exp, (cJSON *)get(exp, keys[k]))) != NULL) {
+            if (list == NULL)
+                list = earlier;
+            else
+                cJSON_Delete(earlier);
+        }
+        if (list == NULL) continue;
+        if (k == 0 && document == NULL) {
+            why = xstrdup("chart_contains given but no chart document was returned");
+        } else if (!cJSON_IsArray(list)) {
+            why = fmt("%s is not a list", keys[k]);
+        } else {
+            for (s = list->child; s != NULL && why == NULL; s = s->next) {
+                if (!cJSON_IsString(s)) {
+                    char *shown = show(s);
+                    why = fmt("%s entry %s is not a string", keys[k], shown);
+                    free(shown);
+                } else if ((strstr(doc, s->valuestring) != NULL) != want) {
+                    char *shown = show(s);
+                    why = fmt("expected the document %s %s; document:\n%s",
+                              want ? "to contain" : "not to contain", shown, doc);
+                    free(shown);
+                }
+            }
+        }
+        cJSON_Delete(list);
+        if (why) return why;
+    }
+    return NULL;
+}
+
+/* The `at` of a step: RFC 3339 with a T (pmsg_core::deadline::parse_instant), in ms. */
+static int instant_ms(const char *at, int64_t *ms) {
+    instant t;
+    if (!parse_rfc3339(at, &t) || (at[10] != 'T' && at[10] != 't')) return 0;
+    *ms = t.secs * 1000 + t.nanos / 1000000;
+    return 1;
+}
+
+/* One step: NULL when it did what it expects; else why not. */
+static char *run_step(runner *r, const cJSON *step, span raw) {
+    static const char *const always[] = {"at", "op", "expect", NULL};
+    const cJSON *op = get(step, "op");
+    const cJSON *at = get(step, "at");
+    const cJSON *expect = get(step, "expect"), *code;
+    const char *const *allowed;
+    int64_t now;
+    outcome o;
+    char *why;
+    if (!cJSON_IsString(op)) return xstrdup("no \"op\"");
+    if (!cJSON_IsString(at)) return xstrdup("no \"at\"");
+    if (!instant_ms(at->valuestring, &now))
+        return fmt("invalid_argument (invalid argument: instant \"%s\" is not an RFC 3339 "
+                   "date-time with seconds and an offset, "
+                   "like 2026-03-10T09:00:00-04:00 (R-T1))",
+                   at->valuestring);
+    if ((allowed = allowed_keys(op->valuestring)) == NULL)
+        return fmt("unknown op \"%s\"", op->valuestring);
+    if ((why = check_keys(step, always, allowed, "the step")) != NULL) return why;
+    perform(r, op->valuestring, step, raw, now, &o);
+    code = cJSON_IsObject(expect) ? get(expect, "error") : NULL;
+    if (code != NULL) {
+        char *want = show(code);
+        if (o.status == PMSG_OK)
+            why = fmt("expected error %s, got success", want);
+        else if (!cJSON_IsString(code) ||
+                 strcmp(code->valuestring, pmsg_status_name(o.status)) != 0)
+            why = fmt("expected error %s, got error %s (%s)", want, pmsg_status_name(o.status),
+                      o.message);
+        free(want);
+    } else if (o.status != PMSG_OK) {
+        why = fmt("expected success, got error %s (%s)", pmsg_status_name(o.status), o.message);
+    } else {
+        cJSON *exp = cJSON_IsObject(expect) ? cJSON_Duplicate(expect, 1) : cJSON_CreateObject();
+        why = check_text(exp, o.actual);
+        if (why == NULL) why = matches(exp, o.actual, "");
+        cJSON_Delete(exp);
+    }
+    free(o.message);
+    cJSON_Delete(o.actual);
+    return why;
+}
+
+static void runner_free(runner *r) {
+    size_t i;
+    pmsg_close(r->store);
+    map_free(&r->conversations);
+    map_free(&r->reverse);
+    for (i = 0; i < r->natts; i++) {
+        free(r->atts[i].conversation);
+        free(r->atts[i].name);
+        free(r->atts[i].id);
+        free(r->atts[i].media_type);
+    }
+    free(r->atts);
+}
+
+/* The setup: config and directory. NULL when it worked; else why not. */
+static char *setup(runner *r, const cJSON *scenario, span raw) {
+    static const char *const top[] = {"name",  "rules",       "config", "directory",
+                                      "steps", "description", NULL};
+    const cJSON *config = get(scenario, "config");
+    const cJSON *directory = get(scenario, "directory");
+    char *why = check_keys(scenario, top, NULL, "the scenario"), *text;
+    int32_t st;
+    if (why) return why;
+    text = NULL; /* NULL: the defaults */
+    if (config) {
+        span v = raw_child(raw, scenario, config, NULL);
+        text = xstrndup(v.p, v.n);
+    }
+    st = pmsg_open_in_memory(text, &r->store);
+    free(text);
+    if (st != PMSG_OK) return fmt("%s (%s)", pmsg_status_name(st), pmsg_last_error_message());
+    if (directory) {
+        span v = raw_child(raw, scenario, directory, NULL);
+        text = xstrndup(v.p, v.n);
+        st = pmsg_directory_upsert_json(r->store, text);
+        free(text);
+        if (st != PMSG_OK) return fmt("%s (%s)", pmsg_status_name(st), pmsg_last_error_message());
+    }
+    return NULL;
+}
+
+/* Reads a whole file; NULL (and errno) when it cannot. */
+static char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    buf b = {NULL, 0, 0};
+    char chunk[65536];
+    size_t n;
+    int err;
+    if (f == NULL) return NULL;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) buf_add(&b, chunk, n);
+    err = ferror(f) ? (errno ? errno : EIO) : 0;
+    fclose(f);
+    if (err) {
+        free(b.s);
+        errno = err;
+        return NULL;
+    }
+    *len = b.len;
+    return buf_take(&b);
+}
+
+/* Runs one scenario file: NULL when it passes; else why not. */
+static char *run_file(const char *path) {
+    size_t len = 0;
+    char *text = read_file(path, &len), *why = NULL;
+    cJSON *scenario;
+    const cJSON *steps, *step;
+    runner r;
+    span raw, raw_steps;
+    int i = 0;
+    if (text == NULL) return fmt("cannot read: %s", strerror(errno));
+    if (memchr(text, '\0', len) != NULL || !utf8_valid((const unsigned char *)text, len)) {
+        free(text);
+        return xstrdup("cannot read: stream did not contain valid UTF-8");
+    }
+    if (!json_valid(text, len) || (scenario = cJSON_ParseWithLength(text, len)) == NULL) {
+        free(text);
+        return xstrdup("not JSON");
+    }
+    raw.p = skip_ws(text, text + len);
+    raw.n = (size_t)(scan_value(raw.p, text + len, 0) - raw.p);
+    memset(&r, 0, sizeof r);
+    if ((why = setup(&r, scenario, raw)) != NULL) {
+        char *full = fmt("step 0 (setup): %s", why);
+        free(why);
+        why = full;
+    } else if (!cJSON_IsArray(steps = get(scenario, "steps"))) {
+        why = xstrdup("step 0 (setup): no \"steps\" list");
+    } else {
+        raw_steps = raw_child(raw, scenario, steps, NULL);
+        for (step = steps->child; step != NULL && why == NULL; step = step->next, i++) {
+            const cJSON *op = get(step, "op");
+            char *step_why = run_step(&r, step, raw_child(raw_steps, steps, step, NULL));
+            if (step_why) {
+                why = fmt("step %d (%s): %s", i + 1, cJSON_IsString(op) ? op->valuestring : "?",
+                          step_why);
+                free(step_why);
+            }
+        }
+    }
+    runner_free(&r);
+    cJSON_Delete(scenario);
+    free(text);
+    return why;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Files and folders                                                        */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    char **v;
+    size_t n, cap;
+} list;
+
+static void list_push(list *l, char *s) {
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = s;
+}
+
+static int by_name(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Rust's Path::extension() == "json": a last dot that does not start the name. */
+static int json_name(const char *name) {
+    const char *dot = strrchr(name, '.');
+    return dot != NULL && dot != name && strcmp(dot, ".json") == 0;
+}
+
+/* Adds a file, or a folder's *.json sorted by name; 0 (with a message) when the path is neither. */
+static int expand(const char *path, list *files) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        struct dirent *e;
+        list names = {NULL, 0, 0};
+        size_t i, len = strlen(path);
+        if (d == NULL) {
+            fprintf(stderr, "cannot read folder %s: %s\n", path, strerror(errno));
+            return 0;
+        }
+        while ((e = readdir(d)) != NULL)
+            if (json_name(e->d_name)) list_push(&names, xstrdup(e->d_name));
+        closedir(d);
+        qsort(names.v, names.n, sizeof *names.v, by_name);
+        for (i = 0; i < names.n; i++) {
+            list_push(files,
+                      fmt("%s%s%s", path, len && path[len - 1] == '/' ? "" : "/", names.v[i]));
+            free(names.v[i]);
+        }
+        free(names.v);
+        return 1;
+    }
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        list_push(files, xstrdup(path));
+        return 1;
+    }
+    fprintf(stderr, "no such file or folder: %s\n", path);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    list files = {NULL, 0, 0};
+    size_t i, passed = 0, fails = 0;
+    int ok = 1, a;
+    if (argc < 2) ok = expand(PMSG_SCENARIOS_DIR, &files);
+    for (a = 1; a < argc && ok; a++) ok = expand(argv[a], &files);
+    if (!ok) {
+        for (i = 0; i < files.n; i++) free(files.v[i]);
+        free(files.v);
+        return 2;
+    }
+    for (i = 0; i < files.n; i++) {
+        char *why = run_file(files.v[i]);
+        if (why == NULL) {
+            passed++;
+            printf("PASS %s\n", files.v[i]);
+        } else {
+            fails++;
+            printf("FAIL %s: %s\n", files.v[i], why);
+            free(why);
+        }
+        fflush(stdout);
+        free(files.v[i]);
+    }
+    free(files.v);
+    printf("%lu passed, %lu failed\n", (unsigned long)passed, (unsigned long)fails);
+    return fails == 0 ? 0 : 1;
+}
