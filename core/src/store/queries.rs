@@ -236,12 +236,14 @@ pub(crate) const DUE_EVENTS_SQL: &str = "SELECT e.id, e.kind, e.recipient, c.id,
        JOIN conversation c ON c.seq = e.conversation_seq LEFT JOIN message m ON m.seq = e.message_seq
      WHERE e.state = 'pending' AND e.due_at <= ?1 ORDER BY e.due_at, e.seq LIMIT ?2";
 
-/// R-R1: by folded EMR ID or folded last-name prefix range, through indexes.
+/// R-R1: by folded EMR ID or folded last-name prefix range, through indexes;
+/// the name branch reads at most `?4` rows of `patient_by_name`, in order.
 pub(crate) const SEARCH_SQL: &str =
     "SELECT emr_key, emr_id, first_name, last_name, date_of_birth, dependent, account_id FROM (
         SELECT * FROM patient WHERE emr_key = ?1
         UNION
-        SELECT * FROM patient WHERE last_folded >= ?2 AND last_folded < ?3)
+        SELECT * FROM (SELECT * FROM patient WHERE last_folded >= ?2 AND last_folded < ?3
+                       ORDER BY last_folded, first_folded, emr_id LIMIT ?4))
      ORDER BY last_folded, first_folded, emr_id LIMIT ?4";
 
 /// The staff-side participant test (R-M0): the staff member authored a
