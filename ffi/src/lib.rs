@@ -27,6 +27,12 @@ mod memory;
 #[cfg(feature = "test-panic")]
 mod testing;
 
+// The uniffi bindings (Kotlin, Swift, Python): bindings/README.md.
+#[cfg(feature = "uniffi")]
+pub mod uniffi_api;
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
+
 pub use memory::{pmsg_bytes_free, pmsg_string_free};
 pub use outcome::*;
 pub use status::{pmsg_status_name, PmsgStatus};

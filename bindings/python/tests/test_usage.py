@@ -1,0 +1,130 @@
+"""The Python bindings used the way a host would: typed records in, typed
+records out, one exception class per SPEC section 13 code."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import typing
+from pathlib import Path
+
+import pytest
+
+import pmsg
+
+NOW = datetime.datetime(2026, 3, 10, 14, 0, tzinfo=datetime.timezone.utc)
+T0 = int(NOW.timestamp() * 1000)  # the API takes epoch milliseconds
+DAY = 86_400_000
+
+
+def clinic(store: pmsg.Store) -> None:
+    store.upsert_directory(pmsg.DirectoryUpdate(
+        accounts=[pmsg.Account(id="a-lea", kind=pmsg.AccountKind.PATIENT,
+                               display_name="Léa Roy", registered=True)],
+        patients=[pmsg.Patient(emr_id="E100", first_name="Léa", last_name="Roy",
+                               date_of_birth="1980-01-31", account="a-lea")],
+        staff=[pmsg.Staff(id="s-ng", display_name="Dr. Ana Ng", accepts_direct=True)],
+        workgroups=[pmsg.Workgroup(id="wg-nurse", name="Nursing", members=["s-ng"])],
+    ))
+
+
+def toronto() -> pmsg.Config:
+    config = pmsg.default_config()
+    config.time_zone = "America/Toronto"
+    return config
+
+
+def test_send_read_reply_and_deliver() -> None:
+    store = pmsg.Store.open_in_memory(toronto())
+    clinic(store)
+    [match] = store.search("roy", T0)
+    assert match.deliver_to == ["account:a-lea"]
+
+    sent = store.send(pmsg.SendRequest(
+        author="s-ng", patient="E100",
+        from_identity=pmsg.Sender.WORKGROUP(id="wg-nurse"),
+        subject="Your results", body="All normal.",
+        attachments=[pmsg.NewAttachment(name="results.pdf", media_type="application/pdf",
+                                         content=b"%PDF-1.7 ...")],
+        response=pmsg.Response.REQUIRED(days=3),
+        allow_reply_attachments=True,
+    ), T0)
+    assert sent.status == pmsg.ConversationStatus.OPEN
+    assert sent.delivered_to == ["account:a-lea"]
+
+    # The host delivers the notices, then acknowledges them.
+    events = store.due_events(T0)
+    assert [e.kind for e in events] == [pmsg.EventKind.NEW_MESSAGE]
+    assert events[0].due_at == "2026-03-10T10:00:00-04:00" and events[0].due_at_ms == T0
+    for e in events:
+        store.ack(e.id, T0)
+    assert store.due_events(T0) == []
+
+    view = store.view("account:a-lea", sent.conversation_id, T0 + 60_000)
+    assert view.awaiting_response and not view.overdue
+    assert view.response_due_at_ms == T0 + 3 * DAY
+    assert view.messages[0].from_name == "Nursing"
+    file = store.download("account:a-lea", sent.conversation_id, sent.attachments[0].id, T0)
+    assert file.content == b"%PDF-1.7 ..."
+
+    reply = store.reply(pmsg.ReplyRequest(by="account:a-lea", conversation=sent.conversation_id,
+                                          body="Thank you!"), T0 + DAY)
+    assert reply.delivered_to == ["workgroup:wg-nurse"]
+    page = store.folder("staff:s-ng", pmsg.FolderKind.INBOX, T0 + DAY)
+    assert [e.conversation for e in page.entries] == [sent.conversation_id]
+    assert page.entries[0].unread and page.next_cursor is None
+
+    chart = store.export_chart("staff:s-ng", sent.conversation_id, pmsg.ChartFormat.TEXT, T0 + DAY)
+    assert "Thank you!" in chart
+    assert store.verify_audit().ok
+
+
+def test_errors_are_exception_classes_with_the_message() -> None:
+    store = pmsg.Store.open_in_memory()
+    clinic(store)
+    request = pmsg.SendRequest(author="s-ng", patient="E999", from_identity=pmsg.Sender.DIRECT(),
+                               subject="s", body="b", response=pmsg.Response.ALLOWED())
+    with pytest.raises(pmsg.PmsgError.UnknownPatient, match="E999") as caught:
+        store.send(request, T0)
+    assert isinstance(caught.value, pmsg.PmsgError)
+    with pytest.raises(pmsg.PmsgError.InvalidArgument, match="now_ms"):
+        store.search("roy", 2**63 - 1)
+    with pytest.raises(pmsg.PmsgError.InvalidConfig):
+        bad = pmsg.default_config()
+        bad.time_zone = "Mars/Olympus"
+        pmsg.Store.open_in_memory(bad)
+    with pytest.raises(pmsg.PmsgError):
+        store.folder("account:nobody", pmsg.FolderKind.INBOX, T0)
+
+
+def test_a_file_store_is_shared_by_threads_and_reopened(tmp_path: Path) -> None:
+    path = str(tmp_path / "clinic.db")
+    store = pmsg.Store.open(path, toronto())
+    clinic(store)
+    request = pmsg.SendRequest(author="s-ng", patient="E100", from_identity=pmsg.Sender.DIRECT(),
+                               subject="Hello", body="Hi", response=pmsg.Response.ALLOWED())
+
+    def send(i: int) -> None:
+        store.send(request, T0 + i)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    del store
+    again = pmsg.Store.open(path)
+    assert len(again.folder("staff:s-ng", pmsg.FolderKind.SENT, T0 + 10).entries) == 8
+
+
+def test_before_1970_and_milliseconds() -> None:
+    assert pmsg.parse_instant("1969-12-31T23:59:59.999Z") == -1
+    assert pmsg.parse_instant("2026-03-10T10:00:00.123-04:00") == T0 + 123
+
+
+def test_type_hints_are_included() -> None:
+    import importlib.resources
+    assert importlib.resources.files("pmsg").joinpath("py.typed").is_file()
+    hints = typing.get_type_hints(pmsg.Store.send, vars(pmsg._native.pmsg))
+    assert hints["request"] is pmsg.SendRequest and hints["return"] is pmsg.SendOutcome
+    assert typing.get_type_hints(pmsg.Store.due_events, vars(pmsg._native.pmsg))["now_ms"] is int
