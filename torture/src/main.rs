@@ -1,2 +1,70 @@
-//! pmsg-torture (being written).
-fn main() {}
+//! pmsg-torture: the reliability harness of pmsg (see RELIABILITY.md).
+//!
+//! * `crash`: a child process works on one database file and is killed
+//!   with SIGKILL at a random moment, again and again; after each kill every
+//!   acknowledged operation must be there and nothing half-done may be.
+//! * `concurrency`: threads in several processes on one file; no caller may
+//!   see a `storage` error and the final counts must be exact.
+//!
+//! Both print one summary line last and exit 0 only when clean.
+
+mod checks;
+mod child;
+mod concurrency;
+mod crash;
+mod fixture;
+mod oplog;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// pmsg reliability harness: kill -9 crash safety and multi-thread,
+/// multi-process concurrency on one SQLite file.
+#[derive(Debug, Parser)]
+#[command(name = "pmsg-torture", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Kill a working child with SIGKILL, reopen, check; repeat.
+    Crash(crash::CrashArgs),
+    /// Many threads in several processes on one file; check exact counts.
+    Concurrency(concurrency::ConcArgs),
+    /// (internal) The crash child: works on --db until killed.
+    #[command(hide = true)]
+    Child {
+        /// The database file.
+        #[arg(long)]
+        db: PathBuf,
+        /// Seed of the operation mix.
+        #[arg(long)]
+        seed: u64,
+        /// Instant of the first operation, ms since the epoch.
+        #[arg(long)]
+        start_ms: i64,
+        /// Stop after this many operations (normally the kill comes first).
+        #[arg(long, default_value_t = u64::MAX)]
+        max_ops: u64,
+    },
+    /// (internal) One extra process of `concurrency`.
+    #[command(hide = true)]
+    ConcWorker(concurrency::WorkerArgs),
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Cmd::Crash(args) => crash::run(&args),
+        Cmd::Concurrency(args) => concurrency::run(&args),
+        Cmd::Child {
+            db,
+            seed,
+            start_ms,
+            max_ops,
+        } => child::run(&db.to_string_lossy(), seed, start_ms, max_ops),
+        Cmd::ConcWorker(args) => concurrency::worker(&args),
+    }
+}

@@ -76,7 +76,7 @@ impl Db {
         if path.is_some() {
             // WAL survives a crash of the process at any instant and lets
             // readers run beside one writer (R-ST1, R-ST2).
-            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            let mode = wal_mode(&conn)?;
             if !mode.eq_ignore_ascii_case("wal") {
                 return Err(Error::Storage(format!(
                     "journal_mode WAL refused (got {mode})"
@@ -175,6 +175,28 @@ impl Db {
         // A panic while holding the lock leaves no open transaction behind
         // (rusqlite rolls back on drop), so the connection is still sound.
         Ok(self.conn.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// Switches the file to WAL. Switching a new file needs an exclusive lock,
+/// and SQLite answers SQLITE_BUSY at once there (no busy handler), so
+/// several processes creating one file together retry until the busy
+/// timeout instead of failing (R-ST2).
+fn wal_mode(conn: &Connection) -> Result<String> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(mode) => return Ok(mode),
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
 }
 
