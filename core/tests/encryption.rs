@@ -4,34 +4,8 @@
 
 use pmsg_core::*;
 
-fn t(s: &str) -> chrono::DateTime<chrono::Utc> {
-    deadline::parse_instant(s).unwrap()
-}
-
-fn directory() -> DirectoryUpdate {
-    DirectoryUpdate {
-        accounts: vec![Account {
-            id: "a-lea".into(),
-            kind: AccountKind::Patient,
-            display_name: "Léa Roy".into(),
-            registered: true,
-        }],
-        patients: vec![Patient {
-            emr_id: "E100".into(),
-            first_name: "Léa".into(),
-            last_name: "Roy".into(),
-            date_of_birth: "1980-01-31".into(),
-            dependent: false,
-            account: Some("a-lea".into()),
-        }],
-        staff: vec![Staff {
-            id: "s-ng".into(),
-            display_name: "Dr. Ana Ng".into(),
-            accepts_direct: true,
-        }],
-        ..Default::default()
-    }
-}
+mod common;
+use common::{contains, directory, t};
 
 const BODY: &str = "UNMISTAKABLE-BODY-TEXT: your biopsy result is benign";
 
@@ -56,10 +30,6 @@ fn send(store: &Store) -> SendOutcome {
             t("2026-03-02T09:00:00-05:00"),
         )
         .unwrap()
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[test]

@@ -1,49 +1,18 @@
 //! Storage seen from outside (R-ST1, R-ST2, R-AU1, R-D6): files, schema
 //! versions, threads, tampering and secure deletion.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use pmsg_core::*;
 use std::path::Path;
 use std::sync::Arc;
 
-fn t(s: &str) -> DateTime<Utc> {
-    deadline::parse_instant(s).unwrap()
-}
+mod common;
+use common::{contains, directory, t};
 
 fn config() -> Config {
     Config {
         time_zone: "America/Toronto".into(),
         ..Config::default()
-    }
-}
-
-fn directory() -> DirectoryUpdate {
-    DirectoryUpdate {
-        accounts: vec![Account {
-            id: "a-lea".into(),
-            kind: AccountKind::Patient,
-            display_name: "Léa Roy".into(),
-            registered: true,
-        }],
-        patients: vec![Patient {
-            emr_id: "E100".into(),
-            first_name: "Léa".into(),
-            last_name: "Roy".into(),
-            date_of_birth: "1980-01-31".into(),
-            dependent: false,
-            account: Some("a-lea".into()),
-        }],
-        connections: vec![],
-        staff: vec![Staff {
-            id: "s-ng".into(),
-            display_name: "Dr. Ana Ng".into(),
-            accepts_direct: true,
-        }],
-        workgroups: vec![Workgroup {
-            id: "wg".into(),
-            name: "Nursing".into(),
-            members: vec!["s-ng".into()],
-        }],
     }
 }
 
@@ -241,10 +210,6 @@ fn reordered_audit_rows_are_detected() {
         .unwrap();
     let v = store.verify_audit().unwrap();
     assert_eq!((v.ok, v.first_broken), (false, Some(2)), "{v:?}");
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[test]
