@@ -4,7 +4,8 @@
 #   bindings/generate.sh [kotlin|swift|python]...   (default: all three)
 #
 # 1. builds libpmsg (cargo build -p pmsg; PMSG_PROFILE=release for a
-#    release build) and the pinned bindgen (cargo build -p pmsg-uniffi-bindgen),
+#    release build; PMSG_FEATURES="encryption" adds those cargo features
+#    of ffi/) and the pinned bindgen (cargo build -p pmsg-uniffi-bindgen),
 #    into the workspace's target/ (or $CARGO_TARGET_DIR);
 # 2. runs the bindgen on the library, with the options of bindings/uniffi.toml.
 #
@@ -35,7 +36,9 @@ cargo_profile=()
 [ "$profile" = release ] && cargo_profile=(--release)
 # Two invocations, not one: built together, the bindgen's `uniffi/cli`
 # feature would be unified into libpmsg's uniffi and rebuild it.
-(cd "$root" && cargo build --quiet --locked -p pmsg "${cargo_profile[@]}") >&2
+features=()
+[ -z "${PMSG_FEATURES:-}" ] || features=(--features "$PMSG_FEATURES")
+(cd "$root" && cargo build --quiet --locked -p pmsg "${cargo_profile[@]}" "${features[@]}") >&2
 (cd "$root" && cargo build --quiet --locked -p pmsg-uniffi-bindgen) >&2
 
 lib="$target_dir/$profile/libpmsg.so"

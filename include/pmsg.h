@@ -242,6 +242,15 @@ extern "C" {
 const char *pmsg_version(void);
 
 /**
+ * Whether this libpmsg encrypts at rest: 1 when it was built with the
+ * cargo feature `encryption` (SQLCipher), so `pmsg_open_encrypted` works;
+ * 0 when it was not (that call then fails with `PMSG_STORAGE`).
+ *
+ * Thread-safe. Never fails and never changes `pmsg_last_error_message()`.
+ */
+int32_t pmsg_has_encryption(void);
+
+/**
  * The message of the last pmsg call on this thread that failed, naming
  * the offending argument or value and the SPEC rule; `""` when the last
  * call succeeded. Never NULL.
@@ -281,6 +290,30 @@ const char *pmsg_status_name(int32_t status);
  * or migrate the file). A failed call leaves `*out` NULL.
  */
 pmsg_status pmsg_open(const char *path, const char *config_json, struct pmsg_store **out);
+
+/**
+ * Opens (creating if needed) an encrypted database file (SQLCipher):
+ * every page of the file and its WAL is encrypted with the passphrase
+ * `key` (UTF-8, not empty), which must be the same at every open. A libpmsg
+ * built without the cargo feature `encryption` refuses this call (see
+ * `pmsg_has_encryption`). Otherwise as `pmsg_open`.
+ *
+ * The key is checked at once: a wrong key, a plain (unencrypted) file or
+ * a file that is not a pmsg database fails here with `PMSG_STORAGE`, whose
+ * message says the key is wrong. pmsg keeps no copy of `key` beyond the
+ * open connection's cipher state; the caller owns and may wipe it after
+ * the call.
+ *
+ * On success `*out` is a new handle: close it with `pmsg_close`.
+ * Thread-safe. Errors: `PMSG_INVALID_ARGUMENT` (`path`, `key` or `out`
+ * NULL, a string not UTF-8, an empty key), `PMSG_INVALID_CONFIG`,
+ * `PMSG_SCHEMA_TOO_NEW`, `PMSG_STORAGE` (wrong key, no encryption in this
+ * build, cannot open or migrate the file). A failed call leaves `*out` NULL.
+ */
+pmsg_status pmsg_open_encrypted(const char *path,
+                                const char *key,
+                                const char *config_json,
+                                struct pmsg_store **out);
 
 /**
  * Opens a private in-memory store (tests, demos): gone when closed.

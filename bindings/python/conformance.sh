@@ -8,7 +8,9 @@
 # target/), installs it, and runs pytest over bindings/python/tests: the
 # scenario files (one PASS/FAIL line each, then `N passed, M failed` last),
 # the usage, error-class and checksum tests. Exit status 0 only when
-# everything passed. PMSG_PROFILE=release builds a release wheel instead.
+# everything passed. PMSG_PROFILE=release builds a release wheel instead;
+# PMSG_FEATURES="encryption" builds it with those cargo features of ffi/
+# (tests/test_encryption.py checks the library is the build it names).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -37,10 +39,12 @@ fi
 
 profile=${PMSG_PROFILE:-dev}
 [ "$profile" = debug ] && profile=dev
+features=()
+[ -z "${PMSG_FEATURES:-}" ] || features=(--features "$PMSG_FEATURES")
 rm -rf "$work/wheels"
 # maturin runs `uniffi-bindgen` from PATH: tools/ holds the workspace's one.
 (cd "$here" && PATH="$here/tools:$PATH" CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}" \
-  "$venv/bin/maturin" build --quiet --locked --profile "$profile" --out "$work/wheels") >&2
+  "$venv/bin/maturin" build --quiet --locked --profile "$profile" "${features[@]}" --out "$work/wheels") >&2
 wheel=$(ls "$work/wheels"/pmsg-*.whl)
 "$py" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheel" >&2
 

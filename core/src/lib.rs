@@ -59,6 +59,10 @@ pub(crate) fn new_id(now: DateTime<Utc>) -> String {
     uuid::Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, secs, nanos)).to_string()
 }
 
+/// Whether this build encrypts at rest: `true` with the cargo feature
+/// `encryption` (SQLCipher), which [`Store::open_encrypted`] needs.
+pub const ENCRYPTION: bool = cfg!(feature = "encryption");
+
 /// A pmsg store: one SQLite file (or in-memory database) holding the
 /// directory, conversations, events, billing and audit (R-ST1).
 ///
@@ -81,13 +85,22 @@ impl Store {
     }
 
     /// Opens (creating if needed) an encrypted database file (SQLCipher) with
-    /// `key`. A wrong key fails at once with `storage`, saying the key is
-    /// wrong. Needs the `encryption` feature.
-    #[cfg(feature = "encryption")]
+    /// the passphrase `key` (not empty). A wrong key fails at once with
+    /// `storage`, saying the key is wrong; a plain file opened with a key
+    /// fails the same way. Needs the `encryption` feature: without it this
+    /// fails with `storage` saying so ([`ENCRYPTION`] tells which build this is).
     pub fn open_encrypted(path: &str, config: &Config, key: &str) -> Result<Store> {
         let settings = config.resolve()?;
         if key.is_empty() {
-            return Err(Error::InvalidArgument("the encryption key is empty".into()));
+            return Err(Error::InvalidArgument(
+                "the encryption key is empty: give the passphrase the file was created with".into(),
+            ));
+        }
+        if !ENCRYPTION {
+            return Err(Error::Storage(format!(
+                "cannot open {path:?} encrypted: this build of pmsg has no encryption \
+                 (build it with the cargo feature `encryption`)"
+            )));
         }
         Ok(Store {
             db: Db::open_keyed(Some(path), Some(key))?,

@@ -411,3 +411,23 @@ fn control_characters_in_ids_names_and_file_names_are_refused() {
         .unwrap_err();
     assert_eq!(err.code(), "invalid_argument", "{err}");
 }
+
+#[test]
+fn open_encrypted_refuses_an_empty_key_and_a_build_without_encryption() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("enc.db").to_string_lossy().into_owned();
+    let err = Store::open_encrypted(&path, &Config::default(), "")
+        .err()
+        .expect("an empty key is refused");
+    assert_eq!(err.code(), "invalid_argument");
+    assert!(err.to_string().contains("key is empty"), "{err}");
+    let opened = Store::open_encrypted(&path, &Config::default(), "k");
+    if ENCRYPTION {
+        assert!(opened.is_ok());
+    } else {
+        let err = opened.err().expect("no encryption in this build");
+        assert_eq!(err.code(), "storage");
+        assert!(err.to_string().contains("feature `encryption`"), "{err}");
+        assert!(!std::path::Path::new(&path).exists(), "nothing created");
+    }
+}

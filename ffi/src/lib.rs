@@ -57,6 +57,16 @@ pub extern "C" fn pmsg_version() -> *const c_char {
     VERSION.as_ptr()
 }
 
+/// Whether this libpmsg encrypts at rest: 1 when it was built with the
+/// cargo feature `encryption` (SQLCipher), so `pmsg_open_encrypted` works;
+/// 0 when it was not (that call then fails with `PMSG_STORAGE`).
+///
+/// Thread-safe. Never fails and never changes `pmsg_last_error_message()`.
+#[no_mangle]
+pub extern "C" fn pmsg_has_encryption() -> i32 {
+    i32::from(pmsg_core::ENCRYPTION)
+}
+
 /// The message of the last pmsg call on this thread that failed, naming
 /// the offending argument or value and the SPEC rule; `""` when the last
 /// call succeeded. Never NULL.

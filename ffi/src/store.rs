@@ -4,7 +4,7 @@
 
 use crate::boundary::{
     arg_instant, arg_json_object, arg_opt_str, arg_out, arg_ref, arg_str, boundary, boundary_void,
-    give_json, give_string, FfiResult,
+    give_json, give_string, invalid, FfiResult,
 };
 use crate::memory::{free_box, give_bytes};
 use crate::outcome::PmsgOutcome;
@@ -37,17 +37,29 @@ fn config(config_json: *const c_char) -> Result<Config, Error> {
     }
 }
 
-fn open(
-    path: Option<*const c_char>,
-    config_json: *const c_char,
-    out: *mut *mut PmsgStore,
-) -> FfiResult {
+/// Where a store lives: a file, an encrypted file (with its key), or memory.
+enum Place {
+    File(*const c_char),
+    Encrypted(*const c_char, *const c_char),
+    Memory,
+}
+
+fn open(place: Place, config_json: *const c_char, out: *mut *mut PmsgStore) -> FfiResult {
     let out = arg_out(out, "out", ptr::null_mut())?;
-    let path = path.map(|p| arg_str(p, "path")).transpose()?;
-    let config = config(config_json)?;
-    let inner = match path {
-        Some(path) => Store::open(path, &config)?,
-        None => Store::open_in_memory(&config)?,
+    let inner = match place {
+        Place::File(path) => {
+            let path = arg_str(path, "path")?;
+            Store::open(path, &config(config_json)?)?
+        }
+        Place::Encrypted(path, key) => {
+            let path = arg_str(path, "path")?;
+            let key = arg_str(key, "key")?;
+            if key.is_empty() {
+                return Err(invalid("key", "is empty: give the passphrase of the file"));
+            }
+            Store::open_encrypted(path, &config(config_json)?, key)?
+        }
+        Place::Memory => Store::open_in_memory(&config(config_json)?)?,
     };
     *out = Box::into_raw(Box::new(PmsgStore { inner }));
     Ok(())
@@ -75,7 +87,34 @@ pub extern "C" fn pmsg_open(
     config_json: *const c_char,
     out: *mut *mut PmsgStore,
 ) -> PmsgStatus {
-    boundary(|| open(Some(path), config_json, out))
+    boundary(|| open(Place::File(path), config_json, out))
+}
+
+/// Opens (creating if needed) an encrypted database file (SQLCipher):
+/// every page of the file and its WAL is encrypted with the passphrase
+/// `key` (UTF-8, not empty), which must be the same at every open. A libpmsg
+/// built without the cargo feature `encryption` refuses this call (see
+/// `pmsg_has_encryption`). Otherwise as `pmsg_open`.
+///
+/// The key is checked at once: a wrong key, a plain (unencrypted) file or
+/// a file that is not a pmsg database fails here with `PMSG_STORAGE`, whose
+/// message says the key is wrong. pmsg keeps no copy of `key` beyond the
+/// open connection's cipher state; the caller owns and may wipe it after
+/// the call.
+///
+/// On success `*out` is a new handle: close it with `pmsg_close`.
+/// Thread-safe. Errors: `PMSG_INVALID_ARGUMENT` (`path`, `key` or `out`
+/// NULL, a string not UTF-8, an empty key), `PMSG_INVALID_CONFIG`,
+/// `PMSG_SCHEMA_TOO_NEW`, `PMSG_STORAGE` (wrong key, no encryption in this
+/// build, cannot open or migrate the file). A failed call leaves `*out` NULL.
+#[no_mangle]
+pub extern "C" fn pmsg_open_encrypted(
+    path: *const c_char,
+    key: *const c_char,
+    config_json: *const c_char,
+    out: *mut *mut PmsgStore,
+) -> PmsgStatus {
+    boundary(|| open(Place::Encrypted(path, key), config_json, out))
 }
 
 /// Opens a private in-memory store (tests, demos): gone when closed.
@@ -90,7 +129,7 @@ pub extern "C" fn pmsg_open_in_memory(
     config_json: *const c_char,
     out: *mut *mut PmsgStore,
 ) -> PmsgStatus {
-    boundary(|| open(None, config_json, out))
+    boundary(|| open(Place::Memory, config_json, out))
 }
 
 /// Closes a store and frees its handle. Everything committed is already

@@ -73,6 +73,13 @@ static void null_store_functions(void) {
     CHECK(st == NULL);
     REFUSED(pmsg_open("/tmp/pmsg-misuse-never.db", NULL, NULL), "out");
     REFUSED(pmsg_open_in_memory(NULL, NULL), "out");
+    st = BAD_STORE;
+    REFUSED(pmsg_open_encrypted(NULL, "key", NULL, &st), "path");
+    CHECK(st == NULL);
+    REFUSED(pmsg_open_encrypted("/tmp/pmsg-misuse-never.db", NULL, NULL, &st), "key");
+    REFUSED(pmsg_open_encrypted("/tmp/pmsg-misuse-never.db", "", NULL, &st), "key");
+    EXPECT_MESSAGE("is empty");
+    REFUSED(pmsg_open_encrypted("/tmp/pmsg-misuse-never.db", "key", NULL, NULL), "out");
 
     REFUSED(pmsg_directory_upsert_json(NULL, DIRECTORY_JSON), "store");
     REFUSED(pmsg_directory_upsert_json(store, NULL), "json");
@@ -200,6 +207,8 @@ static void strings_that_are_not_utf8(void) {
     size_t len = 0;
 
     NOT_UTF8_REFUSED(pmsg_open(NOT_UTF8, NULL, &st), "path");
+    NOT_UTF8_REFUSED(pmsg_open_encrypted(NOT_UTF8, "key", NULL, &st), "path");
+    NOT_UTF8_REFUSED(pmsg_open_encrypted("/tmp/pmsg-misuse-never.db", NOT_UTF8, NULL, &st), "key");
     NOT_UTF8_REFUSED(pmsg_open_in_memory(NOT_UTF8, &st), "config_json");
     NOT_UTF8_REFUSED(pmsg_directory_upsert_json(store, NOT_UTF8), "json");
     NOT_UTF8_REFUSED(pmsg_send_json(store, NOT_UTF8, T0, &o), "request_json");

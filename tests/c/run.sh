@@ -49,16 +49,20 @@ export RUST_BACKTRACE=0
 
 step "valgrind (memcheck: errors and definite leaks fail)"
 # conformance_runner with no argument runs every scenario of tests/conformance.
-for program in abi_smoke misuse threads conformance_runner; do
+# (`encryption off`: this library has no encryption; tests/c/encryption.sh
+# runs `encryption on` against a library built with it.)
+for run in abi_smoke misuse threads "encryption off" conformance_runner; do
+  read -r program args <<<"$run"
   log="$build/valgrind-$program.log"
+  # shellcheck disable=SC2086 # $args is a word list
   if ! valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
-    "$build/$program" >"$log" 2>&1; then
+    "$build/$program" $args >"$log" 2>&1; then
     cat "$log" >&2
     echo "valgrind failed on $program (log: $log)" >&2
     exit 1
   fi
   echo "--- valgrind $program"
-  grep -E "^(abi_smoke|misuse|threads):|^[0-9]+ passed, [0-9]+ failed$|in use at exit|definitely lost|All heap blocks|ERROR SUMMARY" "$log"
+  grep -E "^(abi_smoke|misuse|threads|encryption (on|off)):|^[0-9]+ passed, [0-9]+ failed$|in use at exit|definitely lost|All heap blocks|ERROR SUMMARY" "$log"
 done
 
 asan="$root/target/c-tests-asan"

@@ -44,6 +44,24 @@ impl Store {
         })
     }
 
+    /// Opens (creating if needed) an encrypted database file (SQLCipher)
+    /// with the passphrase `key` (not empty). A wrong key, or a plain file,
+    /// fails at once with `Storage` saying the key is wrong; so does a
+    /// library built without encryption (see `has_encryption`).
+    #[uniffi::constructor(default(config))]
+    pub fn open_encrypted(
+        path: String,
+        key: String,
+        config: Option<Config>,
+    ) -> Result<Arc<Store>, PmsgError> {
+        guard(|| {
+            let config = config.map(Into::into).unwrap_or_default();
+            Ok(Store::wrap(pmsg_core::Store::open_encrypted(
+                &path, &config, &key,
+            )?))
+        })
+    }
+
     /// Opens a private in-memory store (tests, demos). No `config` means
     /// the SPEC section 14 defaults.
     #[uniffi::constructor(default(config))]
