@@ -3,9 +3,9 @@
 //! warm-up, and reports the median (p99 in an `info` line) over at least
 //! 50 samples where a sample is cheap.
 //!
-//! Figures that need a part the harness cannot reach yet (the C ABI, the
-//! uniffi bindings, a built `libpmsg.so`) report `SKIPPED` with the reason;
-//! each has its own function here, the place to measure it once wired in.
+//! The C-ABI and uniffi figures are in [`crate::overhead`]. A figure that
+//! needs a part the harness cannot reach (a built `libpmsg.so`, a
+//! toolchain) reports `SKIPPED` with the reason.
 
 use crate::populate::{self, Scale};
 use crate::raw_floor;
@@ -489,35 +489,9 @@ pub fn send_ratio(setup: &Setup, rep: &mut Report) -> Res<()> {
     Ok(())
 }
 
-/// `ffi_overhead_ns`: a C-ABI call over the same `Store` call made
-/// directly. To add: make `ffi/` (crate `pmsg`, rlib) a dependency of
-/// pmsg-bench and time `pmsg_due_events_json` against `Store::due_events`
-/// on one store (both with `Some(0)`, so only the crossing is measured).
-pub fn ffi_overhead(rep: &mut Report) {
-    rep.skip(
-        "ffi_overhead_ns",
-        "C ABI not wired into pmsg-bench yet (ffi/ crate pmsg is not a dependency)",
-    );
-}
-
-/// `uniffi_*_overhead_us`: the same call through the generated Python and
-/// Kotlin bindings over the C ABI. To add: spawn `python3` (the
-/// bindings/python wheel) and the JVM (bindings/kotlin) on a script that
-/// times `due_events(now, 0)` through the binding and prints one number.
-pub fn uniffi_overhead(rep: &mut Report) {
-    rep.skip(
-        "uniffi_python_overhead_us",
-        "Python binding not wired into pmsg-bench yet (bindings/python wheel + timing script)",
-    );
-    rep.skip(
-        "uniffi_kotlin_overhead_us",
-        "Kotlin binding not wired into pmsg-bench yet (bindings/kotlin JVM + timing script)",
-    );
-}
-
 /// Where a release `libpmsg.so` would be: beside this binary, in
 /// `$CARGO_TARGET_DIR/release`, or in the workspace's `target/release`.
-fn libpmsg_candidates() -> Vec<PathBuf> {
+pub fn libpmsg_candidates() -> Vec<PathBuf> {
     let mut v = Vec::new();
     if let Some(dir) = std::env::current_exe()
         .ok()

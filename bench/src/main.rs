@@ -11,6 +11,7 @@
 
 mod corpus;
 mod figures;
+mod overhead;
 mod populate;
 mod raw_floor;
 mod report;
@@ -208,8 +209,23 @@ fn harness(args: RunArgs) -> Res<()> {
     measure(r, &mut failed, &["send_ratio"], |r| {
         figures::send_ratio(&setup, r)
     });
-    figures::ffi_overhead(r);
-    figures::uniffi_overhead(r);
+    // The C ABI and the uniffi bindings: one copy of the N store, then
+    // each sub-harness on its own (a failure skips its figure only).
+    let mut bench = None;
+    measure(r, &mut failed, &overhead::FIGURES, |r| {
+        bench = Some(overhead::Bench::prepare(&setup, &big, r)?);
+        Ok(())
+    });
+    if let Some(b) = &mut bench {
+        measure(r, &mut failed, &["ffi_overhead_ns"], |r| b.c(r));
+        measure(r, &mut failed, &["uniffi_python_overhead_us"], |r| {
+            b.python(r)
+        });
+        measure(r, &mut failed, &["uniffi_kotlin_overhead_us"], |r| {
+            b.kotlin(r)
+        });
+    }
+    drop(bench);
     measure(r, &mut failed, &["sweep_rss_mib"], |r| {
         figures::sweep_rss(&setup, &big, r)
     });
