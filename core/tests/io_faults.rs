@@ -752,3 +752,59 @@ fn a_power_cut_loses_unsynced_commits_and_the_harness_sees_it() {
         assert_eq!(rows == 20, keeps, "synchronous = {sync}: {rows} of 20 rows");
     }
 }
+
+/// A purge whose checkpoint fails after its commit reports `storage`; the
+/// caller retries, and then the purged bytes must be gone from the file
+/// and its WAL (R-D6), although the retry finds nothing more to purge.
+#[test]
+fn a_purge_retried_after_a_failed_checkpoint_leaves_no_purged_bytes() {
+    let secret: Vec<u8> = b"SECRET-SCAN-".iter().cycle().take(6000).copied().collect();
+    let mut committed_then_failed = 0;
+    for op in [Op::Write, Op::Sync, Op::Truncate] {
+        for k in 1.. {
+            let (_tmp, disk, path, store) = clinic(true);
+            let file = NewAttachment {
+                name: "scan.pdf".into(),
+                media_type: "application/pdf".into(),
+                content: secret.clone(),
+            };
+            let out = store
+                .send(&send_request("See the scan.", vec![file]), at(0))
+                .unwrap();
+            let att = &out.attachments[0].id;
+            store
+                .download("account:a-lea", &out.conversation_id, att, at(1))
+                .unwrap();
+            disk.arm(op, k, Fault::Once);
+            let result = store.purge(at(9));
+            let fired = disk.fired();
+            disk.disarm();
+            match result {
+                Ok(p) => {
+                    assert!(!fired, "{op:?} {k}: purged although the fault fired");
+                    assert_eq!(p.len(), 1);
+                    break;
+                }
+                Err(e) => assert_eq!(e.code(), "storage", "{op:?} {k}: {e}"),
+            }
+            let v = store
+                .view("staff:s-ng", &out.conversation_id, at(9))
+                .unwrap();
+            if v.messages[0].attachments[0].purged {
+                committed_then_failed += 1;
+            }
+            // The caller retries.
+            let again = store.purge(at(9)).unwrap();
+            assert!(again.len() <= 1);
+            for f in [path.clone(), format!("{path}-wal")] {
+                let bytes = std::fs::read(&f).unwrap_or_default();
+                assert!(
+                    !common::contains(&bytes, b"SECRET-SCAN-SECRET-SCAN-"),
+                    "{op:?} fault {k}: purged bytes remain in {f} after the retry"
+                );
+            }
+            assert!(k < 100);
+        }
+    }
+    assert!(committed_then_failed > 0, "no fault hit the checkpoint");
+}
