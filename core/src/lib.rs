@@ -312,7 +312,11 @@ impl Store {
     pub fn purge(&self, now: DateTime<Utc>) -> Result<Vec<PurgedAttachment>> {
         let purged = self.db.write(|tx| messaging::purge(tx, now))?;
         if !purged.is_empty() {
-            // secure_delete zeroed the pages; the checkpoint also clears the WAL.
+            self.db.owe_checkpoint();
+        }
+        if self.db.checkpoint_owed() {
+            // secure_delete zeroed the pages; the checkpoint also clears the
+            // WAL. Owed too after an earlier purge whose checkpoint failed.
             self.db.checkpoint()?;
         }
         Ok(purged)

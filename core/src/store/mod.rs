@@ -9,6 +9,7 @@ pub(crate) use queries::*;
 
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -25,6 +26,14 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// `Send` but not `Sync`), so one handle serves many threads (R-ST2).
 pub(crate) struct Db {
     conn: Mutex<Connection>,
+    /// A checkpoint is owed to purged content: set by a purge that purged
+    /// something, cleared only by a checkpoint that completed. A purge
+    /// commits before it checkpoints, so when the checkpoint fails
+    /// (`storage`) and the caller retries, the retry finds nothing left to
+    /// purge but must still checkpoint, or the purged bytes stay in the WAL
+    /// (R-D6). It starts set, so the first purge after an open also
+    /// checkpoints (the failure may have been in an earlier process).
+    checkpoint_owed: AtomicBool,
 }
 
 impl Db {
@@ -92,6 +101,7 @@ impl Db {
         migrate(&conn)?;
         Ok(Db {
             conn: Mutex::new(conn),
+            checkpoint_owed: AtomicBool::new(true),
         })
     }
 
@@ -151,8 +161,21 @@ impl Db {
     /// a busy reader elsewhere only delays it to the next checkpoint.
     pub fn checkpoint(&self) -> Result<()> {
         let conn = self.lock()?;
-        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+        if busy == 0 {
+            self.checkpoint_owed.store(false, Ordering::SeqCst);
+        }
         Ok(())
+    }
+
+    /// Records that purged content awaits a checkpoint ([`Db::checkpoint_owed`]).
+    pub fn owe_checkpoint(&self) {
+        self.checkpoint_owed.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether purged content may still be in the WAL.
+    pub fn checkpoint_owed(&self) -> bool {
+        self.checkpoint_owed.load(Ordering::SeqCst)
     }
 
     /// Limits the file's size in pages (tests of a full disk).

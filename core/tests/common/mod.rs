@@ -44,3 +44,30 @@ pub fn directory() -> DirectoryUpdate {
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// A staff send from `s-ng` as workgroup `wg` to patient `E100`, replies allowed.
+pub fn send_request(body: &str, attachments: Vec<NewAttachment>) -> SendRequest {
+    SendRequest {
+        author: "s-ng".into(),
+        patient: "E100".into(),
+        from: Some(Sender::Workgroup("wg".into())),
+        subject: "Lab results".into(),
+        body: body.into(),
+        attachments,
+        unread_notify: None,
+        response: Response::Allowed,
+        allow_reply_attachments: false,
+        mask_name: false,
+        billable_fee_code: None,
+        file_to_chart: false,
+        malformed: vec![],
+    }
+}
+
+/// The clinic's time zone, as the integration tests configure it.
+pub fn config() -> Config {
+    Config {
+        time_zone: "America/Toronto".into(),
+        ..Config::default()
+    }
+}
