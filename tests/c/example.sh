@@ -64,11 +64,15 @@ cc -std=c99 -Wall -Wextra -Werror -pedantic examples/c/send_message.c $(pkg-conf
 echo "built $work/pkg-config/send_message"
 
 step "each build links what it should"
-needed() { readelf -d "$1" | grep -c 'NEEDED.*\[libpmsg\.so\]' || true; }
-[ "$(needed "$work/cmake-shared/send_message")" = 1 ] || fail "the CMake shared build does not load libpmsg.so"
-[ "$(needed "$work/pkg-config/send_message")" = 1 ] || fail "the pkg-config build does not load libpmsg.so"
-[ "$(needed "$work/cmake-static/send_message")" = 0 ] || fail "the static build loads libpmsg.so"
-echo "cmake-shared and pkg-config load libpmsg.so; cmake-static has libpmsg.a inside"
+soname=$(readelf -d "$prefix/lib/libpmsg.so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+[ -n "$soname" ] || fail "the installed libpmsg.so has no SONAME"
+[ -L "$prefix/lib/$soname" ] || fail "the install lacks the link $soname"
+echo "libpmsg.so -> $(readlink "$prefix/lib/libpmsg.so") -> $(readlink "$prefix/lib/$soname"), SONAME $soname"
+needed() { readelf -d "$1" | grep -c "NEEDED.*\[$soname\]" || true; }
+[ "$(needed "$work/cmake-shared/send_message")" = 1 ] || fail "the CMake shared build does not load $soname"
+[ "$(needed "$work/pkg-config/send_message")" = 1 ] || fail "the pkg-config build does not load $soname"
+[ "$(needed "$work/cmake-static/send_message")" = 0 ] || fail "the static build loads $soname"
+echo "cmake-shared and pkg-config load $soname; cmake-static has libpmsg.a inside"
 
 step "run each under valgrind (exit 0, no errors, no definite leaks)"
 for build in cmake-shared cmake-static pkg-config; do
