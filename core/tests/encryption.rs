@@ -5,30 +5,13 @@
 use pmsg_core::*;
 
 mod common;
-use common::{contains, directory, t};
+use common::{contains, directory, send_request, t};
 
 const BODY: &str = "UNMISTAKABLE-BODY-TEXT: your biopsy result is benign";
 
 fn send(store: &Store) -> SendOutcome {
     store
-        .send(
-            &SendRequest {
-                author: "s-ng".into(),
-                patient: "E100".into(),
-                from: Some(Sender::Direct),
-                subject: "Biopsy".into(),
-                body: BODY.into(),
-                attachments: vec![],
-                unread_notify: None,
-                response: Response::Allowed,
-                allow_reply_attachments: false,
-                mask_name: false,
-                billable_fee_code: None,
-                file_to_chart: false,
-                malformed: vec![],
-            },
-            t("2026-03-02T09:00:00-05:00"),
-        )
+        .send(&send_request(BODY, vec![]), t("2026-03-02T09:00:00-05:00"))
         .unwrap()
 }
 

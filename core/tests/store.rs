@@ -7,32 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 mod common;
-use common::{contains, directory, t};
-
-fn config() -> Config {
-    Config {
-        time_zone: "America/Toronto".into(),
-        ..Config::default()
-    }
-}
-
-fn send_req(body: &str, attachments: Vec<NewAttachment>) -> SendRequest {
-    SendRequest {
-        author: "s-ng".into(),
-        patient: "E100".into(),
-        from: Some(Sender::Workgroup("wg".into())),
-        subject: "Lab results".into(),
-        body: body.into(),
-        attachments,
-        unread_notify: None,
-        response: Response::Allowed,
-        allow_reply_attachments: false,
-        mask_name: false,
-        billable_fee_code: None,
-        file_to_chart: false,
-        malformed: vec![],
-    }
-}
+use common::{config, contains, directory, send_request, t};
 
 fn file_store(dir: &Path) -> (String, Store) {
     let path = dir.join("pmsg.db").to_string_lossy().into_owned();
@@ -51,7 +26,7 @@ fn committed_sends_survive_closing_and_reopening_the_file() {
     let (path, store) = file_store(dir.path());
     let out = store
         .send(
-            &send_req("Your results are ready.", vec![]),
+            &send_request("Your results are ready.", vec![]),
             t("2026-03-02T09:00:00-05:00"),
         )
         .unwrap();
@@ -120,7 +95,7 @@ fn eight_threads_share_one_store_and_every_send_counts() {
                 for j in 0..per_thread {
                     let now = start + Duration::seconds(i * 100 + j);
                     store
-                        .send(&send_req(&format!("message {i}/{j}"), vec![]), now)
+                        .send(&send_request(&format!("message {i}/{j}"), vec![]), now)
                         .unwrap();
                     for e in store.due_events(now, Some(3)).unwrap() {
                         store.ack(&e.id, now).unwrap();
@@ -153,7 +128,7 @@ fn audited_store(dir: &Path) -> (String, Store) {
     let (path, store) = file_store(dir);
     let out = store
         .send(
-            &send_req("Your results are ready.", vec![]),
+            &send_request("Your results are ready.", vec![]),
             t("2026-03-02T09:00:00-05:00"),
         )
         .unwrap();
@@ -229,7 +204,7 @@ fn purged_attachment_bytes_are_gone_from_the_file_and_its_wal() {
     };
     let sent_at = t("2026-03-02T09:00:00-05:00");
     let out = store
-        .send(&send_req("See the attached scan.", vec![file]), sent_at)
+        .send(&send_request("See the attached scan.", vec![file]), sent_at)
         .unwrap();
     let att = &out.attachments[0].id;
     let downloaded = t("2026-03-03T09:00:00-05:00");
@@ -262,7 +237,7 @@ fn purged_attachment_bytes_are_gone_from_the_file_and_its_wal() {
 fn a_failed_send_leaves_no_trace() {
     let store = Store::open_in_memory(&config()).unwrap();
     store.upsert_directory(&directory()).unwrap();
-    let mut bad = send_req("ok", vec![]);
+    let mut bad = send_request("ok", vec![]);
     bad.billable_fee_code = Some("K0-83".into());
     let now = t("2026-03-02T09:00:00-05:00");
     assert_eq!(
@@ -283,7 +258,7 @@ fn notices_of_every_kind_carry_no_health_information() {
     let store = Store::open_in_memory(&config()).unwrap();
     store.upsert_directory(&directory()).unwrap();
     let now = t("2026-03-02T09:00:00-05:00");
-    let mut req = send_req(
+    let mut req = send_request(
         "Your HIV test is negative.",
         vec![NewAttachment {
             name: "hiv-result.pdf".into(),
@@ -334,7 +309,7 @@ fn ack_is_idempotent_and_acknowledging_a_cancelled_event_succeeds() {
     let store = Store::open_in_memory(&config()).unwrap();
     store.upsert_directory(&directory()).unwrap();
     let now = t("2026-03-02T09:00:00-05:00");
-    let mut req = send_req("Please reply.", vec![]);
+    let mut req = send_request("Please reply.", vec![]);
     req.response = Response::Required { days: 1 };
     let out = store.send(&req, now).unwrap();
     let due = now + Duration::days(1);
@@ -405,7 +380,7 @@ fn control_characters_in_ids_names_and_file_names_are_refused() {
     };
     let err = store
         .send(
-            &send_req("See attached.", vec![file]),
+            &send_request("See attached.", vec![file]),
             t("2026-03-02T09:00:00Z"),
         )
         .unwrap_err();
