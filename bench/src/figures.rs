@@ -492,13 +492,9 @@ pub fn send_ratio(setup: &Setup, rep: &mut Report) -> Res<()> {
 /// Where a release `libpmsg.so` would be: beside this binary, in
 /// `$CARGO_TARGET_DIR/release`, or in the workspace's `target/release`.
 pub fn libpmsg_candidates() -> Vec<PathBuf> {
+    // Release directories first: beside a debug build of this binary (as
+    // under `cargo test`) lies a debug libpmsg.so, maybe an older one.
     let mut v = Vec::new();
-    if let Some(dir) = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent().map(Path::to_path_buf))
-    {
-        v.push(dir.join("libpmsg.so"));
-    }
     if let Some(t) = std::env::var_os("CARGO_TARGET_DIR") {
         v.push(PathBuf::from(t).join("release/libpmsg.so"));
     }
@@ -506,6 +502,12 @@ pub fn libpmsg_candidates() -> Vec<PathBuf> {
         env!("CARGO_MANIFEST_DIR"),
         "/../target/release/libpmsg.so"
     )));
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
+        v.push(dir.join("libpmsg.so"));
+    }
     v
 }
 

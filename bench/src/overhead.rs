@@ -610,7 +610,11 @@ impl Bench {
         let mut args = self.args(p.kotlin_batches, p.kotlin_calls);
         args.push(p.kotlin_warmup.to_string());
         let quoted: Vec<String> = args.iter().map(|a| format!("\"{a}\"")).collect();
+        // JNA tries the system loader before the class path: under `cargo
+        // test` LD_LIBRARY_PATH names target/debug, whose libpmsg.so is a
+        // debug build (maybe an older one), not the release library staged here.
         let b = run(Command::new("mvn")
+            .env_remove("LD_LIBRARY_PATH")
             .args(["-q", "-B", "compile", "exec:exec"])
             .arg(format!("-Dpmsg.args={}", quoted.join(" ")))
             .current_dir(&project))?;

@@ -406,3 +406,88 @@ fn open_encrypted_refuses_an_empty_key_and_a_build_without_encryption() {
         assert!(!std::path::Path::new(&path).exists(), "nothing created");
     }
 }
+
+/// The staff folders of `s-ng` (inbox, sent, awaiting_response, closed).
+fn staff_folders(store: &Store, now: chrono::DateTime<chrono::Utc>) -> Vec<Vec<FolderEntry>> {
+    ["inbox", "sent", "awaiting_response", "closed"]
+        .iter()
+        .map(|f| {
+            store
+                .folder("staff:s-ng", f, None, Some(1000), now)
+                .unwrap()
+                .entries
+        })
+        .collect()
+}
+
+#[test]
+fn the_version_2_migration_fills_the_folder_flags_of_a_version_1_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, store) = file_store(dir.path());
+    let now = t("2026-03-02T09:00:00-05:00");
+    // Conversations in every staff folder: plain (sent), required (awaiting),
+    // replied to (inbox), closed, and one required, replied to and closed.
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        let mut req = send_request(&format!("message {i}"), vec![]);
+        if i % 2 == 0 {
+            req.response = Response::Required { days: 3 };
+        }
+        ids.push(
+            store
+                .send(&req, now + Duration::minutes(i))
+                .unwrap()
+                .conversation_id,
+        );
+    }
+    let later = now + Duration::hours(1);
+    for id in ids.iter().step_by(3) {
+        let reply = ReplyRequest {
+            by: "account:a-lea".into(),
+            conversation: id.clone(),
+            body: "Thank you.".into(),
+            ..Default::default()
+        };
+        store.reply(&reply, later).unwrap();
+    }
+    for id in ids.iter().skip(1).step_by(4) {
+        store.close("staff:s-ng", id, later).unwrap();
+    }
+    let before = staff_folders(&store, later);
+    assert!(
+        before.iter().all(|f| !f.is_empty()),
+        "every folder has rows"
+    );
+    drop(store);
+
+    // Back to what version 1 wrote: no flags, no trigger, no partial indexes.
+    raw(&path)
+        .execute_batch(
+            "DROP TRIGGER conversation_folder_flags;
+             DROP INDEX conversation_party_inbox; DROP INDEX conversation_party_sent;
+             DROP INDEX conversation_party_awaiting; DROP INDEX conversation_party_closed;
+             ALTER TABLE conversation_party DROP COLUMN inbox;
+             ALTER TABLE conversation_party DROP COLUMN awaiting;
+             ALTER TABLE conversation_party DROP COLUMN closed;
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    let store = Store::open(&path, &config()).unwrap();
+    assert_eq!(
+        staff_folders(&store, later),
+        before,
+        "same folders after the migration"
+    );
+    // And the trigger keeps them in step afterwards.
+    store.close("staff:s-ng", &ids[0], later).unwrap();
+    let after = staff_folders(&store, later);
+    assert!(after[3].iter().any(|e| e.conversation == ids[0]), "closed");
+    assert!(
+        after[0].iter().all(|e| e.conversation != ids[0]),
+        "not in inbox"
+    );
+    assert!(
+        after[2].iter().all(|e| e.conversation != ids[0]),
+        "not awaiting"
+    );
+}

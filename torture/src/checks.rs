@@ -175,6 +175,11 @@ pub const INVARIANTS: &[(&str, &str)] = &[
       UNION ALL
       SELECT a.account_id FROM conversation_account a JOIN conversation c ON c.seq = a.conversation_seq
       WHERE a.last_activity != c.last_activity OR a.created_at != c.created_at"),
+    ("staff folder flags out of step with their conversation (schema version 2)",
+     "SELECT p.party || ' ' || c.id FROM conversation_party p JOIN conversation c ON c.seq = p.conversation_seq
+      WHERE p.inbox != (c.status = 'open' AND c.has_patient_message = 1)
+         OR p.awaiting != (c.status = 'open' AND c.req_message IS NOT NULL)
+         OR p.closed != (c.status = 'closed')"),
     ("billable message and billing entries disagree",
      "SELECT m.id FROM message m
       LEFT JOIN (SELECT DISTINCT message_seq FROM billing_entry) b ON b.message_seq = m.seq

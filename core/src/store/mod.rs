@@ -14,7 +14,10 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// The migrations, in order; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_folder_indexes.sql"),
+];
 
 /// The newest schema version this library writes (R-ST1).
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

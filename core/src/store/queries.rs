@@ -265,23 +265,30 @@ const ACCOUNT_ACCESS: &str = "EXISTS (SELECT 1 FROM conversation_account ca WHER
 /// The statement reading one party's folder rows in sort order, through
 /// `conversation_party_by_activity` or `conversation_account_by_activity`.
 fn folder_sql(q: &FolderQuery, with_cursor: bool) -> String {
+    // Staff folders read their own partial index (schema version 2); the
+    // flag it holds is the folder's condition, which is also checked on
+    // the conversation itself.
     let (table, party_col, cond) = match q {
         FolderQuery::StaffInbox(_) => (
             "conversation_party",
             "party",
-            "c.status = 'open' AND c.has_patient_message = 1",
+            "p.inbox = 1 AND c.status = 'open' AND c.has_patient_message = 1",
         ),
         FolderQuery::StaffSent(_) => (
             "conversation_party",
             "party",
-            "c.status = 'open' AND p.authored = 1",
+            "p.authored = 1 AND p.closed = 0 AND c.status = 'open'",
         ),
         FolderQuery::StaffAwaiting(_) => (
             "conversation_party",
             "party",
-            "c.status = 'open' AND c.req_message IS NOT NULL",
+            "p.awaiting = 1 AND c.status = 'open' AND c.req_message IS NOT NULL",
         ),
-        FolderQuery::StaffClosed(_) => ("conversation_party", "party", "c.status = 'closed'"),
+        FolderQuery::StaffClosed(_) => (
+            "conversation_party",
+            "party",
+            "p.closed = 1 AND c.status = 'closed'",
+        ),
         FolderQuery::AccountInbox(_) => ("conversation_account", "account_id", ACCOUNT_ACCESS),
         FolderQuery::AccountAwaiting(_) => ("conversation_account", "account_id", ACCOUNT_AWAITING),
     };
@@ -577,8 +584,11 @@ impl Tx<'_> {
     pub fn insert_party(&self, conversation_seq: i64, party: &str, role: &str) -> Result<()> {
         self.c
             .prepare_cached(
-                "INSERT INTO conversation_party (party, conversation_seq, authored, last_activity, created_at)
-                 SELECT ?1, seq, ?2, last_activity, created_at FROM conversation WHERE seq = ?3
+                "INSERT INTO conversation_party (party, conversation_seq, authored, last_activity, created_at,
+                                                 inbox, awaiting, closed)
+                 SELECT ?1, seq, ?2, last_activity, created_at, status = 'open' AND has_patient_message = 1,
+                        status = 'open' AND req_message IS NOT NULL, status = 'closed'
+                 FROM conversation WHERE seq = ?3
                  ON CONFLICT (party, conversation_seq) DO UPDATE SET authored = max(authored, excluded.authored)",
             )?
             .execute(params![party, role == "author", conversation_seq])?;
@@ -1067,15 +1077,25 @@ mod tests {
     #[test]
     fn folder_pages_are_index_ranges_in_sort_order() {
         let db = Db::open(None).unwrap();
+        // Each staff folder reads its own partial index (schema version 2).
         let queries = [
-            FolderQuery::StaffInbox("s"),
-            FolderQuery::StaffSent("s"),
-            FolderQuery::StaffAwaiting("s"),
-            FolderQuery::StaffClosed("s"),
-            FolderQuery::AccountInbox("a"),
-            FolderQuery::AccountAwaiting("a"),
+            (FolderQuery::StaffInbox("s"), "conversation_party_inbox"),
+            (FolderQuery::StaffSent("s"), "conversation_party_sent"),
+            (
+                FolderQuery::StaffAwaiting("s"),
+                "conversation_party_awaiting",
+            ),
+            (FolderQuery::StaffClosed("s"), "conversation_party_closed"),
+            (
+                FolderQuery::AccountInbox("a"),
+                "conversation_account_by_activity",
+            ),
+            (
+                FolderQuery::AccountAwaiting("a"),
+                "conversation_account_by_activity",
+            ),
         ];
-        for q in &queries {
+        for (q, index) in &queries {
             for cursor in [false, true] {
                 let sql = folder_sql(q, cursor)
                     .replace("?1", "'p'")
@@ -1084,7 +1104,7 @@ mod tests {
                     .replace("?4", "1")
                     .replace("?5", "51");
                 let p = plan(&db, &sql);
-                assert!(p.contains("_by_activity"), "{p}");
+                assert!(p.contains(&format!("INDEX {index} ")), "{index}:\n{p}");
                 assert!(
                     !p.contains("TEMP B-TREE"),
                     "the index gives the order:\n{p}"
