@@ -537,6 +537,8 @@ fn every_fault_position(op: Op, cold: bool) -> Tally {
                 (Err(e), false) => panic!("{what}: failed without a fault: {e}"),
                 (Err(e), true) => {
                     assert_eq!(e.code(), "storage", "{what}: {e}");
+                    // The cause, not a failed ROLLBACK after SQLite's own.
+                    assert!(!e.to_string().contains("cannot rollback"), "{what}: {e}");
                     tally.failed += 1;
                     if let Step::AckDue = step {
                         // Acks before the failing one stand, each its own transaction.

@@ -126,8 +126,8 @@ impl Db {
                 Err(e)
             }
             Err(e) => {
-                tx.rollback()?;
-                Err(e)
+                let rolled_back = tx.rollback();
+                Err(after_rollback(&conn, rolled_back, e))
             }
         }
     }
@@ -144,8 +144,8 @@ impl Db {
                 Ok(v)
             }
             Err(e) => {
-                tx.rollback()?;
-                Err(e)
+                let rolled_back = tx.rollback();
+                Err(after_rollback(&conn, rolled_back, e))
             }
         }
     }
@@ -155,8 +155,11 @@ impl Db {
         let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
         let out = f(&Tx { c: &tx });
-        tx.rollback()?;
-        out
+        let rolled_back = tx.rollback();
+        match out {
+            Ok(v) => rolled_back.map(|()| v).map_err(Into::into),
+            Err(e) => Err(after_rollback(&conn, rolled_back, e)),
+        }
     }
 
     /// Copies the WAL into the database file and truncates the WAL, so that
@@ -228,6 +231,21 @@ fn wal_mode(conn: &Connection) -> Result<String> {
 
 /// Applies every migration newer than the file's `user_version`, each in
 /// one transaction; a file newer than this library is `schema_too_new`.
+/// The error to report for a transaction that failed with `e` and was then
+/// rolled back with result `rolled_back`: `e` itself. After an I/O error
+/// SQLite may already have rolled the transaction back on its own, and the
+/// explicit ROLLBACK then fails with "no transaction is active", which
+/// would hide the cause; only a rollback that failed and left the
+/// transaction open is worth reporting too.
+fn after_rollback(conn: &Connection, rolled_back: rusqlite::Result<()>, e: Error) -> Error {
+    match rolled_back {
+        Err(rb) if !conn.is_autocommit() => {
+            Error::Storage(format!("{e}; and the rollback failed: {rb}"))
+        }
+        _ => e,
+    }
+}
+
 fn migrate(conn: &Connection) -> Result<()> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > SCHEMA_VERSION {
