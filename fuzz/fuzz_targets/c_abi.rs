@@ -44,9 +44,16 @@ fuzz_target!(|data: &[u8]| {
     let arg = cstr(rest);
     let a = arg.as_ptr();
     if selector % 10 == 9 {
-        // Configuration text at open.
         let mut store = ptr::null_mut();
-        let _ = pmsg_open_in_memory(a, &mut store);
+        if selector < 128 {
+            // Configuration text at open.
+            let _ = pmsg_open_in_memory(a, &mut store);
+        } else {
+            // An encryption key (a build without encryption refuses it
+            // before touching the path, which does not exist anyway).
+            let path = CString::new("/nonexistent/pmsg-fuzz/never.db").unwrap();
+            let _ = pmsg_open_encrypted(path.as_ptr(), a, ptr::null(), &mut store);
+        }
         pmsg_close(store);
         return;
     }
