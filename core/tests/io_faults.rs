@@ -163,6 +163,23 @@ impl Ledger {
     }
 }
 
+/// A message found in the store after a step that reported failure, as the
+/// ledger records it: `want` are the attachments the step sent.
+fn adopted(m: &MessageView, want: Vec<NewAttachment>) -> Msg {
+    Msg {
+        id: m.id.clone(),
+        body: m.body.clone(),
+        patient_side: m.side == "patient",
+        read: false,
+        files: m
+            .attachments
+            .iter()
+            .zip(want)
+            .map(|(a, f)| (a.id.clone(), f.content))
+            .collect(),
+    }
+}
+
 fn body_of(i: usize) -> String {
     format!("Message of step {i}: please see the results.")
 }
@@ -276,18 +293,7 @@ fn adopt(store: &Store, i: usize, l: &mut Ledger, strict: bool) {
                 l.convs.push(Conv {
                     id: id.clone(),
                     closed: false,
-                    messages: vec![Msg {
-                        id: m.id.clone(),
-                        body: m.body.clone(),
-                        patient_side: false,
-                        read: false,
-                        files: m
-                            .attachments
-                            .iter()
-                            .zip(want)
-                            .map(|(a, f)| (a.id.clone(), f.content))
-                            .collect(),
-                    }],
+                    messages: vec![adopted(m, want)],
                 });
             }
         }
@@ -305,18 +311,7 @@ fn adopt(store: &Store, i: usize, l: &mut Ledger, strict: bool) {
                 assert_eq!(m.body, body_of(i));
                 let want = files(i, sizes);
                 assert_eq!(m.attachments.len(), want.len(), "step {i}: half a reply");
-                c.messages.push(Msg {
-                    id: m.id.clone(),
-                    body: m.body.clone(),
-                    patient_side: m.side == "patient",
-                    read: false,
-                    files: m
-                        .attachments
-                        .iter()
-                        .zip(want)
-                        .map(|(a, f)| (a.id.clone(), f.content))
-                        .collect(),
-                });
+                c.messages.push(adopted(m, want));
             }
         }
         Step::StaffRead { conv } => {
