@@ -9,13 +9,12 @@
 //! See BENCHMARKS.md at the repository root for what each figure means,
 //! the machine, and the figures measured.
 
-mod corpus;
 mod figures;
 mod overhead;
-mod populate;
 mod raw_floor;
 mod report;
-mod rng;
+
+use pmsg_bench::{populate, rng};
 
 use clap::{Args, Parser, Subcommand};
 use figures::Setup;

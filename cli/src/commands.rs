@@ -172,3 +172,40 @@ fn internal_json(e: serde_json::Error) -> CliError {
         message: format!("serializing JSON output: {e}"),
     }
 }
+
+/// `pmsg populate`: a generated clinic network in a new database (never
+/// over an existing one: the generator starts from an empty file).
+pub fn populate(db: &Path, conversations: u64, seed: u64, progress: bool) -> Result<(), CliError> {
+    if conversations == 0 {
+        return Err(CliError::argument(
+            "--conversations 0: give at least one conversation",
+        ));
+    }
+    if db.exists() {
+        return Err(CliError::argument(format!(
+            "database {} already exists: populate creates a new database, give a new path",
+            db.display()
+        )));
+    }
+    db_path(db)?;
+    let manifest =
+        pmsg_bench::populate::populate(db, conversations, seed, progress).map_err(|e| {
+            match e.downcast_ref::<pmsg_core::Error>() {
+                Some(core) => CliError {
+                    code: core.code(),
+                    message: core.to_string(),
+                },
+                None => CliError {
+                    code: "storage",
+                    message: format!("populating {}: {e}", db.display()),
+                },
+            }
+        })?;
+    let mut out = io::stdout().lock();
+    writeln!(
+        out,
+        "{}",
+        serde_json::to_string_pretty(&manifest).unwrap_or_default()
+    )?;
+    Ok(())
+}

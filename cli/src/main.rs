@@ -70,6 +70,25 @@ enum Command {
     /// Directory maintenance.
     #[command(subcommand)]
     Directory(DirectoryCommand),
+    /// Fill a NEW database with a generated clinic network, to try pmsg at
+    /// scale: N conversations over N/5 patients (10% minors with
+    /// caregivers), N/2,000 staff in N/25,000 workgroups, deterministic from
+    /// the seed, written through the library's own write path
+    /// (BENCHMARKS.md, "The data"). Prints the store's manifest as JSON.
+    Populate {
+        /// The database file to create; it must not exist yet.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// Conversations to generate.
+        #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+        conversations: u64,
+        /// Seed: the same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Show the progress bar even when stderr is not a terminal.
+        #[arg(long)]
+        progress: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -181,5 +200,11 @@ fn run(command: Command) -> Result<(), CliError> {
         Command::Directory(DirectoryCommand::Import { store, file }) => {
             commands::import_directory(&store.db, store.config.as_deref(), &file)
         }
+        Command::Populate {
+            db,
+            conversations,
+            seed,
+            progress,
+        } => commands::populate(&db, conversations, seed, progress),
     }
 }

@@ -324,3 +324,41 @@ fn usage_errors_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(pmsg(&["--help"]).status.success());
 }
+
+#[test]
+fn populate_fills_a_new_database_and_never_an_existing_one() {
+    let scratch = Scratch::new("populate");
+    let db = arg(&scratch.file("network.db"));
+    let o = pmsg(&[
+        "populate",
+        "--db",
+        &db,
+        "--conversations",
+        "300",
+        "--seed",
+        "7",
+    ]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let manifest: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("manifest JSON");
+    assert_eq!(manifest["conversations"], 300);
+    assert_eq!(manifest["counts"]["conversations"], 300);
+    // The library reads what the generator wrote.
+    let store = Store::open(&db, &Config::default()).unwrap();
+    assert!(store.verify_audit().unwrap().ok);
+    drop(store);
+
+    // An existing database is refused and left as it was.
+    let before = std::fs::metadata(&db).unwrap().len();
+    let o = pmsg(&["populate", "--db", &db, "--conversations", "10"]);
+    assert_fails_with(&o, "invalid_argument");
+    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+    assert_eq!(std::fs::metadata(&db).unwrap().len(), before);
+    let o = pmsg(&[
+        "populate",
+        "--db",
+        &arg(&scratch.file("none.db")),
+        "--conversations",
+        "0",
+    ]);
+    assert_fails_with(&o, "invalid_argument");
+}
