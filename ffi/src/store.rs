@@ -65,6 +65,20 @@ fn open(place: Place, config_json: *const c_char, out: *mut *mut PmsgStore) -> F
     Ok(())
 }
 
+/// The shape of every entry point that hands out text: clears `*out`,
+/// checks the store, then `f` makes the call and renders its result.
+fn text_call(
+    store: *const PmsgStore,
+    out: *mut *mut c_char,
+    f: impl FnOnce(&Store) -> Result<*mut c_char, Error>,
+) -> PmsgStatus {
+    boundary(|| {
+        let out = arg_out(out, "out", ptr::null_mut())?;
+        *out = f(self::store(store)?)?;
+        Ok(())
+    })
+}
+
 /// The store behind a handle argument.
 fn store<'a>(store: *const PmsgStore) -> Result<&'a Store, Error> {
     Ok(&arg_ref(store, "store")?.inner)
@@ -376,14 +390,11 @@ pub extern "C" fn pmsg_view_json(
     now_ms: i64,
     out: *mut *mut c_char,
 ) -> PmsgStatus {
-    boundary(|| {
-        let out = arg_out(out, "out", ptr::null_mut())?;
-        let store = self::store(store)?;
+    text_call(store, out, |store| {
         let by = arg_str(by, "by")?;
         let conversation = arg_str(conversation, "conversation")?;
         let view = store.view(by, conversation, arg_instant(now_ms, "now_ms")?)?;
-        *out = give_json(serde_json::to_string(&view), "view")?;
-        Ok(())
+        give_json(serde_json::to_string(&view), "view")
     })
 }
 
@@ -408,14 +419,11 @@ pub extern "C" fn pmsg_due_events_json(
     limit: i64,
     out: *mut *mut c_char,
 ) -> PmsgStatus {
-    boundary(|| {
-        let out = arg_out(out, "out", ptr::null_mut())?;
-        let store = self::store(store)?;
+    text_call(store, out, |store| {
         let now = arg_instant(now_ms, "now_ms")?;
         let limit = (limit != -1).then_some(limit);
         let events = store.due_events(now, limit)?;
-        *out = give_json(serde_json::to_string(&events), "events")?;
-        Ok(())
+        give_json(serde_json::to_string(&events), "events")
     })
 }
 
@@ -447,17 +455,14 @@ pub extern "C" fn pmsg_folder_json(
     now_ms: i64,
     out: *mut *mut c_char,
 ) -> PmsgStatus {
-    boundary(|| {
-        let out = arg_out(out, "out", ptr::null_mut())?;
-        let store = self::store(store)?;
+    text_call(store, out, |store| {
         let by = arg_str(by, "by")?;
         let folder = arg_str(folder, "folder")?;
         let cursor = arg_opt_str(cursor, "cursor")?;
         let page_size = (page_size != 0).then_some(page_size);
         let now = arg_instant(now_ms, "now_ms")?;
         let page = store.folder(by, folder, cursor, page_size, now)?;
-        *out = give_json(serde_json::to_string(&page), "folder page")?;
-        Ok(())
+        give_json(serde_json::to_string(&page), "folder page")
     })
 }
 
@@ -479,13 +484,10 @@ pub extern "C" fn pmsg_search_json(
     now_ms: i64,
     out: *mut *mut c_char,
 ) -> PmsgStatus {
-    boundary(|| {
-        let out = arg_out(out, "out", ptr::null_mut())?;
-        let store = self::store(store)?;
+    text_call(store, out, |store| {
         let query = arg_str(query, "query")?;
         let matches = store.search(query, arg_instant(now_ms, "now_ms")?)?;
-        *out = give_json(serde_json::to_string(&matches), "search results")?;
-        Ok(())
+        give_json(serde_json::to_string(&matches), "search results")
     })
 }
 
@@ -505,12 +507,9 @@ pub extern "C" fn pmsg_purge_json(
     now_ms: i64,
     out: *mut *mut c_char,
 ) -> PmsgStatus {
-    boundary(|| {
-        let out = arg_out(out, "out", ptr::null_mut())?;
-        let store = self::store(store)?;
+    text_call(store, out, |store| {
         let purged = store.purge(arg_instant(now_ms, "now_ms")?)?;
-        *out = give_json(serde_json::to_string(&purged), "purged attachments")?;
-        Ok(())
+        give_json(serde_json::to_string(&purged), "purged attachments")
     })
 }
 
@@ -532,12 +531,9 @@ pub extern "C" fn pmsg_billing_report_json(
     cycle: *const c_char,
     out: *mut *mut c_char,
 ) -> PmsgStatus {
-    boundary(|| {
-        let out = arg_out(out, "out", ptr::null_mut())?;
-        let store = self::store(store)?;
+    text_call(store, out, |store| {
         let report = store.billing_report(arg_str(cycle, "cycle")?)?;
-        *out = give_json(serde_json::to_string(&report), "billing report")?;
-        Ok(())
+        give_json(serde_json::to_string(&report), "billing report")
     })
 }
 
@@ -552,12 +548,9 @@ pub extern "C" fn pmsg_billing_report_csv(
     cycle: *const c_char,
     out: *mut *mut c_char,
 ) -> PmsgStatus {
-    boundary(|| {
-        let out = arg_out(out, "out", ptr::null_mut())?;
-        let store = self::store(store)?;
+    text_call(store, out, |store| {
         let csv = store.billing_report_csv(arg_str(cycle, "cycle")?)?;
-        *out = give_string(csv, "billing CSV")?;
-        Ok(())
+        give_string(csv, "billing CSV")
     })
 }
 
@@ -581,16 +574,13 @@ pub extern "C" fn pmsg_export_chart(
     now_ms: i64,
     out: *mut *mut c_char,
 ) -> PmsgStatus {
-    boundary(|| {
-        let out = arg_out(out, "out", ptr::null_mut())?;
-        let store = self::store(store)?;
+    text_call(store, out, |store| {
         let by = arg_str(by, "by")?;
         let conversation = arg_str(conversation, "conversation")?;
         let format = arg_str(format, "format")?;
         let now = arg_instant(now_ms, "now_ms")?;
         let document = store.export_chart(by, conversation, format, now)?;
-        *out = give_string(document, "chart document")?;
-        Ok(())
+        give_string(document, "chart document")
     })
 }
 
@@ -611,12 +601,9 @@ pub extern "C" fn pmsg_audit_tail_json(
     count: i64,
     out: *mut *mut c_char,
 ) -> PmsgStatus {
-    boundary(|| {
-        let out = arg_out(out, "out", ptr::null_mut())?;
-        let store = self::store(store)?;
+    text_call(store, out, |store| {
         let entries = store.audit_tail(count)?;
-        *out = give_json(serde_json::to_string(&entries), "audit entries")?;
-        Ok(())
+        give_json(serde_json::to_string(&entries), "audit entries")
     })
 }
 
@@ -634,11 +621,8 @@ pub extern "C" fn pmsg_verify_audit_json(
     store: *const PmsgStore,
     out: *mut *mut c_char,
 ) -> PmsgStatus {
-    boundary(|| {
-        let out = arg_out(out, "out", ptr::null_mut())?;
-        let store = self::store(store)?;
+    text_call(store, out, |store| {
         let verification = store.verify_audit()?;
-        *out = give_json(serde_json::to_string(&verification), "audit verification")?;
-        Ok(())
+        give_json(serde_json::to_string(&verification), "audit verification")
     })
 }
