@@ -107,23 +107,11 @@ impl<W: Write> Child<'_, W> {
     fn run(&mut self, max_ops: u64) -> Step {
         self.directory()?;
         self.discover()?;
-        let total: u32 = MIX.iter().map(|(_, w)| w).sum();
         for _ in 0..max_ops {
             // Steps of 10 minutes to 6 hours: retention (7 days) and
             // deadlines expire within a few children on the same file.
             self.now += self.rng.random_range(10 * 60_000..=6 * 3_600_000);
-            let mut pick = self.rng.random_range(0..total);
-            let op = MIX
-                .iter()
-                .find(|(_, w)| {
-                    if pick < *w {
-                        true
-                    } else {
-                        pick -= w;
-                        false
-                    }
-                })
-                .map_or("send", |(name, _)| *name);
+            let op = fixture::pick(&mut self.rng, &MIX);
             match op {
                 "staff_reply" => self.staff_reply()?,
                 "patient_reply" => self.patient_reply()?,

@@ -455,20 +455,8 @@ impl Worker {
     }
 
     fn run(&mut self, ops: u64) {
-        let total: u32 = MIX.iter().map(|(_, w)| w).sum();
         for _ in 0..ops {
-            let mut pick = self.rng.random_range(0..total);
-            let op = MIX
-                .iter()
-                .find(|(_, w)| {
-                    if pick < *w {
-                        true
-                    } else {
-                        pick -= w;
-                        false
-                    }
-                })
-                .map_or("send", |(n, _)| *n);
+            let op = fixture::pick(&mut self.rng, &MIX);
             self.log.ops += 1;
             let result = match op {
                 "staff_reply" => self.staff_reply(),

@@ -22,6 +22,23 @@ pub fn rng(seed: u64, stream: u64) -> Rand {
     Rand::seed_from_u64(mix(seed ^ mix(stream.wrapping_add(0x5EED))))
 }
 
+/// An operation drawn from `mix`, `(name, weight)` pairs, in proportion
+/// to the weights.
+pub fn pick<'a>(rng: &mut Rand, mix: &[(&'a str, u32)]) -> &'a str {
+    let total: u32 = mix.iter().map(|(_, w)| w).sum();
+    let mut pick = rng.random_range(0..total);
+    mix.iter()
+        .find(|(_, w)| {
+            if pick < *w {
+                true
+            } else {
+                pick -= w;
+                false
+            }
+        })
+        .map_or(mix[0].0, |(name, _)| *name)
+}
+
 /// SplitMix64's finaliser.
 pub fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
