@@ -411,6 +411,7 @@ pub fn send_request(rng: &mut Rng, dir: &Directory) -> SendRequest {
         mask_name: rng.chance(0.03),
         billable_fee_code,
         file_to_chart: false,
+        confidential: false,
         malformed: Vec::new(),
     }
 }

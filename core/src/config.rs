@@ -39,6 +39,8 @@ pub struct Config {
     pub fee_codes: Vec<String>,
     /// `monthly`, `semi_monthly` or `weekly` (R-B2), default `monthly`.
     pub billing_cycle: String,
+    /// Most entries in one group send, repeats included (R-G2), default 10000; at least 1.
+    pub max_group_size: u32,
 }
 
 impl Default for Config {
@@ -53,6 +55,7 @@ impl Default for Config {
             allowed_media_types: DEFAULT_MEDIA_TYPES.iter().map(|s| s.to_string()).collect(),
             fee_codes: Vec::new(),
             billing_cycle: "monthly".into(),
+            max_group_size: 10_000,
         }
     }
 }
@@ -91,6 +94,7 @@ impl Config {
                 "allowed_media_types" => c.allowed_media_types = strings()?,
                 "fee_codes" => c.fee_codes = strings()?,
                 "billing_cycle" => c.billing_cycle = v.as_str().ok_or_else(bad)?.to_string(),
+                "max_group_size" => c.max_group_size = small(uint()?)?,
                 _ => {
                     return Err(Error::InvalidConfig(format!(
                         "unknown configuration key {key:?}"
@@ -120,6 +124,11 @@ impl Config {
                 "max_deadline_days must be at least 1".into(),
             ));
         }
+        if self.max_group_size == 0 {
+            return Err(Error::InvalidConfig(
+                "max_group_size must be at least 1 (R-G2)".into(),
+            ));
+        }
         let mut fee_codes = Vec::new();
         for code in &self.fee_codes {
             match crate::compose::normalize_fee_code(code) {
@@ -145,6 +154,7 @@ impl Config {
                 .collect(),
             fee_codes,
             billing_cycle: BillingCycle::parse(&self.billing_cycle)?,
+            max_group_size: self.max_group_size,
         })
     }
 }
@@ -161,4 +171,5 @@ pub(crate) struct Settings {
     pub allowed_media_types: Vec<String>,
     pub fee_codes: Vec<String>,
     pub billing_cycle: BillingCycle,
+    pub max_group_size: u32,
 }

@@ -141,11 +141,15 @@ pub enum Error {
     /// `internal`: a bug in pmsg.
     #[error("internal error: {0}")]
     Internal(String),
+    /// `unknown_group`: no group send with this id (R-G5). Appended after
+    /// `internal` (SPEC §13: codes are never renumbered).
+    #[error("group {0:?} does not exist (R-G5)")]
+    UnknownGroup(String),
 }
 
 /// Every code of SPEC §13, in the order the SPEC lists them. Bindings check
 /// that each of these appears in their own error type.
-pub const ERROR_CODES: [&str; 28] = [
+pub const ERROR_CODES: [&str; 29] = [
     "unknown_patient",
     "recipient_not_reachable",
     "not_workgroup_member",
@@ -174,6 +178,7 @@ pub const ERROR_CODES: [&str; 28] = [
     "schema_too_new",
     "storage",
     "internal",
+    "unknown_group",
 ];
 
 impl Error {
@@ -208,6 +213,7 @@ impl Error {
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::Storage(_) => "storage",
             Error::Internal(_) => "internal",
+            Error::UnknownGroup(_) => "unknown_group",
         }
     }
 }

@@ -18,6 +18,9 @@ pub fn notice(kind: EventKind) -> &'static str {
             "A secure message in the Portal is waiting for your reply. Please log in to respond."
         }
         EventKind::UnreadReminder => "A secure message sent to a patient has not been read yet.",
+        EventKind::Assigned => {
+            "A secure-message conversation has been assigned to you. Please log in to see it."
+        }
     }
 }
 
@@ -27,6 +30,7 @@ pub(crate) fn parse_kind(s: &str) -> EventKind {
         "new_message" => EventKind::NewMessage,
         "new_reply" => EventKind::NewReply,
         "response_overdue" => EventKind::ResponseOverdue,
+        "assigned" => EventKind::Assigned,
         _ => EventKind::UnreadReminder,
     }
 }

@@ -144,6 +144,7 @@ impl Store {
                     date_of_birth: p.date_of_birth,
                     deliver_to,
                     unreachable_reason,
+                    confidential_deliver_to: Vec::new(), // TODO(R-CF4)
                 });
             }
             Ok(out)
@@ -224,10 +225,58 @@ impl Store {
                         message: e.message_id,
                         due_at: deadline::format_local(from_ms(e.due_at), self.settings.zone),
                         notice: events::notice(kind).to_string(),
+                        claimed_until: None,
                     }
                 })
                 .collect())
         })
+    }
+
+    /// R-D7: claims the due events that no unexpired claim holds, for
+    /// `worker`, until `now + lease_seconds`; each returned event carries
+    /// its `claimed_until`. `limit` reads as in [`Store::due_events`].
+    pub fn claim_due_events(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        limit: Option<i64>,
+        lease_seconds: i64,
+    ) -> Result<Vec<Event>> {
+        let _ = (worker, now, limit, lease_seconds);
+        Err(Error::Internal("claim_due_events: not implemented yet (R-D7)".into()))
+    }
+
+    /// §16 (R-G1…R-G4): one composition to many patients, each in a
+    /// conversation of their own, in one transaction.
+    pub fn send_group(
+        &self,
+        request: &GroupSendRequest,
+        now: DateTime<Utc>,
+    ) -> Result<GroupSendOutcome> {
+        let _ = (request, now);
+        Err(Error::Internal("send_group: not implemented yet (R-G1)".into()))
+    }
+
+    /// R-G5: per patient of a group send, read/replied/awaiting/overdue at
+    /// `now`, for the group's author and its from-workgroup's members
+    /// (audited as `group_report`).
+    pub fn group_report(&self, by: &str, group_id: &str, now: DateTime<Utc>) -> Result<GroupReport> {
+        let _ = (by, group_id, now);
+        Err(Error::Internal("group_report: not implemented yet (R-G5)".into()))
+    }
+
+    /// §17 (R-AS1…R-AS4): hands a conversation on to `to` (`workgroup:ID`
+    /// or `staff:ID`) with an optional staff note (audited as `assign`).
+    pub fn assign(
+        &self,
+        by: &str,
+        conversation: &str,
+        to: &str,
+        note: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let _ = (by, conversation, to, note, now);
+        Err(Error::Internal("assign: not implemented yet (R-AS1)".into()))
     }
 
     /// R-D5: acknowledges a delivered event; idempotent; acknowledging a
@@ -526,6 +575,7 @@ mod tests {
             mask_name: false,
             billable_fee_code: None,
             file_to_chart: false,
+            confidential: false,
             malformed: vec![],
         };
         let first = store.send(&request(vec![1; 1000]), now).unwrap();

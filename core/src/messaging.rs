@@ -677,7 +677,9 @@ pub(crate) fn build_view(
         awaiting_response: awaiting,
         overdue,
         response_due_at: due.map(|t| deadline::format_local(from_ms(t), s.zone)),
+        confidential: false, // TODO(R-CF1)
         messages,
+        assignments: Vec::new(), // TODO(R-AS4)
     })
 }
 

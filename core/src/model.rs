@@ -117,6 +117,9 @@ pub struct SearchMatch {
     pub deliver_to: Vec<String>,
     /// Why a message cannot be delivered, when `deliver_to` is empty.
     pub unreachable_reason: Option<String>,
+    /// Where a confidential message would be delivered (R-CF4): the
+    /// patient's own account when it is registered, else empty.
+    pub confidential_deliver_to: Vec<String>,
 }
 
 /// The `from` identity of a staff message (SPEC §4).
@@ -177,6 +180,10 @@ pub struct NewAttachment {
 pub enum Field {
     /// `from`.
     From,
+    /// `confidential` (R-CF1: checked right after `from`).
+    Confidential,
+    /// `patients` of a group send (R-G2: checked after `confidential`).
+    Patients,
     /// `subject`.
     Subject,
     /// `body`.
@@ -235,6 +242,44 @@ pub struct SendRequest {
     pub billable_fee_code: Option<String>,
     /// Also return the chart document (R-C2).
     pub file_to_chart: bool,
+    /// Deliver to the patient's own registered account only, for the
+    /// conversation's whole life (R-CF1…R-CF5).
+    pub confidential: bool,
+    /// Fields that could not be read; see [`Malformed`].
+    pub malformed: Vec<Malformed>,
+}
+
+/// One composition sent to many patients, each in a conversation of their
+/// own (SPEC §16, R-G1…R-G4). The options are those of [`SendRequest`];
+/// `file_to_chart` must be false (R-G1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSendRequest {
+    /// Staff id of the author.
+    pub author: String,
+    /// EMR IDs, in order; a repeat (after case folding) is dropped (R-G2).
+    pub patients: Vec<String>,
+    /// `from` identity; `None` is `invalid_argument` (§15).
+    pub from: Option<Sender>,
+    /// Subject, 1–200 characters, one line.
+    pub subject: String,
+    /// Body, 1–20,000 characters.
+    pub body: String,
+    /// 0–10 files (each conversation gets its own copy).
+    pub attachments: Vec<NewAttachment>,
+    /// Remind the `from` identity when unread after this interval (R-D3).
+    pub unread_notify: Option<Interval>,
+    /// Response option (default `Allowed`).
+    pub response: Response,
+    /// Let the patient attach files to a reply.
+    pub allow_reply_attachments: bool,
+    /// Show the sender as `Clinic Staff` to the patient side (R-S5).
+    pub mask_name: bool,
+    /// Fee code to bill, once per conversation (R-B1).
+    pub billable_fee_code: Option<String>,
+    /// Must be false: `true` is `invalid_options` (R-G1).
+    pub file_to_chart: bool,
+    /// Confidential conversations (R-CF1); unreachable patients are skipped.
+    pub confidential: bool,
     /// Fields that could not be read; see [`Malformed`].
     pub malformed: Vec<Malformed>,
 }
@@ -266,8 +311,78 @@ pub struct ReplyRequest {
     pub billable_fee_code: Option<String>,
     /// Staff: also return the chart document.
     pub file_to_chart: Option<bool>,
+    /// Never allowed: a reply that gives `confidential` at all (any value)
+    /// is `invalid_options` (R-CF1). `Some(_)` means the key was given.
+    pub confidential: Option<bool>,
     /// Fields that could not be read; see [`Malformed`].
     pub malformed: Vec<Malformed>,
+}
+
+/// One patient of a group send, as the send reports it (R-G4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupSendEntry {
+    /// The EMR ID as written at its first place in the request.
+    pub emr_id: String,
+    /// The patient's new conversation; `None` when skipped.
+    pub conversation_id: Option<String>,
+    /// The conversation's first message; `None` when skipped.
+    pub message_id: Option<String>,
+    /// Accounts the message was delivered to; empty when skipped.
+    pub delivered_to: Vec<String>,
+    /// The conversation's status after the send; `None` when skipped.
+    pub status: Option<ConversationStatus>,
+    /// The skip code (`unknown_patient`, `recipient_not_reachable`); `None` when sent.
+    pub skipped: Option<String>,
+}
+
+/// What a successful group send returns (R-G4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupSendOutcome {
+    /// The new group's id (for `group_report`).
+    pub group_id: String,
+    /// One entry per patient of the list, repeats dropped, in list order.
+    pub entries: Vec<GroupSendEntry>,
+}
+
+/// One patient of a group report (R-G5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupReportEntry {
+    /// The EMR ID as written at its first place in the request.
+    pub emr_id: String,
+    /// The patient's conversation; `None` when skipped.
+    pub conversation: Option<String>,
+    /// The skip code; `None` when sent.
+    pub skipped: Option<String>,
+    /// The patient side has read the group's message (R-M1).
+    pub read: bool,
+    /// The conversation holds a patient-side reply.
+    pub replied: bool,
+    /// An outstanding required response exists (R-D2).
+    pub awaiting_response: bool,
+    /// Its due instant has been reached at the report's `now`.
+    pub overdue: bool,
+}
+
+/// A group send's report (R-G5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupReport {
+    /// The group id.
+    pub group_id: String,
+    /// One entry per patient, in list order.
+    pub entries: Vec<GroupReportEntry>,
+}
+
+/// One assignment of a conversation, as staff views show it (R-AS4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assignment {
+    /// Who assigned it (`staff:ID`).
+    pub by: String,
+    /// The assignee (`workgroup:ID` or `staff:ID`).
+    pub to: String,
+    /// The staff note, exactly as given; `None` when none.
+    pub note: Option<String>,
+    /// When, clinic-local RFC 3339.
+    pub at: String,
 }
 
 /// Open or closed.
@@ -380,8 +495,12 @@ pub struct ConversationView {
     pub overdue: bool,
     /// Due instant of the outstanding response, clinic-local RFC 3339.
     pub response_due_at: Option<String>,
+    /// Confidential conversation (R-CF1), shown to every viewer.
+    pub confidential: bool,
     /// Messages in order.
     pub messages: Vec<MessageView>,
+    /// Assignments, oldest first (R-AS4); always empty for the patient side.
+    pub assignments: Vec<Assignment>,
 }
 
 /// An attachment's content.
@@ -409,6 +528,8 @@ pub enum EventKind {
     ResponseOverdue,
     /// Nobody read a message (R-D3).
     UnreadReminder,
+    /// A conversation was assigned to the recipient (R-AS3).
+    Assigned,
 }
 
 impl EventKind {
@@ -419,6 +540,7 @@ impl EventKind {
             EventKind::NewReply => "new_reply",
             EventKind::ResponseOverdue => "response_overdue",
             EventKind::UnreadReminder => "unread_reminder",
+            EventKind::Assigned => "assigned",
         }
     }
 }
@@ -441,6 +563,10 @@ pub struct Event {
     pub due_at: String,
     /// The notice text to send: no health information.
     pub notice: String,
+    /// Only for an event returned by `claim_due_events` (R-D7): the end of
+    /// this claim, clinic-local RFC 3339. `None` from `due_events`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed_until: Option<String>,
 }
 
 /// A folder entry (SPEC §7).

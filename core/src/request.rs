@@ -278,6 +278,7 @@ pub fn send_request(v: &Value) -> SendRequest {
         mask_name: flag(v, "mask_name", Field::MaskName, &mut bad).unwrap_or(false),
         billable_fee_code: fee_code(v, &mut bad),
         file_to_chart: flag(v, "file_to_chart", Field::FileToChart, &mut bad).unwrap_or(false),
+        confidential: false, // TODO(R-CF1): read the key
         malformed: Vec::new(),
     };
     SendRequest {
@@ -306,6 +307,7 @@ pub fn reply_request(v: &Value) -> ReplyRequest {
         mask_name: flag(v, "mask_name", Field::MaskName, &mut bad),
         billable_fee_code: fee_code(v, &mut bad),
         file_to_chart: flag(v, "file_to_chart", Field::FileToChart, &mut bad),
+        confidential: None, // TODO(R-CF1): read the key
         malformed: Vec::new(),
     };
     ReplyRequest {

@@ -392,6 +392,7 @@ impl Sut {
                     mask_name: false,
                     billable_fee_code: None,
                     file_to_chart: false,
+                    confidential: false,
                     malformed: vec![],
                 };
                 let out = code(self.store.send(&req, now))?;

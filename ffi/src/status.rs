@@ -75,11 +75,13 @@ pub enum PmsgStatus {
     PMSG_STORAGE = 27,
     /// `internal`: a bug in pmsg (a Rust panic is caught and reported as this).
     PMSG_INTERNAL = 28,
+    /// `unknown_group`: no group send with this id (R-G5).
+    PMSG_UNKNOWN_GROUP = 29,
 }
 
 /// Every status name, indexed by status value. 1..=28 are the SPEC section 13
 /// codes in order (checked against `pmsg_core::ERROR_CODES` in the tests).
-const NAMES: [&CStr; 29] = [
+const NAMES: [&CStr; 30] = [
     c"ok",
     c"unknown_patient",
     c"recipient_not_reachable",
@@ -109,6 +111,7 @@ const NAMES: [&CStr; 29] = [
     c"schema_too_new",
     c"storage",
     c"internal",
+    c"unknown_group",
 ];
 
 /// The name of a value that is not a `pmsg_status`.
@@ -138,6 +141,7 @@ pub(crate) fn status_of(e: &Error) -> PmsgStatus {
         Error::UnknownStaff(_) => PMSG_UNKNOWN_STAFF,
         Error::UnknownAccount(_) => PMSG_UNKNOWN_ACCOUNT,
         Error::UnknownWorkgroup(_) => PMSG_UNKNOWN_WORKGROUP,
+        Error::UnknownGroup(_) => PMSG_UNKNOWN_GROUP,
         Error::NotAuthorized { .. } => PMSG_NOT_AUTHORIZED,
         Error::ConversationClosed(_) => PMSG_CONVERSATION_CLOSED,
         Error::AttachmentsNotAllowed(_) => PMSG_ATTACHMENTS_NOT_ALLOWED,

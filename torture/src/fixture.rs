@@ -507,6 +507,7 @@ pub fn send_request(
         mask_name: opts.mask_name,
         billable_fee_code: opts.fee_code.clone(),
         file_to_chart: opts.file_to_chart,
+        confidential: false,
         malformed: vec![],
     }
 }
@@ -532,6 +533,7 @@ pub fn staff_reply(
         mask_name: Some(opts.mask_name),
         billable_fee_code: opts.fee_code.clone(),
         file_to_chart: Some(opts.file_to_chart),
+        confidential: None,
         malformed: vec![],
     }
 }

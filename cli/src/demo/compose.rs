@@ -144,6 +144,7 @@ fn message(author: &str, patient: &str, from: Sender, subject: &str, body: &str)
         mask_name: false,
         billable_fee_code: None,
         file_to_chart: false,
+        confidential: false,
         malformed: Vec::new(),
     }
 }

@@ -60,6 +60,7 @@ pub fn send_request(body: &str, attachments: Vec<NewAttachment>) -> SendRequest 
         mask_name: false,
         billable_fee_code: None,
         file_to_chart: false,
+        confidential: false,
         malformed: vec![],
     }
 }

@@ -37,6 +37,8 @@ pub struct Config {
     pub fee_codes: Vec<String>,
     /// `monthly`, `semi_monthly` or `weekly` (R-B2), default `monthly`.
     pub billing_cycle: String,
+    /// Most entries in one group send (R-G2), default 10000.
+    pub max_group_size: u32,
 }
 
 impl From<pmsg_core::Config> for Config {
@@ -51,6 +53,7 @@ impl From<pmsg_core::Config> for Config {
             allowed_media_types: c.allowed_media_types,
             fee_codes: c.fee_codes,
             billing_cycle: c.billing_cycle,
+            max_group_size: c.max_group_size,
         }
     }
 }
@@ -67,6 +70,7 @@ impl From<Config> for pmsg_core::Config {
             allowed_media_types: c.allowed_media_types,
             fee_codes: c.fee_codes,
             billing_cycle: c.billing_cycle,
+            max_group_size: c.max_group_size,
         }
     }
 }
@@ -517,6 +521,7 @@ impl From<SendRequest> for pmsg_core::SendRequest {
             mask_name: r.mask_name,
             billable_fee_code: r.billable_fee_code,
             file_to_chart: r.file_to_chart,
+            confidential: false,
             malformed: Vec::new(),
         }
     }
@@ -536,6 +541,7 @@ impl From<ReplyRequest> for pmsg_core::ReplyRequest {
             mask_name: r.mask_name,
             billable_fee_code: r.billable_fee_code,
             file_to_chart: r.file_to_chart,
+            confidential: None,
             malformed: Vec::new(),
         }
     }
@@ -768,6 +774,8 @@ pub enum EventKind {
     ResponseOverdue,
     /// Nobody read a message (R-D3).
     UnreadReminder,
+    /// A conversation was assigned to the recipient (R-AS3).
+    Assigned,
 }
 
 impl From<pmsg_core::EventKind> for EventKind {
@@ -777,6 +785,7 @@ impl From<pmsg_core::EventKind> for EventKind {
             pmsg_core::EventKind::NewReply => EventKind::NewReply,
             pmsg_core::EventKind::ResponseOverdue => EventKind::ResponseOverdue,
             pmsg_core::EventKind::UnreadReminder => EventKind::UnreadReminder,
+            pmsg_core::EventKind::Assigned => EventKind::Assigned,
         }
     }
 }
