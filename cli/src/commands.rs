@@ -52,16 +52,24 @@ fn open_existing(db: &Path, config: Option<&Path>) -> Result<Store, CliError> {
 
 /// `pmsg deliver`: one JSON line per due event, acknowledged only once the
 /// line is written, so an event that could not be printed stays pending.
+/// With a worker (name, lease seconds) the events are claimed first (R-D7):
+/// another worker sees none of them until the lease ends, and an event this
+/// worker could not print is delivered by someone after it.
 pub fn deliver(
     db: &Path,
     config: Option<&Path>,
     now: Option<String>,
     limit: Option<i64>,
+    worker: Option<(String, i64)>,
 ) -> Result<(), CliError> {
     let now = instant(now.as_deref())?;
     let store = open_existing(db, config)?;
+    let events = match &worker {
+        Some((name, lease)) => store.claim_due_events(name, now, limit, *lease)?,
+        None => store.due_events(now, limit)?,
+    };
     let mut out = io::stdout().lock();
-    for event in store.due_events(now, limit)? {
+    for event in events {
         writeln!(
             out,
             "{}",
@@ -70,6 +78,127 @@ pub fn deliver(
         out.flush()?;
         store.ack(&event.id, now)?;
     }
+    Ok(())
+}
+
+/// What `pmsg send-group` sends.
+pub struct GroupArgs {
+    /// Staff id.
+    pub author: String,
+    /// `direct` or `workgroup:ID`.
+    pub from: String,
+    /// The file of EMR IDs.
+    pub patients: std::path::PathBuf,
+    /// Subject.
+    pub subject: String,
+    /// Body, or `@FILE`.
+    pub body: String,
+    /// Response option.
+    pub response: pmsg_core::Response,
+    /// Confidential (R-CF1).
+    pub confidential: bool,
+    /// Mask the sender (R-S5).
+    pub mask_name: bool,
+    /// Fee code (R-B1).
+    pub fee_code: Option<String>,
+    /// `--now`.
+    pub now: Option<String>,
+}
+
+/// The EMR IDs of a `--patients` file: a JSON list of strings, or one per
+/// line (blank lines and `#` comments skipped).
+fn patient_list(file: &Path) -> Result<Vec<String>, CliError> {
+    let named =
+        |why: String| CliError::argument(format!("patients file {}: {why}", file.display()));
+    let text = std::fs::read_to_string(file).map_err(|e| named(e.to_string()))?;
+    if text.trim_start().starts_with('[') {
+        return serde_json::from_str::<Vec<String>>(&text)
+            .map_err(|e| named(format!("not a JSON list of EMR IDs: {e}")));
+    }
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect())
+}
+
+/// `pmsg send-group`: one group send (R-G1…R-G4); prints the outcome, one
+/// entry per patient (sent with its conversation, or skipped with the code).
+pub fn send_group(db: &Path, config: Option<&Path>, args: &GroupArgs) -> Result<(), CliError> {
+    let now = instant(args.now.as_deref())?;
+    let from = match args.from.as_str() {
+        "direct" => pmsg_core::Sender::Direct,
+        f => match f.strip_prefix("workgroup:") {
+            Some(w) if !w.is_empty() => pmsg_core::Sender::Workgroup(w.to_string()),
+            _ => {
+                return Err(CliError::argument(format!(
+                    "--from {f:?} is not 'direct' or 'workgroup:ID' (R-S1)"
+                )))
+            }
+        },
+    };
+    let body = match args.body.strip_prefix('@') {
+        Some(file) => std::fs::read_to_string(file)
+            .map_err(|e| CliError::argument(format!("body file {file}: {e}")))?,
+        None => args.body.clone(),
+    };
+    let request = pmsg_core::GroupSendRequest {
+        author: args.author.clone(),
+        patients: patient_list(&args.patients)?,
+        from: Some(from),
+        subject: args.subject.clone(),
+        body,
+        attachments: Vec::new(),
+        unread_notify: None,
+        response: args.response,
+        allow_reply_attachments: false,
+        mask_name: args.mask_name,
+        billable_fee_code: args.fee_code.clone(),
+        file_to_chart: false,
+        confidential: args.confidential,
+        malformed: Vec::new(),
+    };
+    let store = open_existing(db, config)?;
+    let outcome = store.send_group(&request, now)?;
+    let json = serde_json::to_string_pretty(&outcome).map_err(internal_json)?;
+    writeln!(io::stdout().lock(), "{json}")?;
+    Ok(())
+}
+
+/// `pmsg group-report`: the group's per-patient report (R-G5), pretty JSON.
+pub fn group_report(
+    db: &Path,
+    config: Option<&Path>,
+    party: &str,
+    group: &str,
+    now: Option<String>,
+) -> Result<(), CliError> {
+    let now = instant(now.as_deref())?;
+    let store = open_existing(db, config)?;
+    let report = store.group_report(party, group, now)?;
+    let json = serde_json::to_string_pretty(&report).map_err(internal_json)?;
+    writeln!(io::stdout().lock(), "{json}")?;
+    Ok(())
+}
+
+/// `pmsg assign`: hands a conversation on (R-AS1…R-AS4) and says so.
+pub fn assign(
+    db: &Path,
+    config: Option<&Path>,
+    party: &str,
+    conversation: &str,
+    to: &str,
+    note: Option<&str>,
+    now: Option<String>,
+) -> Result<(), CliError> {
+    let now = instant(now.as_deref())?;
+    let store = open_existing(db, config)?;
+    store.assign(party, conversation, to, note, now)?;
+    writeln!(
+        io::stdout().lock(),
+        "conversation {conversation} assigned to {to}"
+    )?;
     Ok(())
 }
 

@@ -32,6 +32,8 @@ enum Command {
         db: Option<PathBuf>,
     },
     /// Print due events as JSON lines, acknowledging each once printed (R-D5).
+    /// With `--worker`, claim them first (R-D7), so that several workers
+    /// sharing one store never print the same event while their claims last.
     Deliver {
         #[command(flatten)]
         store: StoreArgs,
@@ -40,6 +42,87 @@ enum Command {
         /// Deliver at most N events.
         #[arg(long, value_name = "N", allow_negative_numbers = true)]
         limit: Option<i64>,
+        /// This worker's name (1-200 characters): claim the events under a
+        /// lease before printing them (R-D7).
+        #[arg(long, value_name = "NAME")]
+        worker: Option<String>,
+        /// With --worker: how long the claim lasts; an event not acknowledged
+        /// by then (the worker died) is claimable again (R-D7).
+        #[arg(long, value_name = "SECONDS", requires = "worker", default_value_t = 300)]
+        lease: i64,
+    },
+    /// Send one message to many patients, each in a conversation of their
+    /// own (SPEC §16); prints the per-patient outcome as JSON.
+    SendGroup {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Author: a staff id.
+        #[arg(long, value_name = "STAFF_ID")]
+        author: String,
+        /// `direct` or `workgroup:ID` (R-S1).
+        #[arg(long, value_name = "IDENTITY")]
+        from: String,
+        /// File of EMR IDs: one per line (blank lines and `#` comments
+        /// skipped), or a JSON list of strings.
+        #[arg(long, value_name = "FILE")]
+        patients: PathBuf,
+        /// Subject (one line).
+        #[arg(long)]
+        subject: String,
+        /// Body text; `@FILE` reads it from a file.
+        #[arg(long)]
+        body: String,
+        /// Require a reply within N days (R-D2); default: replies allowed.
+        #[arg(long, value_name = "N", conflicts_with = "no_reply")]
+        required_days: Option<i64>,
+        /// No reply possible: each conversation closes once sent (R-S4).
+        #[arg(long)]
+        no_reply: bool,
+        /// Confidential: the patients' own registered accounts only (R-CF1).
+        #[arg(long)]
+        confidential: bool,
+        /// Show the sender to the patients as the masked name (R-S5).
+        #[arg(long)]
+        mask_name: bool,
+        /// Fee code to bill, once per conversation (R-B1).
+        #[arg(long, value_name = "CODE")]
+        fee_code: Option<String>,
+        #[command(flatten)]
+        clock: ClockArgs,
+    },
+    /// A group send's per-patient report: read, replied, awaiting, overdue
+    /// (R-G5; the group's author or its workgroup's members; audited).
+    GroupReport {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The group id printed by `send-group`.
+        #[arg(long, value_name = "ID")]
+        group: String,
+        /// Who asks: `staff:ID`.
+        #[arg(long = "as", value_name = "PARTY")]
+        party: String,
+        #[command(flatten)]
+        clock: ClockArgs,
+    },
+    /// Hand a conversation on to a workgroup or a colleague, with a staff
+    /// note the patient never sees (SPEC §17; audited).
+    Assign {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Conversation id.
+        #[arg(long, value_name = "ID")]
+        conversation: String,
+        /// Who assigns: `staff:ID`.
+        #[arg(long = "as", value_name = "PARTY")]
+        party: String,
+        /// The assignee: `workgroup:ID` or `staff:ID`.
+        #[arg(long, value_name = "PARTY")]
+        to: String,
+        /// A note for colleagues (at most 2,000 characters).
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        clock: ClockArgs,
     },
     /// Delete attachment content whose retention ended; one JSON line each (R-D6).
     Purge {
@@ -174,7 +257,70 @@ fn run(command: Command) -> Result<(), CliError> {
             store,
             clock,
             limit,
-        } => commands::deliver(&store.db, store.config.as_deref(), clock.now, limit),
+            worker,
+            lease,
+        } => commands::deliver(
+            &store.db,
+            store.config.as_deref(),
+            clock.now,
+            limit,
+            worker.map(|w| (w, lease)),
+        ),
+        Command::SendGroup {
+            store,
+            author,
+            from,
+            patients,
+            subject,
+            body,
+            required_days,
+            no_reply,
+            confidential,
+            mask_name,
+            fee_code,
+            clock,
+        } => commands::send_group(
+            &store.db,
+            store.config.as_deref(),
+            &commands::GroupArgs {
+                author,
+                from,
+                patients,
+                subject,
+                body,
+                response: match (required_days, no_reply) {
+                    (Some(days), _) => pmsg_core::Response::Required { days },
+                    (None, true) => pmsg_core::Response::Closed,
+                    (None, false) => pmsg_core::Response::Allowed,
+                },
+                confidential,
+                mask_name,
+                fee_code,
+                now: clock.now,
+            },
+        ),
+        Command::GroupReport {
+            store,
+            group,
+            party,
+            clock,
+        } => commands::group_report(&store.db, store.config.as_deref(), &party, &group, clock.now),
+        Command::Assign {
+            store,
+            conversation,
+            party,
+            to,
+            note,
+            clock,
+        } => commands::assign(
+            &store.db,
+            store.config.as_deref(),
+            &party,
+            &conversation,
+            &to,
+            note.as_deref(),
+            clock.now,
+        ),
         Command::Purge { store, clock } => {
             commands::purge(&store.db, store.config.as_deref(), clock.now)
         }
