@@ -48,7 +48,12 @@ enum Command {
         worker: Option<String>,
         /// With --worker: how long the claim lasts; an event not acknowledged
         /// by then (the worker died) is claimable again (R-D7).
-        #[arg(long, value_name = "SECONDS", requires = "worker", default_value_t = 300)]
+        #[arg(
+            long,
+            value_name = "SECONDS",
+            requires = "worker",
+            default_value_t = 300
+        )]
         lease: i64,
     },
     /// Send one message to many patients, each in a conversation of their
@@ -304,7 +309,13 @@ fn run(command: Command) -> Result<(), CliError> {
             group,
             party,
             clock,
-        } => commands::group_report(&store.db, store.config.as_deref(), &party, &group, clock.now),
+        } => commands::group_report(
+            &store.db,
+            store.config.as_deref(),
+            &party,
+            &group,
+            clock.now,
+        ),
         Command::Assign {
             store,
             conversation,

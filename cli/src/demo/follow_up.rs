@@ -79,7 +79,7 @@ pub fn deliver_over_time(d: &mut Demo, lab: &LabMessage) -> Result<(), CliError>
 }
 
 /// R-D1: no notice names the subject, body, people or files.
-fn no_health_information(d: &mut Demo, notices: &[Event]) -> Result<(), CliError> {
+pub(super) fn no_health_information(d: &mut Demo, notices: &[Event]) -> Result<(), CliError> {
     let forbidden = seed::health_information();
     let leaks: Vec<(&str, &str)> = notices
         .iter()
@@ -318,7 +318,7 @@ fn show_attachment(d: &mut Demo, lab: &LabMessage, now: DateTime<Utc>) -> Result
 }
 
 /// R-AU1: verify the chain and show its tail.
-fn audit(d: &mut Demo) -> Result<(), CliError> {
+pub fn audit(d: &mut Demo) -> Result<(), CliError> {
     let check = d.store.verify_audit()?;
     say!(
         d,

@@ -14,6 +14,7 @@ macro_rules! say {
     };
 }
 
+mod clinic_tools;
 mod compose;
 mod follow_up;
 mod seed;
@@ -57,6 +58,11 @@ pub fn run(db: Option<&Path>) -> Result<(), CliError> {
     follow_up::billing(&mut d)?;
     follow_up::chart(&mut d, &lab)?;
     follow_up::purge_and_audit(&mut d, &lab)?;
+    let flu = clinic_tools::group_send(&mut d)?;
+    clinic_tools::assign(&mut d, &flu)?;
+    clinic_tools::confidential(&mut d)?;
+    d.step(14, "The audit trail, with the clinic tools' entries")?;
+    follow_up::audit(&mut d)?;
 
     if let Some(path) = db {
         say!(d);

@@ -96,6 +96,83 @@ pub fn directory() -> DirectoryUpdate {
     }
 }
 
+/// The flu clinic's group notice (step 11): list order, with a repeat.
+pub const FLU_LIST: [&str; 6] = [
+    FLU_AMELIE,
+    FLU_BEN,
+    FLU_UNREGISTERED,
+    FLU_UNKNOWN,
+    MINOR,
+    FLU_REPEAT,
+];
+/// An adult with a registered account.
+pub const FLU_AMELIE: &str = "E2001";
+/// An adult with a registered account, who replies.
+pub const FLU_BEN: &str = "E2002";
+/// An adult whose account was never registered: not reachable.
+pub const FLU_UNREGISTERED: &str = "E2003";
+/// An EMR ID the directory does not know.
+pub const FLU_UNKNOWN: &str = "E2999";
+/// Amélie again, spelled in lower case: sent to once (R-G2).
+pub const FLU_REPEAT: &str = "e2001";
+/// The group notice's subject.
+pub const FLU_SUBJECT: &str = "Flu vaccination clinic on Saturday";
+/// Its body.
+pub const FLU_BODY: &str = "Our flu vaccination clinic runs this Saturday from 9:00 to 15:00. \
+    No appointment is needed; reply if you have questions.";
+/// Ben's reply.
+pub const BEN_REPLY: &str = "I have an egg allergy. Can I still get the vaccine?";
+/// Ben's second reply, after the assignment.
+pub const BEN_SECOND_REPLY: &str = "Also, my last reaction was a rash only.";
+/// The nurse's staff note on the assignment (never shown to the patient).
+pub const ASSIGN_NOTE: &str = "Egg allergy question: please advise before Saturday.";
+/// A 16-year-old with her own registered account and a connected parent.
+pub const TEEN: &str = "E2004";
+/// The confidential message's subject.
+pub const TEEN_SUBJECT: &str = "Your test results";
+/// Its body.
+pub const TEEN_BODY: &str = "Your results are back and everything is normal. \
+    Reply here if you would like to talk about them.";
+
+/// The patients the flu-clinic step adds (§2 upserts).
+pub fn flu_clinic_directory() -> DirectoryUpdate {
+    let account = |id: &str, kind, name: &str, registered| Account {
+        id: id.into(),
+        kind,
+        display_name: name.into(),
+        registered,
+    };
+    let patient = |emr: &str, first: &str, last: &str, born: &str, acc: &str| Patient {
+        emr_id: emr.into(),
+        first_name: first.into(),
+        last_name: last.into(),
+        date_of_birth: born.into(),
+        dependent: false,
+        account: Some(acc.into()),
+    };
+    DirectoryUpdate {
+        accounts: vec![
+            account("a-amelie", AccountKind::Patient, "Amélie Roy", true),
+            account("a-ben", AccountKind::Patient, "Ben Ford", true),
+            account("a-chloe", AccountKind::Patient, "Chloé Martin", false),
+            account("a-maya", AccountKind::Patient, "Maya Singh", true),
+            account("a-priya", AccountKind::Caregiver, "Priya Singh", true),
+        ],
+        patients: vec![
+            patient(FLU_AMELIE, "Amélie", "Roy", "1979-06-12", "a-amelie"),
+            patient(FLU_BEN, "Ben", "Ford", "1990-09-30", "a-ben"),
+            patient(FLU_UNREGISTERED, "Chloé", "Martin", "1968-02-03", "a-chloe"),
+            patient(TEEN, "Maya", "Singh", "2010-01-15", "a-maya"),
+        ],
+        connections: vec![Connection {
+            caregiver: "a-priya".into(),
+            patient: TEEN.into(),
+            active: true,
+        }],
+        ..Default::default()
+    }
+}
+
 /// Every name, word and file name a notice must not reveal (R-D1).
 pub fn health_information() -> Vec<&'static str> {
     vec![
@@ -114,5 +191,11 @@ pub fn health_information() -> Vec<&'static str> {
         "Nursing",
         LAB_FEE,
         VACCINE_FEE,
+        "flu",
+        "egg",
+        "Amélie",
+        "Ford",
+        "Singh",
+        "results",
     ]
 }
