@@ -6,7 +6,11 @@
 //! * `concurrency`: threads in several processes on one file; no caller may
 //!   see a `storage` error and the final counts must be exact.
 //!
-//! Both print one summary line last and exit 0 only when clean.
+//! * `workers`: several delivery workers in several processes claim due
+//!   events (R-D7); none is delivered twice while every worker lives, and
+//!   none is lost when one is killed mid-batch.
+//!
+//! All print one summary line last and exit 0 only when clean.
 
 mod checks;
 mod child;
@@ -14,6 +18,7 @@ mod concurrency;
 mod crash;
 mod fixture;
 mod oplog;
+mod workers;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -34,6 +39,12 @@ enum Cmd {
     Crash(crash::CrashArgs),
     /// Many threads in several processes on one file; check exact counts.
     Concurrency(concurrency::ConcArgs),
+    /// Delivery workers in several processes claiming events (R-D7), with a
+    /// kill -9 of one of them mid-batch.
+    Workers(workers::WorkersArgs),
+    /// (internal) One process of `workers`.
+    #[command(hide = true)]
+    Claimer(workers::ClaimerArgs),
     /// (internal) The crash child: works on --db until killed.
     #[command(hide = true)]
     Child {
@@ -66,5 +77,7 @@ fn main() -> ExitCode {
             max_ops,
         } => child::run(&db.to_string_lossy(), seed, start_ms, max_ops),
         Cmd::ConcWorker(args) => concurrency::worker(&args),
+        Cmd::Workers(args) => workers::run(&args),
+        Cmd::Claimer(args) => workers::claimer(&args),
     }
 }
