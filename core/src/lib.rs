@@ -27,6 +27,7 @@ mod party;
 pub mod request;
 mod routing;
 mod store;
+pub mod strict_json;
 
 pub use config::{Config, DEFAULT_MEDIA_TYPES};
 pub use error::{Error, Result, ERROR_CODES};
@@ -243,7 +244,9 @@ impl Store {
         lease_seconds: i64,
     ) -> Result<Vec<Event>> {
         let _ = (worker, now, limit, lease_seconds);
-        Err(Error::Internal("claim_due_events: not implemented yet (R-D7)".into()))
+        Err(Error::Internal(
+            "claim_due_events: not implemented yet (R-D7)".into(),
+        ))
     }
 
     /// §16 (R-G1…R-G4): one composition to many patients, each in a
@@ -254,15 +257,24 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<GroupSendOutcome> {
         let _ = (request, now);
-        Err(Error::Internal("send_group: not implemented yet (R-G1)".into()))
+        Err(Error::Internal(
+            "send_group: not implemented yet (R-G1)".into(),
+        ))
     }
 
     /// R-G5: per patient of a group send, read/replied/awaiting/overdue at
     /// `now`, for the group's author and its from-workgroup's members
     /// (audited as `group_report`).
-    pub fn group_report(&self, by: &str, group_id: &str, now: DateTime<Utc>) -> Result<GroupReport> {
+    pub fn group_report(
+        &self,
+        by: &str,
+        group_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<GroupReport> {
         let _ = (by, group_id, now);
-        Err(Error::Internal("group_report: not implemented yet (R-G5)".into()))
+        Err(Error::Internal(
+            "group_report: not implemented yet (R-G5)".into(),
+        ))
     }
 
     /// §17 (R-AS1…R-AS4): hands a conversation on to `to` (`workgroup:ID`
@@ -276,7 +288,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let _ = (by, conversation, to, note, now);
-        Err(Error::Internal("assign: not implemented yet (R-AS1)".into()))
+        Err(Error::Internal(
+            "assign: not implemented yet (R-AS1)".into(),
+        ))
     }
 
     /// R-D5: acknowledges a delivered event; idempotent; acknowledging a

@@ -49,6 +49,11 @@ pub struct WorkersArgs {
     /// Folder for the database files and logs (default: the temp dir).
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// Negative control: the workers peek with `due_events` instead of
+    /// claiming (the single-worker loop of R-D5), so the live phase must
+    /// find events delivered twice.
+    #[arg(long, hide = true)]
+    pub self_test_no_claims: bool,
 }
 
 /// Options of the hidden `claimer` subcommand: one worker process.
@@ -79,6 +84,9 @@ pub struct ClaimerArgs {
     /// many events (then wait to be killed).
     #[arg(long)]
     pub stall_after: Option<u64>,
+    /// Peek with `due_events` instead of claiming (negative control).
+    #[arg(long)]
+    pub no_claims: bool,
 }
 
 /// The instant the events are due (2026-03-02T14:00:00Z).
@@ -399,6 +407,9 @@ fn spawn(
     if let Some(n) = stall_after {
         cmd.args(["--stall-after", &n.to_string()]);
     }
+    if args.self_test_no_claims {
+        cmd.arg("--no-claims");
+    }
     let child = cmd
         .spawn()
         .map_err(|e| format!("cannot start worker process {name}: {e}"))?;
@@ -492,9 +503,12 @@ fn work(
         .map_err(|e| format!("{}: {e}", path.display()))?;
     let now = crate::fixture::at(args.now_ms);
     loop {
-        let batch = store
-            .claim_due_events(&worker, now, Some(args.limit), args.lease)
-            .map_err(|e| format!("{worker}: claim: {}: {e}", e.code()))?;
+        let batch = if args.no_claims {
+            store.due_events(now, Some(args.limit))
+        } else {
+            store.claim_due_events(&worker, now, Some(args.limit), args.lease)
+        }
+        .map_err(|e| format!("{worker}: claim: {}: {e}", e.code()))?;
         if batch.is_empty() {
             return Ok(());
         }
