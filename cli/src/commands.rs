@@ -4,7 +4,6 @@
 use crate::error::CliError;
 use chrono::{DateTime, Utc};
 use pmsg_core::{deadline, request, Config, Store};
-use serde_json::Value;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -14,8 +13,8 @@ pub fn load_config(path: Option<&Path>) -> Result<Config, CliError> {
         return Ok(Config::default());
     };
     let text = std::fs::read_to_string(path).map_err(|e| CliError::config(path, e))?;
-    let value: Value = serde_json::from_str(&text)
-        .map_err(|e| CliError::config(path, format!("not valid JSON: {e}")))?;
+    let what = format!("configuration file {}", path.display());
+    let value = pmsg_core::strict_json::parse_as(&text, &what, pmsg_core::Error::InvalidConfig)?;
     Ok(Config::from_json(&value)?)
 }
 
@@ -266,8 +265,8 @@ pub fn import_directory(db: &Path, config: Option<&Path>, file: &Path) -> Result
     let named =
         |why: String| CliError::argument(format!("directory file {}: {why}", file.display()));
     let text = std::fs::read_to_string(file).map_err(|e| named(e.to_string()))?;
-    let value: Value =
-        serde_json::from_str(&text).map_err(|e| named(format!("not valid JSON: {e}")))?;
+    let value =
+        pmsg_core::strict_json::parse(&text, &format!("directory file {}", file.display()))?;
     let object = value
         .as_object()
         .ok_or_else(|| named("is not a JSON object".into()))?;
