@@ -362,3 +362,242 @@ fn populate_fills_a_new_database_and_never_an_existing_one() {
     ]);
     assert_fails_with(&o, "invalid_argument");
 }
+
+#[test]
+fn deliver_with_a_worker_claims_so_a_second_worker_gets_nothing_until_the_lease_ends() {
+    let scratch = Scratch::new("deliver-worker");
+    let db = imported(&scratch);
+    let store = Store::open(&db, &Config::default()).expect("open");
+    let send = request::send_request(&serde_json::json!({
+        "author": "s-ng", "patient": "E100", "from": "direct",
+        "subject": "Results", "body": "Please call us."
+    }));
+    let at = deadline::parse_instant("2026-03-02T09:00:00Z").expect("instant");
+    store.send(&send, at).expect("send");
+    // Worker A claims with --limit 0: nothing claimed, nothing printed.
+    let none = pmsg(&[
+        "deliver",
+        "--db",
+        &db,
+        "--now",
+        "2026-03-02T09:00:00Z",
+        "--worker",
+        "a",
+        "--limit",
+        "0",
+    ]);
+    assert!(none.status.success(), "stderr: {}", stderr(&none));
+    assert_eq!(stdout(&none), "");
+    // A claim that is not acknowledged (as if worker A died after claiming).
+    let claimed = store.claim_due_events("a", at, None, 60).expect("claim");
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(
+        claimed[0].claimed_until.as_deref(),
+        Some("2026-03-02T09:01:00+00:00")
+    );
+    let during = pmsg(&[
+        "deliver",
+        "--db",
+        &db,
+        "--now",
+        "2026-03-02T09:00:59Z",
+        "--worker",
+        "b",
+        "--lease",
+        "60",
+    ]);
+    assert!(during.status.success(), "stderr: {}", stderr(&during));
+    assert_eq!(
+        stdout(&during),
+        "",
+        "a second worker took a claimed event (R-D7)"
+    );
+    let after = pmsg(&[
+        "deliver",
+        "--db",
+        &db,
+        "--now",
+        "2026-03-02T09:01:00Z",
+        "--worker",
+        "b",
+        "--lease",
+        "60",
+    ]);
+    assert!(after.status.success(), "stderr: {}", stderr(&after));
+    let line: serde_json::Value = serde_json::from_str(stdout(&after).trim()).expect("JSON line");
+    assert_eq!(line["kind"], "new_message");
+    assert_eq!(line["claimed_until"], "2026-03-02T09:02:00+00:00");
+    // Acknowledged once printed: nobody gets it again.
+    let later = pmsg(&["deliver", "--db", &db, "--now", "2026-03-03T09:00:00Z"]);
+    assert_eq!(stdout(&later), "");
+    let bad = pmsg(&[
+        "deliver",
+        "--db",
+        &db,
+        "--now",
+        "2026-03-02T09:00:00Z",
+        "--worker",
+        "b",
+        "--lease",
+        "0",
+    ]);
+    assert_fails_with(&bad, "invalid_argument");
+    let no_worker = pmsg(&["deliver", "--db", &db, "--lease", "60"]);
+    assert_eq!(
+        no_worker.status.code(),
+        Some(2),
+        "--lease without --worker is a usage error"
+    );
+}
+
+const GROUP_DIRECTORY: &str = r#"{
+  "accounts": [{"id": "a-lea", "kind": "patient", "display_name": "Léa Roy", "registered": true},
+               {"id": "a-max", "kind": "patient", "display_name": "Max Roy", "registered": false}],
+  "patients": [{"emr_id": "E100", "first_name": "Léa", "last_name": "Roy",
+                "date_of_birth": "1980-01-31", "dependent": false, "account": "a-lea"},
+               {"emr_id": "E200", "first_name": "Max", "last_name": "Roy",
+                "date_of_birth": "1981-02-01", "dependent": false, "account": "a-max"}],
+  "staff": [{"id": "s-ng", "display_name": "Dr. Ana Ng", "accepts_direct": true},
+            {"id": "s-bo", "display_name": "Bo Li", "accepts_direct": true}],
+  "workgroups": [{"id": "wg-nurse", "name": "Nursing", "members": ["s-ng"]}]
+}"#;
+
+#[test]
+fn send_group_reports_each_patient_and_group_report_and_assign_work() {
+    let scratch = Scratch::new("group");
+    let db = arg(&scratch.file("pmsg.db"));
+    let dir = scratch.write("directory.json", GROUP_DIRECTORY);
+    assert!(pmsg(&["directory", "import", "--db", &db, &dir])
+        .status
+        .success());
+    let list = scratch.write("patients.txt", "# flu clinic\nE100\n\nE200\nE999\ne100\n");
+    let o = pmsg(&[
+        "send-group",
+        "--db",
+        &db,
+        "--author",
+        "s-ng",
+        "--from",
+        "workgroup:wg-nurse",
+        "--patients",
+        &list,
+        "--subject",
+        "Flu clinic",
+        "--body",
+        "Saturday 9-15.",
+        "--now",
+        "2026-03-02T09:00:00Z",
+    ]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let out: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let entries = out["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 3, "the repeat e100 is dropped: {out}");
+    assert_eq!(entries[0]["emr_id"], "E100");
+    assert_eq!(
+        entries[0]["delivered_to"],
+        serde_json::json!(["account:a-lea"])
+    );
+    assert_eq!(entries[1]["skipped"], "recipient_not_reachable");
+    assert_eq!(entries[2]["skipped"], "unknown_patient");
+    let group = out["group_id"].as_str().expect("group id").to_string();
+    let conversation = entries[0]["conversation_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+
+    let report = pmsg(&[
+        "group-report",
+        "--db",
+        &db,
+        "--group",
+        &group,
+        "--as",
+        "staff:s-ng",
+        "--now",
+        "2026-03-02T10:00:00Z",
+    ]);
+    assert!(report.status.success(), "stderr: {}", stderr(&report));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&report)).expect("JSON");
+    assert_eq!(report["entries"][0]["read"], false);
+    assert_eq!(report["entries"][1]["skipped"], "recipient_not_reachable");
+    let refused = pmsg(&[
+        "group-report",
+        "--db",
+        &db,
+        "--group",
+        &group,
+        "--as",
+        "staff:s-bo",
+    ]);
+    assert_fails_with(&refused, "not_authorized");
+    let unknown = pmsg(&[
+        "group-report",
+        "--db",
+        &db,
+        "--group",
+        "no-such",
+        "--as",
+        "staff:s-ng",
+    ]);
+    assert_fails_with(&unknown, "unknown_group");
+
+    let assign = pmsg(&[
+        "assign",
+        "--db",
+        &db,
+        "--conversation",
+        &conversation,
+        "--as",
+        "staff:s-ng",
+        "--to",
+        "staff:s-bo",
+        "--note",
+        "Please call her back.",
+        "--now",
+        "2026-03-02T11:00:00Z",
+    ]);
+    assert!(assign.status.success(), "stderr: {}", stderr(&assign));
+    let store = Store::open(&db, &Config::default()).expect("open");
+    let at = deadline::parse_instant("2026-03-02T11:00:00Z").expect("instant");
+    let view = store
+        .view("staff:s-bo", &conversation, at)
+        .expect("the assignee sees it");
+    assert_eq!(view.assignments.len(), 1);
+    assert_eq!(
+        view.assignments[0].note.as_deref(),
+        Some("Please call her back.")
+    );
+    let to_workgroupless = pmsg(&[
+        "assign",
+        "--db",
+        &db,
+        "--conversation",
+        &conversation,
+        "--as",
+        "staff:s-ng",
+        "--to",
+        "workgroup:nope",
+    ]);
+    assert_fails_with(&to_workgroupless, "unknown_workgroup");
+}
+
+#[test]
+fn a_directory_file_with_a_duplicated_key_is_refused() {
+    let scratch = Scratch::new("dup-key");
+    let db = arg(&scratch.file("pmsg.db"));
+    let dir = scratch.write(
+        "directory.json",
+        r#"{"staff": [{"id": "s", "display_name": "S", "accepts_direct": true, "id": "t"}]}"#,
+    );
+    let o = pmsg(&["directory", "import", "--db", &db, &dir]);
+    assert_fails_with(&o, "invalid_argument");
+    assert!(
+        stderr(&o).contains("\"id\" appears twice"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        !scratch.file("pmsg.db").exists(),
+        "a refused import created the database"
+    );
+}
