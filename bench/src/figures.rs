@@ -587,7 +587,7 @@ pub fn sweep_rss(setup: &Setup, big: &Built, rep: &mut Report) -> Res<()> {
 }
 
 /// A field of `/proc/self/status`, in KiB.
-fn proc_status_kib(field: &str) -> Option<f64> {
+pub fn proc_status_kib(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()

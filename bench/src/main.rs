@@ -10,6 +10,7 @@
 //! the machine, and the figures measured.
 
 mod figures;
+mod group;
 mod overhead;
 mod raw_floor;
 mod report;
@@ -101,6 +102,15 @@ enum Command {
         #[arg(long)]
         now_ms: i64,
     },
+    /// (internal) The group_send child: one group send to every patient of
+    /// --db at --now-ms; prints its time and peak RSS as JSON.
+    #[command(hide = true)]
+    GroupChild {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        now_ms: i64,
+    },
 }
 
 fn main() {
@@ -115,6 +125,7 @@ fn main() {
             println!("{}", serde_json::to_string_pretty(&m).unwrap_or_default());
         }),
         Some(Command::SweepChild { db, now_ms }) => figures::sweep_child(&db, now_ms),
+        Some(Command::GroupChild { db, now_ms }) => group::group_child(&db, now_ms),
         None => harness(cli.run),
     };
     if let Err(e) = result {
@@ -231,6 +242,16 @@ fn harness(args: RunArgs) -> Res<()> {
     measure(r, &mut failed, &["lib_size_mib"], |r| {
         figures::lib_size(&setup, r)
     });
+    measure(
+        r,
+        &mut failed,
+        &[
+            "group_send_speedup",
+            "group_send_rss_mib",
+            "group_report_ms",
+        ],
+        |r| group::group_send(&setup, r),
+    );
 
     rep.info(
         "",
