@@ -231,3 +231,38 @@ fn one_seed_gives_one_operation_mix() {
     assert_eq!(a, b);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn claiming_workers_deliver_once_and_lose_nothing_after_a_kill() {
+    let dir = scratch("workers");
+    let (ok, last, out) = run(&[
+        "workers",
+        "--events",
+        "120",
+        "--dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}");
+    assert!(
+        last.contains("no event delivered twice") && out.contains("none lost"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn workers_that_peek_instead_of_claiming_are_caught_delivering_twice() {
+    let dir = scratch("workers-control");
+    let (ok, last, out) = run(&[
+        "workers",
+        "--events",
+        "120",
+        "--self-test-no-claims",
+        "--dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(!ok, "the negative control passed: {out}");
+    assert_eq!(last, "workers: FAILED", "{out}");
+    assert!(out.contains("delivered more than once"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
