@@ -45,6 +45,13 @@
  * Panics. A bug inside pmsg that panics is caught at the boundary and
  * returned as PMSG_INTERNAL; it never unwinds into the caller. (This needs
  * the default panic = "unwind"; a build with panic = "abort" aborts.)
+ *
+ * Language. This header is C89/C90 and C++98 as well as C99, C11, C23 and
+ * C++11 or later (checked with -pedantic -Werror). It includes <stddef.h>
+ * and <stdint.h>; a C89 compiler without <stdint.h> needs one that defines
+ * int32_t, int64_t, uint8_t and uint32_t. pmsg_status is int32_t in C (an
+ * enum of base int32_t in C23 and C++11; in C++98 a plain enum, which has
+ * the size and calling convention of int32_t on every ABI pmsg supports).
  */
 
 #ifndef PMSG_H
@@ -77,9 +84,9 @@
  * one. After a failure, `pmsg_last_error_message()` says what was wrong.
  */
 enum pmsg_status
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+#if (defined(__cplusplus) && __cplusplus >= 201103L) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L)
   : int32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+#endif  /* (defined(__cplusplus) && __cplusplus >= 201103L) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L) */
  {
     /**
      * Success.
@@ -199,14 +206,18 @@ enum pmsg_status
      * `internal`: a bug in pmsg (a Rust panic is caught and reported as this).
      */
     PMSG_INTERNAL = 28,
+    /**
+     * `unknown_group`: no group send with this id (R-G5).
+     */
+    PMSG_UNKNOWN_GROUP = 29
 };
 #ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
+#if (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L)
 typedef enum pmsg_status pmsg_status;
 #else
 typedef int32_t pmsg_status;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
+#endif  /* (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L) */
+#endif  /* __cplusplus */
 
 /**
  * The result of a successful `pmsg_send_json` or `pmsg_reply_json`: the
@@ -230,7 +241,7 @@ typedef struct pmsg_store pmsg_store;
 
 #ifdef __cplusplus
 extern "C" {
-#endif // __cplusplus
+#endif  /* __cplusplus */
 
 /**
  * The version of the linked library, `"MAJOR.MINOR.PATCH"`. Compare it
@@ -801,7 +812,7 @@ pmsg_status pmsg_test_force_panic(void);
 #endif
 
 #ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
+}  /* extern "C" */
+#endif  /* __cplusplus */
 
 #endif  /* PMSG_H */
