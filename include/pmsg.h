@@ -46,12 +46,19 @@
  * returned as PMSG_INTERNAL; it never unwinds into the caller. (This needs
  * the default panic = "unwind"; a build with panic = "abort" aborts.)
  *
- * Language. This header is C89/C90 and C++98 as well as C99, C11, C23 and
- * C++11 or later (checked with -pedantic -Werror). It includes <stddef.h>
- * and <stdint.h>; a C89 compiler without <stdint.h> needs one that defines
- * int32_t, int64_t, uint8_t and uint32_t. pmsg_status is int32_t in C (an
- * enum of base int32_t in C23 and C++11; in C++98 a plain enum, which has
- * the size and calling convention of int32_t on every ABI pmsg supports).
+ * Language. This header is C89/C90 and C++98/03 as well as C99 or later
+ * and C++11 or later (checked as C89, C99, C++98, C++11 and C++17 with
+ * -pedantic -Werror). It includes <stddef.h> and <stdint.h>; a C89
+ * compiler without <stdint.h> needs one that defines int32_t, int64_t,
+ * uint8_t and uint32_t. pmsg_status is int32_t in C (an enum of base
+ * int32_t in C23 and C++11; in C++98 a plain enum, which has the size and
+ * calling convention of int32_t on every ABI pmsg supports).
+ *
+ * Linking. The installed libpmsg.a (packaging/) and libpmsg.so define no
+ * C symbol but the pmsg_* functions below (libpmsg.so also has uniffi's,
+ * for the bindings): the SQLite and the Rust runtime inside are private,
+ * so a host may link its own SQLite (or another Rust library) beside
+ * libpmsg and each keeps its own. A static host adds -lm -ldl -lpthread.
  */
 
 #ifndef PMSG_H
