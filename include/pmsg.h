@@ -45,6 +45,20 @@
  * Panics. A bug inside pmsg that panics is caught at the boundary and
  * returned as PMSG_INTERNAL; it never unwinds into the caller. (This needs
  * the default panic = "unwind"; a build with panic = "abort" aborts.)
+ *
+ * Language. This header is C89/C90 and C++98/03 as well as C99 or later
+ * and C++11 or later (checked as C89, C99, C++98, C++11 and C++17 with
+ * -pedantic -Werror). It includes <stddef.h> and <stdint.h>; a C89
+ * compiler without <stdint.h> needs one that defines int32_t, int64_t,
+ * uint8_t and uint32_t. pmsg_status is int32_t in C (an enum of base
+ * int32_t in C23 and C++11; in C++98 a plain enum, which has the size and
+ * calling convention of int32_t on every ABI pmsg supports).
+ *
+ * Linking. The installed libpmsg.a (packaging/) and libpmsg.so define no
+ * C symbol but the pmsg_* functions below (libpmsg.so also has uniffi's,
+ * for the bindings): the SQLite and the Rust runtime inside are private,
+ * so a host may link its own SQLite (or another Rust library) beside
+ * libpmsg and each keeps its own. A static host adds -lm -ldl -lpthread.
  */
 
 #ifndef PMSG_H
@@ -77,9 +91,9 @@
  * one. After a failure, `pmsg_last_error_message()` says what was wrong.
  */
 enum pmsg_status
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+#if (defined(__cplusplus) && __cplusplus >= 201103L) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L)
   : int32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+#endif  /* (defined(__cplusplus) && __cplusplus >= 201103L) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L) */
  {
     /**
      * Success.
@@ -199,14 +213,18 @@ enum pmsg_status
      * `internal`: a bug in pmsg (a Rust panic is caught and reported as this).
      */
     PMSG_INTERNAL = 28,
+    /**
+     * `unknown_group`: no group send with this id (R-G5).
+     */
+    PMSG_UNKNOWN_GROUP = 29
 };
 #ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
+#if (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L)
 typedef enum pmsg_status pmsg_status;
 #else
 typedef int32_t pmsg_status;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
+#endif  /* (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L) */
+#endif  /* __cplusplus */
 
 /**
  * The result of a successful `pmsg_send_json` or `pmsg_reply_json`: the
@@ -230,7 +248,7 @@ typedef struct pmsg_store pmsg_store;
 
 #ifdef __cplusplus
 extern "C" {
-#endif // __cplusplus
+#endif  /* __cplusplus */
 
 /**
  * The version of the linked library, `"MAJOR.MINOR.PATCH"`. Compare it
@@ -801,7 +819,7 @@ pmsg_status pmsg_test_force_panic(void);
 #endif
 
 #ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
+}  /* extern "C" */
+#endif  /* __cplusplus */
 
 #endif  /* PMSG_H */

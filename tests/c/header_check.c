@@ -1,5 +1,13 @@
-/* pmsg.h compiles on its own as strict C99 (-std=c99 -pedantic -Werror). */
+/* pmsg.h compiles on its own as strict C89/C90 and C99 (tests/c/CMakeLists.txt:
+ * -std=c89 and -std=c99, -pedantic -Wall -Wextra -Wundef -Werror). Nothing
+ * here is newer than C89, so the check proves the header alone. */
 #include "pmsg.h"
+
+/* C89 has no static assertion: an array of negative size fails instead. */
+typedef char pmsg_status_is_32_bits[sizeof(pmsg_status) == sizeof(int32_t) ? 1 : -1];
+typedef char pmsg_ok_is_0[PMSG_OK == 0 ? 1 : -1];
+typedef char pmsg_internal_is_28[PMSG_INTERNAL == 28 ? 1 : -1];
+typedef char pmsg_unknown_group_is_29[PMSG_UNKNOWN_GROUP == 29 ? 1 : -1];
 
 /* Use a few declarations so that the check is not vacuous. */
 int header_check_c(void);
@@ -7,7 +15,10 @@ int header_check_c(void) {
     pmsg_status st = PMSG_OK;
     pmsg_store *store = NULL;
     pmsg_outcome *outcome = NULL;
+    pmsg_status (*send)(const pmsg_store *, const char *, int64_t, pmsg_outcome **) =
+        &pmsg_send_json;
     (void)store;
     (void)outcome;
+    (void)send;
     return (int)st + PMSG_VERSION_NUMBER + (int)sizeof(pmsg_status_name(PMSG_INTERNAL));
 }

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The C tests of libpmsg, from a clean checkout:
 #   1. the header drift check (ffi/check-header.sh);
-#   2. cargo build -p pmsg (debug, with the test-only `test-panic` export);
-#   3. CMake build into target/c-tests, then ctest;
+#   2. cargo build -p pmsg (debug, with the test-only `test-panic` export),
+#      then packaging/localize-static.sh, as for the installed libpmsg.a:
+#      the tests link an archive that defines only pmsg_* symbols;
+#   3. CMake build into target/c-tests, then ctest (the tests, and the
+#      header alone as strict C89, C99, C++98, C++11 and C++17);
 #   4. the three test programs, and the conformance runner over every scenario,
 #      under valgrind (errors and definite leaks fail);
 #   5. a second build with -fsanitize=address,undefined into target/c-tests-asan,
@@ -33,8 +36,13 @@ step "cargo build -p pmsg --features test-panic"
 cargo build --locked -p pmsg --features test-panic
 target_dir=$(cargo metadata --format-version 1 --no-deps --locked |
   sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-lib="$target_dir/debug/libpmsg.a"
-[ -f "$lib" ] || { echo "no $lib after cargo build" >&2; exit 1; }
+cargo_lib="$target_dir/debug/libpmsg.a"
+[ -f "$cargo_lib" ] || { echo "no $cargo_lib after cargo build" >&2; exit 1; }
+
+step "packaging/localize-static.sh: the archive the tests link exports only pmsg_*"
+lib="$root/target/c-tests-lib/libpmsg.a"
+mkdir -p "$(dirname "$lib")"
+packaging/localize-static.sh "$cargo_lib" "$lib"
 
 build="$root/target/c-tests"
 step "CMake build (C99, -Wall -Wextra -Werror -pedantic) into $build"
