@@ -299,6 +299,14 @@ pub(crate) const DUE_EVENTS_SQL: &str = "SELECT e.seq, e.id, e.kind, e.recipient
      FROM event e JOIN conversation c ON c.seq = e.conversation_seq LEFT JOIN message m ON m.seq = e.message_seq
      WHERE e.state = 'pending' AND e.due_at <= ?1 ORDER BY e.due_at, e.seq LIMIT ?2";
 
+/// §15 "Directory upserts": the pending events of one patient's
+/// conversations, through `conversation_by_patient` and the partial index
+/// on pending events (run for every patient a directory upsert touches).
+pub(crate) const PENDING_EVENTS_OF_PATIENT_SQL: &str =
+    "SELECT e.seq, e.recipient, c.confidential FROM conversation c
+       JOIN event e ON e.conversation_seq = c.seq AND e.state = 'pending'
+     WHERE c.patient_key = ?1 ORDER BY e.seq";
+
 /// R-R1: by folded EMR ID or folded last-name prefix range, through indexes;
 /// the name branch reads at most `?4` rows of `patient_by_name`, in order.
 pub(crate) const SEARCH_SQL: &str =
@@ -450,11 +458,7 @@ impl Tx<'_> {
     /// The pending events of a patient's conversations, in creation order,
     /// each with its conversation's confidentiality.
     pub fn pending_events_of_patient(&self, patient_key: &str) -> Result<Vec<PendingEventRow>> {
-        let mut st = self.c.prepare_cached(
-            "SELECT e.seq, e.recipient, c.confidential FROM conversation c
-               JOIN event e ON e.conversation_seq = c.seq AND e.state = 'pending'
-             WHERE c.patient_key = ?1 ORDER BY e.seq",
-        )?;
+        let mut st = self.c.prepare_cached(PENDING_EVENTS_OF_PATIENT_SQL)?;
         let rows = st.query_map([patient_key], |r| {
             Ok(PendingEventRow {
                 seq: r.get(0)?,
@@ -1328,6 +1332,16 @@ mod tests {
         assert!(p.contains("event_pending_by_due"), "{p}");
         no_table_scan(&p, "e");
         assert!(!p.contains("TEMP B-TREE"), "no sort\n{p}");
+    }
+
+    #[test]
+    fn a_directory_upsert_reads_only_its_patients_pending_events() {
+        let db = Db::open(None).unwrap();
+        let p = plan(&db, &PENDING_EVENTS_OF_PATIENT_SQL.replace("?1", "'e1'"));
+        assert!(p.contains("conversation_by_patient"), "{p}");
+        assert!(p.contains("event_by_conversation"), "{p}");
+        no_table_scan(&p, "c");
+        no_table_scan(&p, "e");
     }
 
     #[test]
