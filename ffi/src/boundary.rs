@@ -128,10 +128,11 @@ pub(crate) fn arg_opt_str<'a>(ptr: *const c_char, name: &str) -> Result<Option<&
     }
 }
 
-/// A required JSON text argument, parsed.
+/// A required JSON text argument, parsed strictly: malformed JSON and a
+/// key given twice in one object are `invalid_argument` naming the argument.
 pub(crate) fn arg_json(ptr: *const c_char, name: &str) -> Result<serde_json::Value, Error> {
     let text = arg_str(ptr, name)?;
-    serde_json::from_str(text).map_err(|e| invalid(name, format_args!("is not valid JSON: {e}")))
+    pmsg_core::strict_json::parse(text, &format!("argument `{name}`"))
 }
 
 /// A required JSON object argument (a request or a directory update).

@@ -29,9 +29,11 @@ fn config(config_json: *const c_char) -> Result<Config, Error> {
     match arg_opt_str(config_json, "config_json")? {
         None => Ok(Config::default()),
         Some(text) => {
-            let value = serde_json::from_str(text).map_err(|e| {
-                Error::InvalidConfig(format!("argument `config_json` is not valid JSON: {e}"))
-            })?;
+            let value = pmsg_core::strict_json::parse_as(
+                text,
+                "argument `config_json`",
+                Error::InvalidConfig,
+            )?;
             Config::from_json(&value)
         }
     }

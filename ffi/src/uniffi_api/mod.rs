@@ -52,8 +52,7 @@ fn now(name: &str, ms: i64) -> Result<DateTime<Utc>, PmsgError> {
 
 /// A JSON object argument, parsed.
 fn json_object(text: &str, name: &str) -> Result<serde_json::Value, PmsgError> {
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| crate::boundary::invalid(name, format_args!("is not valid JSON: {e}")))?;
+    let value = pmsg_core::strict_json::parse(text, &format!("argument `{name}`"))?;
     if value.is_object() {
         Ok(value)
     } else {
@@ -97,9 +96,11 @@ pub fn default_config() -> Config {
 #[uniffi::export]
 pub fn config_from_json(json: String) -> Result<Config, PmsgError> {
     guard(|| {
-        let value: serde_json::Value = serde_json::from_str(&json).map_err(|e| {
-            pmsg_core::Error::InvalidConfig(format!("argument `json` is not valid JSON: {e}"))
-        })?;
+        let value = pmsg_core::strict_json::parse_as(
+            &json,
+            "argument `json`",
+            pmsg_core::Error::InvalidConfig,
+        )?;
         Ok(pmsg_core::Config::from_json(&value)?.into())
     })
 }
