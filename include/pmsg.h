@@ -71,9 +71,10 @@
  * per SPEC section 13 error code, in the SPEC's order.
  *
  * These values are ABI and never change: a code that is retired keeps its
- * number, and a new code takes the next free number (29, 30, ...). The type
- * is a 32-bit signed integer in C (`int32_t`), so a host may store and
- * compare it freely; `pmsg_status_name()` names any value, even an unknown
+ * number, and a new code takes the next free number (`PMSG_UNKNOWN_GROUP`
+ * took 29, after `PMSG_INTERNAL`; the next is 30). The type is a 32-bit
+ * signed integer in C (`int32_t`), so a host may store and compare it
+ * freely; `pmsg_status_name()` names any value, even an unknown
  * one. After a failure, `pmsg_last_error_message()` says what was wrong.
  */
 enum pmsg_status
@@ -199,6 +200,10 @@ enum pmsg_status
      * `internal`: a bug in pmsg (a Rust panic is caught and reported as this).
      */
     PMSG_INTERNAL = 28,
+    /**
+     * `unknown_group`: no group send with this id (R-G5).
+     */
+    PMSG_UNKNOWN_GROUP = 29,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -268,7 +273,7 @@ const char *pmsg_last_error_message(void);
  *
  * `PMSG_OK` is `"ok"`; every error status is its SPEC section 13 code, e.g.
  * `PMSG_UNKNOWN_PATIENT` is `"unknown_patient"`. A value that is not a
- * `pmsg_status` (negative, or above `PMSG_INTERNAL`) is `"unknown"`; the
+ * `pmsg_status` (negative, or above `PMSG_UNKNOWN_GROUP`) is `"unknown"`; the
  * argument is a plain `int32_t` so that any value is safe to pass.
  *
  * Ownership: the string is static; never free it. Thread-safe. Never

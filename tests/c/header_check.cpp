@@ -6,6 +6,7 @@
 
 static_assert(sizeof(pmsg_status) == sizeof(std::int32_t), "pmsg_status is 32 bits");
 static_assert(PMSG_INTERNAL == 28, "status values never change");
+static_assert(PMSG_UNKNOWN_GROUP == 29, "a new code takes the next number");
 
 int header_check_cpp();
 int header_check_cpp() {

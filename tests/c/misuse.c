@@ -6,7 +6,7 @@
  * - A string that is not UTF-8 for every string argument: the same.
  * - Numbers out of range, malformed JSON, a JSON value that is not an object.
  * - _free(NULL) and pmsg_close(NULL): no-ops that keep the last error.
- * - pmsg_status_name for 0..=28 (the SPEC section 13 codes, distinct) and
+ * - pmsg_status_name for 0..=29 (the SPEC section 13 codes, distinct) and
  *   for values outside the enum ("unknown").
  * - A panic inside pmsg: PMSG_INTERNAL, never an unwind into C, and the
  *   store keeps working.
@@ -325,7 +325,7 @@ static void frees_accept_null_and_keep_the_last_error(void) {
 }
 
 static void status_names(void) {
-    static const char *const expected[29] = {
+    static const char *const expected[30] = {
         "ok",
         "unknown_patient", "recipient_not_reachable", "not_workgroup_member",
         "direct_not_accepted", "invalid_subject", "invalid_body", "invalid_notify_interval",
@@ -334,11 +334,11 @@ static void status_names(void) {
         "unknown_conversation", "unknown_attachment", "unknown_event", "unknown_staff",
         "unknown_account", "unknown_workgroup", "not_authorized", "conversation_closed",
         "attachments_not_allowed", "attachment_expired", "invalid_argument", "invalid_config",
-        "schema_too_new", "storage", "internal"};
-    static const int32_t outside[] = {-1, 29, 30, 1000, INT32_MAX, INT32_MIN};
+        "schema_too_new", "storage", "internal", "unknown_group"};
+    static const int32_t outside[] = {-1, 30, 31, 1000, INT32_MAX, INT32_MIN};
     int32_t i, j;
 
-    for (i = 0; i <= 28; i++) {
+    for (i = 0; i <= 29; i++) {
         const char *name = pmsg_status_name(i);
         if (!same(name, expected[i])) {
             fprintf(stderr, "pmsg_status_name(%d) = \"%s\", expected \"%s\"\n", (int)i,
@@ -353,6 +353,10 @@ static void status_names(void) {
     CHECK(PMSG_OK == 0 && PMSG_UNKNOWN_PATIENT == 1 && PMSG_INVALID_ARGUMENT == 24);
     CHECK(PMSG_INTERNAL == 28 && sizeof(pmsg_status) == 4);
     CHECK(same(pmsg_status_name(PMSG_INTERNAL), "internal"));
+    /* A new code takes the next number (SPEC section 13 is append-only). */
+    CHECK(PMSG_UNKNOWN_GROUP == 29);
+    CHECK(same(pmsg_status_name(PMSG_UNKNOWN_GROUP), "unknown_group"));
+    CHECK(same(pmsg_status_name(29), "unknown_group"));
 }
 
 static void panics_become_internal(void) {
