@@ -13,6 +13,7 @@
 mod audit;
 pub mod billing;
 mod chart;
+mod claims;
 pub mod compose;
 mod config;
 pub mod deadline;
@@ -202,32 +203,12 @@ impl Store {
     /// order; `None` returns every due event, a negative limit is
     /// `invalid_argument`.
     pub fn due_events(&self, now: DateTime<Utc>, limit: Option<i64>) -> Result<Vec<Event>> {
-        let limit = match limit {
-            None => -1,
-            Some(n) if n < 0 => {
-                return Err(Error::InvalidArgument(format!(
-                    "event limit {n} is negative (R-D5)"
-                )));
-            }
-            Some(n) => n,
-        };
+        let limit = events::check_limit(limit)?.map_or(-1, |n| n as i64);
         self.db.read(|tx| {
             Ok(tx
                 .due_events(ms(now), limit)?
                 .into_iter()
-                .map(|e| {
-                    let kind = events::parse_kind(&e.kind);
-                    Event {
-                        id: e.id,
-                        kind,
-                        to: e.recipient,
-                        conversation: e.conversation_id,
-                        message: e.message_id,
-                        due_at: deadline::format_local(from_ms(e.due_at), self.settings.zone),
-                        notice: events::notice(kind).to_string(),
-                        claimed_until: None,
-                    }
-                })
+                .map(|e| events::shown(e, self.settings.zone, None))
                 .collect())
         })
     }
@@ -242,8 +223,9 @@ impl Store {
         limit: Option<i64>,
         lease_seconds: i64,
     ) -> Result<Vec<Event>> {
-        let _ = (worker, now, limit, lease_seconds);
-        Err(Error::Internal("claim_due_events: not implemented yet (R-D7)".into()))
+        let args = claims::ClaimArgs::check(worker, limit, lease_seconds)?;
+        self.db
+            .write(|tx| claims::claim(tx, &self.settings, &args, now))
     }
 
     /// §16 (R-G1…R-G4): one composition to many patients, each in a
@@ -254,15 +236,24 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<GroupSendOutcome> {
         let _ = (request, now);
-        Err(Error::Internal("send_group: not implemented yet (R-G1)".into()))
+        Err(Error::Internal(
+            "send_group: not implemented yet (R-G1)".into(),
+        ))
     }
 
     /// R-G5: per patient of a group send, read/replied/awaiting/overdue at
     /// `now`, for the group's author and its from-workgroup's members
     /// (audited as `group_report`).
-    pub fn group_report(&self, by: &str, group_id: &str, now: DateTime<Utc>) -> Result<GroupReport> {
+    pub fn group_report(
+        &self,
+        by: &str,
+        group_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<GroupReport> {
         let _ = (by, group_id, now);
-        Err(Error::Internal("group_report: not implemented yet (R-G5)".into()))
+        Err(Error::Internal(
+            "group_report: not implemented yet (R-G5)".into(),
+        ))
     }
 
     /// §17 (R-AS1…R-AS4): hands a conversation on to `to` (`workgroup:ID`
@@ -276,7 +267,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let _ = (by, conversation, to, note, now);
-        Err(Error::Internal("assign: not implemented yet (R-AS1)".into()))
+        Err(Error::Internal(
+            "assign: not implemented yet (R-AS1)".into(),
+        ))
     }
 
     /// R-D5: acknowledges a delivered event; idempotent; acknowledging a

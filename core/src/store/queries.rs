@@ -167,12 +167,28 @@ pub(crate) struct NewEvent {
 
 /// A pending event with its conversation's and message's ids.
 pub(crate) struct EventRow {
+    pub seq: i64,
     pub id: String,
     pub kind: String,
     pub recipient: String,
     pub conversation_id: String,
     pub message_id: Option<String>,
     pub due_at: i64,
+    /// The end of its latest claim, if it was ever claimed (R-D7).
+    pub claimed_until: Option<i64>,
+}
+
+fn event_row(r: &Row) -> rusqlite::Result<EventRow> {
+    Ok(EventRow {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        kind: r.get(2)?,
+        recipient: r.get(3)?,
+        conversation_id: r.get(4)?,
+        message_id: r.get(5)?,
+        due_at: r.get(6)?,
+        claimed_until: r.get(7)?,
+    })
 }
 
 /// An audit row.
@@ -232,8 +248,8 @@ pub(crate) enum FolderQuery<'a> {
 }
 
 /// R-D5: pending events due at `?1`, at most `?2`, through the partial index on pending events.
-pub(crate) const DUE_EVENTS_SQL: &str = "SELECT e.id, e.kind, e.recipient, c.id, m.id, e.due_at FROM event e
-       JOIN conversation c ON c.seq = e.conversation_seq LEFT JOIN message m ON m.seq = e.message_seq
+pub(crate) const DUE_EVENTS_SQL: &str = "SELECT e.seq, e.id, e.kind, e.recipient, c.id, m.id, e.due_at, e.claimed_until
+     FROM event e JOIN conversation c ON c.seq = e.conversation_seq LEFT JOIN message m ON m.seq = e.message_seq
      WHERE e.state = 'pending' AND e.due_at <= ?1 ORDER BY e.due_at, e.seq LIMIT ?2";
 
 /// R-R1: by folded EMR ID or folded last-name prefix range, through indexes;
@@ -849,17 +865,29 @@ impl Tx<'_> {
     /// R-D5: pending events due at `now`, by due instant then creation order.
     pub fn due_events(&self, now: i64, limit: i64) -> Result<Vec<EventRow>> {
         let mut st = self.c.prepare_cached(DUE_EVENTS_SQL)?;
-        let rows = st.query_map(params![now, limit], |r| {
-            Ok(EventRow {
-                id: r.get(0)?,
-                kind: r.get(1)?,
-                recipient: r.get(2)?,
-                conversation_id: r.get(3)?,
-                message_id: r.get(4)?,
-                due_at: r.get(5)?,
-            })
-        })?;
+        let rows = st.query_map(params![now, limit], event_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Visits the pending events due at `now` (R-D5's order, the same
+    /// range as [`Tx::due_events`]) until `f` returns false.
+    pub fn scan_due_events(&self, now: i64, mut f: impl FnMut(EventRow) -> bool) -> Result<()> {
+        let mut st = self.c.prepare_cached(DUE_EVENTS_SQL)?;
+        let mut rows = st.query(params![now, -1])?;
+        while let Some(r) = rows.next()? {
+            if !f(event_row(r)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a claim of the event `seq` by `worker` until `until` (R-D7).
+    pub fn set_event_claim(&self, seq: i64, worker: &str, until: i64) -> Result<()> {
+        self.c
+            .prepare_cached("UPDATE event SET claimed_by = ?2, claimed_until = ?3 WHERE seq = ?1")?
+            .execute(params![seq, worker, until])?;
+        Ok(())
     }
 
     /// The state of an event (`pending`, `acked`, `cancelled`), if it exists.
@@ -1072,6 +1100,17 @@ mod tests {
             !p.contains("TEMP B-TREE"),
             "no sort: the index gives the order\n{p}"
         );
+    }
+
+    #[test]
+    fn the_claim_scan_reads_the_pending_index_in_order_without_a_limit() {
+        // R-D7 walks the same range as due_events, with no limit (it stops
+        // once it has `limit` claimable events).
+        let db = Db::open(None).unwrap();
+        let p = plan(&db, &DUE_EVENTS_SQL.replace("?1", "0").replace("?2", "-1"));
+        assert!(p.contains("event_pending_by_due"), "{p}");
+        no_table_scan(&p, "e");
+        assert!(!p.contains("TEMP B-TREE"), "no sort\n{p}");
     }
 
     #[test]
