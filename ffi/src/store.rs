@@ -305,8 +305,9 @@ pub extern "C" fn pmsg_close_conversation(
 }
 
 /// Acknowledges a delivered event (R-D5): it is not returned by
-/// `pmsg_due_events_json` again. Idempotent; acknowledging a cancelled
-/// event succeeds. Not audited.
+/// `pmsg_due_events_json` or claimed by `pmsg_claim_due_events_json` again.
+/// Idempotent; acknowledging a cancelled event succeeds; anyone may
+/// acknowledge an event, claimed or not (R-D7). Not audited.
 ///
 /// Ownership: `event_id` is read during the call only; nothing to free.
 /// Thread-safe (two threads may acknowledge one event). Errors:
@@ -404,9 +405,13 @@ pub extern "C" fn pmsg_view_json(
 /// not acknowledged is returned again. `*out` is a JSON array:
 ///
 /// `[{"id", "kind": "new_message" | "new_reply" | "response_overdue" |
-/// "unread_reminder", "to": "account:ID" | "staff:ID" | "workgroup:ID",
-/// "conversation", "message": id or null, "due_at": instant, "notice":
-/// text to send, free of health information}]`
+/// "unread_reminder" | "assigned", "to": "account:ID" | "staff:ID" |
+/// "workgroup:ID", "conversation", "message": id or null, "due_at": instant,
+/// "notice": text to send, free of health information}]`
+///
+/// This is the peek and single-worker API: it ignores claims (R-D7) and
+/// returns claimed events too, and its events never carry claim fields;
+/// several workers sharing a store use `pmsg_claim_due_events_json` instead.
 ///
 /// On success free `*out` with `pmsg_string_free`. Thread-safe (two threads
 /// may be handed the same event; acknowledging twice is harmless). Errors:
@@ -422,8 +427,58 @@ pub extern "C" fn pmsg_due_events_json(
     text_call(store, out, |store| {
         let now = arg_instant(now_ms, "now_ms")?;
         let limit = (limit != -1).then_some(limit);
-        let events = store.due_events(now, limit)?;
+        let mut events = store.due_events(now, limit)?;
+        // R-D7: `due_events` never shows claim fields, whatever the core
+        // kept on the record.
+        for e in &mut events {
+            e.claimed_until = None;
+        }
         give_json(serde_json::to_string(&events), "events")
+    })
+}
+
+/// Claims the pending events due at `now_ms` for `worker` (R-D7), for
+/// several delivery workers (threads, processes, machines) sharing one
+/// store: the events `pmsg_due_events_json` would return, minus those under
+/// an unexpired claim (any worker's, this one's included), in the same
+/// order, at most `limit` of them (`-1` for all, `0` for none; another
+/// negative value is refused). Each returned event is claimed until
+/// `claimed_until = now + lease_seconds` (elapsed seconds, not calendar
+/// time): until then no claim returns it again; from then on any worker
+/// may claim it. Deliver each, then `pmsg_ack` it; an event whose worker
+/// died before acknowledging it is claimed again once its lease ends
+/// (at-least-once). One call is atomic: two calls never both receive an
+/// event within one unexpired claim. Not audited.
+///
+/// `worker` names the claimant (a non-empty UTF-8 string of at most 200
+/// characters without control characters, kept as given); it decides
+/// nothing. `lease_seconds` is 1 to 86,400. `*out` is a JSON array of
+/// events as `pmsg_due_events_json` gives them, each with one more key:
+///
+/// `[{"id", "kind", "to", "conversation", "message": id or null, "due_at":
+/// instant, "notice", "claimed_until": instant}]`
+///
+/// On success free `*out` with `pmsg_string_free`. Thread-safe. Errors, in
+/// this order: `PMSG_INVALID_ARGUMENT` (a NULL pointer, `worker` not UTF-8,
+/// `now_ms` out of range; then, R-D7, `worker` empty, longer than 200
+/// characters or holding a control character, `limit` below -1,
+/// `lease_seconds` outside 1..=86400), `PMSG_STORAGE`. A failed call claims
+/// nothing and leaves `*out` NULL.
+#[no_mangle]
+pub extern "C" fn pmsg_claim_due_events_json(
+    store: *const PmsgStore,
+    worker: *const c_char,
+    now_ms: i64,
+    limit: i64,
+    lease_seconds: i64,
+    out: *mut *mut c_char,
+) -> PmsgStatus {
+    text_call(store, out, |store| {
+        let worker = arg_str(worker, "worker")?;
+        let now = arg_instant(now_ms, "now_ms")?;
+        let limit = (limit != -1).then_some(limit);
+        let events = store.claim_due_events(worker, now, limit, lease_seconds)?;
+        give_json(serde_json::to_string(&events), "claimed events")
     })
 }
 

@@ -110,7 +110,9 @@ fn every_json_result_has_its_documented_keys() {
             "awaiting_response",
             "overdue",
             "response_due_at",
+            "confidential",
             "messages",
+            "assignments",
         ],
     );
     let message = &view["messages"][0];
@@ -134,6 +136,27 @@ fn every_json_result_has_its_documented_keys() {
         &["id", "name", "media_type", "size", "purged", "purged_at"],
     );
 
+    // R-D7: a claim returns the events with `claimed_until`...
+    let worker = c("worker-1");
+    let claimed =
+        json(|out| pmsg_claim_due_events_json(store, worker.as_ptr(), T0 + 4 * DAY, -1, 60, out));
+    assert_eq!(claimed.as_array().unwrap().len(), 2, "{claimed}");
+    for e in claimed.as_array().unwrap() {
+        assert_keys(
+            e,
+            &[
+                "id",
+                "kind",
+                "to",
+                "conversation",
+                "message",
+                "due_at",
+                "notice",
+                "claimed_until",
+            ],
+        );
+    }
+    // ...and the peek shows the same (claimed) events without claim fields.
     let events = json(|out| pmsg_due_events_json(store, T0 + 4 * DAY, -1, out));
     assert_eq!(
         events.as_array().unwrap().len(),
@@ -193,6 +216,7 @@ fn every_json_result_has_its_documented_keys() {
             "date_of_birth",
             "deliver_to",
             "unreachable_reason",
+            "confidential_deliver_to",
         ],
     );
 

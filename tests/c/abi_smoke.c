@@ -2,7 +2,8 @@
  * abi_smoke: the C ABI end to end, as an EMR host would use it: open a
  * store, upsert the directory, send, view, deliver and acknowledge the
  * events, read, reply, download, export, list folders, bill, purge, close,
- * verify the audit chain; then a file store that survives a reopen. Every
+ * verify the audit chain; claims shared by workers (R-D7); then a file
+ * store that survives a reopen. Every
  * result is freed, and every failure's status and message are checked.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -284,9 +285,79 @@ static void file_store_survives_reopen(void) {
     unlink(shm);
 }
 
+/* A conversation id of a send, copied out of its outcome (which is freed). */
+static void send_one(const pmsg_store *store, const char *request, int64_t now, char *conv,
+                     size_t cap) {
+    pmsg_outcome *outcome = NULL;
+    const char *s = NULL;
+    MUST(pmsg_send_json(store, request, now, &outcome));
+    MUST(pmsg_outcome_conversation_id(outcome, &s));
+    REQUIRE(s != NULL && strlen(s) < cap);
+    strcpy(conv, s);
+    pmsg_outcome_free(outcome);
+}
+
+/* R-D7: several workers share due events through claims with leases. */
+static void claims(void) {
+    pmsg_store *store = NULL;
+    char conv[128], id[128], *json = NULL, *other = (char *)"sentinel";
+
+    MUST(pmsg_open_in_memory(CONFIG, &store));
+    MUST(pmsg_directory_upsert_json(store, DIRECTORY_JSON));
+    send_one(store,
+             "{\"author\": \"s-dr\", \"patient\": \"E100\", \"from\": \"direct\","
+             " \"subject\": \"Hi\", \"body\": \"Hello\"}",
+             T0, conv, sizeof conv);
+
+    /* worker-1 claims the new_message event for 60 s (10:00 EDT + 60 s). */
+    MUST(pmsg_claim_due_events_json(store, "worker-1", T0 + 1000, -1, 60, &json));
+    CHECK(count_of(json, "{\"id\":") == 1);
+    CHECK(CONTAINS(json, "\"kind\":\"new_message\""));
+    CHECK(CONTAINS(json, conv));
+    CHECK(CONTAINS(json, "\"claimed_until\":\"2026-03-10T10:01:01-04:00\""));
+    CHECK(!CONTAINS(json, "\"Hi\"")); /* no health information in notices */
+    REQUIRE(string_after(json, "{\"id\":\"", id, sizeof id) != NULL);
+    pmsg_string_free(json);
+
+    /* Under the claim: no worker gets it, the same one included... */
+    MUST(pmsg_claim_due_events_json(store, "worker-2", T0 + 2000, -1, 60, &json));
+    CHECK(same(json, "[]"));
+    pmsg_string_free(json);
+    MUST(pmsg_claim_due_events_json(store, "worker-1", T0 + 2000, -1, 60, &json));
+    CHECK(same(json, "[]"));
+    pmsg_string_free(json);
+    /* ...but the peek ignores claims, and never shows claim fields. */
+    MUST(pmsg_due_events_json(store, T0 + 2000, -1, &json));
+    CHECK(CONTAINS(json, id));
+    CHECK(!CONTAINS(json, "claimed_until"));
+    pmsg_string_free(json);
+
+    /* The lease ends at its instant: another worker claims the event, acks it. */
+    MUST(pmsg_claim_due_events_json(store, "worker-2", T0 + 61000, 10, 30, &json));
+    CHECK(CONTAINS(json, id));
+    CHECK(CONTAINS(json, "\"claimed_until\":\"2026-03-10T10:01:31-04:00\""));
+    pmsg_string_free(json);
+    OK(pmsg_ack(store, id, T0 + 62000));
+    MUST(pmsg_claim_due_events_json(store, "worker-1", T0 + DAY_MS, -1, 60, &json));
+    CHECK(same(json, "[]"));
+    pmsg_string_free(json);
+
+    /* Arguments, checked in order: worker, limit, lease. */
+    EXPECT(pmsg_claim_due_events_json(store, "", T0, -1, 60, &other), PMSG_INVALID_ARGUMENT);
+    CHECK(other == NULL);
+    EXPECT(pmsg_claim_due_events_json(store, "w", T0, -5, 60, &other), PMSG_INVALID_ARGUMENT);
+    EXPECT_MESSAGE("-5");
+    EXPECT(pmsg_claim_due_events_json(store, "w", T0, -1, 86401, &other),
+           PMSG_INVALID_ARGUMENT);
+    MUST(pmsg_claim_due_events_json(store, "w", T0, -1, 86400, &json));
+    pmsg_string_free(json);
+    pmsg_close(store);
+}
+
 int main(void) {
     version_matches_header();
     whole_conversation();
+    claims();
     file_store_survives_reopen();
     return finish("abi_smoke");
 }

@@ -16,8 +16,11 @@ int header_check_cpp() {
     const char *(*name)(std::int32_t) = &pmsg_status_name;
     pmsg_status (*send)(const pmsg_store *, const char *, std::int64_t, pmsg_outcome **) =
         &pmsg_send_json;
+    pmsg_status (*claim)(const pmsg_store *, const char *, std::int64_t, std::int64_t,
+                         std::int64_t, char **) = &pmsg_claim_due_events_json;
     (void)store;
     (void)outcome;
     (void)send;
+    (void)claim;
     return static_cast<int>(st) + (name(st) != nullptr ? PMSG_VERSION_MAJOR : 0);
 }

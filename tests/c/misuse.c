@@ -122,6 +122,14 @@ static void null_store_functions(void) {
     REFUSED(pmsg_due_events_json(NULL, T0, -1, &js), "store");
     REFUSED(pmsg_due_events_json(store, T0, -1, NULL), "out");
 
+    js = BAD_STRING;
+    REFUSED(pmsg_claim_due_events_json(NULL, "w1", T0, -1, 60, &js), "store");
+    CHECK(js == NULL);
+    js = BAD_STRING;
+    REFUSED(pmsg_claim_due_events_json(store, NULL, T0, -1, 60, &js), "worker");
+    CHECK(js == NULL);
+    REFUSED(pmsg_claim_due_events_json(store, "w1", T0, -1, 60, NULL), "out");
+
     REFUSED(pmsg_folder_json(NULL, "staff:s-dr", "inbox", NULL, 0, T0, &js), "store");
     REFUSED(pmsg_folder_json(store, NULL, "inbox", NULL, 0, T0, &js), "by");
     REFUSED(pmsg_folder_json(store, "staff:s-dr", NULL, NULL, 0, T0, &js), "folder");
@@ -218,6 +226,7 @@ static void strings_that_are_not_utf8(void) {
     NOT_UTF8_REFUSED(pmsg_close_conversation(store, NOT_UTF8, conv, T0), "by");
     NOT_UTF8_REFUSED(pmsg_close_conversation(store, "staff:s-dr", NOT_UTF8, T0), "conversation");
     NOT_UTF8_REFUSED(pmsg_ack(store, NOT_UTF8, T0), "event_id");
+    NOT_UTF8_REFUSED(pmsg_claim_due_events_json(store, NOT_UTF8, T0, -1, 60, &js), "worker");
     NOT_UTF8_REFUSED(pmsg_download(store, NOT_UTF8, conv, att, T0, &b, &len), "by");
     NOT_UTF8_REFUSED(pmsg_download(store, "account:a-lea", NOT_UTF8, att, T0, &b, &len),
                      "conversation");
@@ -260,6 +269,7 @@ static void numbers_out_of_range_and_malformed_json(void) {
     REFUSED(pmsg_search_json(store, "roy", INT64_MAX, &js), "now_ms");
     REFUSED(pmsg_purge_json(store, INT64_MIN, &js), "now_ms");
     REFUSED(pmsg_export_chart(store, "staff:s-dr", conv, "text", INT64_MAX, &js), "now_ms");
+    REFUSED(pmsg_claim_due_events_json(store, "w1", INT64_MAX, -1, 60, &js), "now_ms");
 
     /* Counts and sizes (the core's messages name the value and the rule). */
     EXPECT(pmsg_due_events_json(store, T0, -2, &js), PMSG_INVALID_ARGUMENT);
@@ -275,6 +285,21 @@ static void numbers_out_of_range_and_malformed_json(void) {
     EXPECT_MESSAGE("v2.x");
     EXPECT(pmsg_audit_tail_json(store, -1, &js), PMSG_INVALID_ARGUMENT);
     EXPECT_MESSAGE("-1");
+    /* R-D7: the claim arguments, each refused with its value named. */
+    EXPECT(pmsg_claim_due_events_json(store, "w1", T0, -2, 60, &js), PMSG_INVALID_ARGUMENT);
+    EXPECT_MESSAGE("-2");
+    EXPECT(pmsg_claim_due_events_json(store, "w1", T0, -1, 0, &js), PMSG_INVALID_ARGUMENT);
+    EXPECT(pmsg_claim_due_events_json(store, "w1", T0, -1, 86401, &js), PMSG_INVALID_ARGUMENT);
+    EXPECT_MESSAGE("86401");
+    EXPECT(pmsg_claim_due_events_json(store, "w1", T0, -1, INT64_MIN, &js),
+           PMSG_INVALID_ARGUMENT);
+    EXPECT(pmsg_claim_due_events_json(store, "", T0, -1, 60, &js), PMSG_INVALID_ARGUMENT);
+    EXPECT(pmsg_claim_due_events_json(store, "w\x01", T0, -1, 60, &js), PMSG_INVALID_ARGUMENT);
+    CHECK(js == NULL);
+    MUST(pmsg_claim_due_events_json(store, "w1", T0, 0, 60, &js));
+    CHECK(same(js, "[]"));
+    pmsg_string_free(js);
+    js = NULL;
     EXPECT(pmsg_search_json(store, "   ", T0, &js), PMSG_INVALID_ARGUMENT);
     CHECK(js == NULL);
 
@@ -315,6 +340,14 @@ static void frees_accept_null_and_keep_the_last_error(void) {
     (void)pmsg_status_name(PMSG_OK);
     (void)pmsg_version();
     EXPECT_MESSAGE("missing-event");
+    /* A failed call's result is NULL, which the _free functions take. */
+    {
+        char *js = BAD_STRING;
+        REFUSED(pmsg_claim_due_events_json(store, NULL, T0, -1, 60, &js), "worker");
+        CHECK(js == NULL);
+        pmsg_string_free(js);
+    }
+    EXPECT(pmsg_ack(store, "missing-event", T0), PMSG_UNKNOWN_EVENT);
     /* ...and the next call that succeeds clears it. */
     {
         char *js = NULL;
