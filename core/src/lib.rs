@@ -10,11 +10,13 @@
 //! one [`Error`] type whose [`Error::code`] is the SPEC §13 code.
 #![warn(missing_docs)]
 
+mod access;
 mod audit;
 pub mod billing;
 mod chart;
 mod claims;
 pub mod compose;
+mod confidential;
 mod config;
 pub mod deadline;
 mod directory;
@@ -38,7 +40,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use config::Settings;
 use folders::{decode_cursor, encode_cursor};
 use party::Actor;
-use store::{Db, FolderQuery};
+use store::{Db, FolderRows};
 
 /// The library version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -138,6 +140,7 @@ impl Store {
                         }
                         routing::Route::Unreachable(why) => (Vec::new(), Some(why)),
                     };
+                let confidential_deliver_to = confidential::deliver_to(tx, &p)?;
                 out.push(SearchMatch {
                     emr_id: p.emr_id,
                     first_name: p.first_name,
@@ -145,7 +148,7 @@ impl Store {
                     date_of_birth: p.date_of_birth,
                     deliver_to,
                     unreachable_reason,
-                    confidential_deliver_to: Vec::new(), // TODO(R-CF4)
+                    confidential_deliver_to,
                 });
             }
             Ok(out)
@@ -293,36 +296,38 @@ impl Store {
         let size = folders::page_size(page_size)?;
         let after = cursor.map(decode_cursor).transpose()?;
         self.db.read(|tx| {
-            let (query, patient_side) = match &actor {
+            let (rows, ranges, patient_side) = match &actor {
                 Actor::Staff(s) => {
                     if tx.staff(s)?.is_none() {
                         return Err(Error::UnknownStaff(s.clone()));
                     }
-                    let q = match kind {
-                        FolderKind::Inbox => FolderQuery::StaffInbox(s),
-                        FolderKind::Sent => FolderQuery::StaffSent(s),
-                        FolderKind::AwaitingResponse => FolderQuery::StaffAwaiting(s),
-                        FolderKind::Closed => FolderQuery::StaffClosed(s),
+                    let rows = match kind {
+                        FolderKind::Inbox => FolderRows::StaffInbox,
+                        FolderKind::Sent => FolderRows::StaffSent,
+                        FolderKind::AwaitingResponse => FolderRows::StaffAwaiting,
+                        FolderKind::Closed => FolderRows::StaffClosed,
                     };
-                    (q, false)
+                    // `sent` lists only what they authored themselves.
+                    let with_workgroups = kind != FolderKind::Sent;
+                    (rows, access::staff_folder_ranges(tx, s, with_workgroups)?, false)
                 }
                 Actor::Account(a) => {
                     if tx.account(a)?.is_none() {
                         return Err(Error::UnknownAccount(a.clone()));
                     }
-                    let q = match kind {
-                        FolderKind::Inbox => FolderQuery::AccountInbox(a),
-                        FolderKind::AwaitingResponse => FolderQuery::AccountAwaiting(a),
+                    let rows = match kind {
+                        FolderKind::Inbox => FolderRows::AccountInbox,
+                        FolderKind::AwaitingResponse => FolderRows::AccountAwaiting,
                         _ => {
                             return Err(Error::InvalidArgument(format!(
                                 "folder {folder:?} is a staff folder; accounts have inbox and awaiting_response (§7)"
                             )))
                         }
                     };
-                    (q, true)
+                    (rows, access::account_folder_ranges(tx, a)?, true)
                 }
             };
-            let mut rows = tx.folder_page(&query, after, i64::from(size) + 1)?;
+            let mut rows = tx.folder_page(rows, &ranges, after, i64::from(size) + 1)?;
             let next_cursor = if rows.len() > size as usize {
                 rows.truncate(size as usize);
                 rows.last().map(|c| encode_cursor(c.last_activity, c.created_at, c.seq))

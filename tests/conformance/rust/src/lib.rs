@@ -196,6 +196,7 @@ impl Runner {
                 "mask_name",
                 "billable_fee_code",
                 "file_to_chart",
+                "confidential",
                 "as",
                 "message_as",
             ],
@@ -212,6 +213,7 @@ impl Runner {
                 "mask_name",
                 "billable_fee_code",
                 "file_to_chart",
+                "confidential",
             ],
             "read" | "view" | "close" => &["by", "conversation"],
             "download" => &["by", "conversation", "attachment"],
@@ -303,6 +305,7 @@ impl Runner {
                 let matches = self.store.search(&s("query"), now)?;
                 Ok(json!({"matches": matches.iter().map(|m| json!({
                     "emr_id": m.emr_id, "deliver_to": m.deliver_to,
+                    "confidential_deliver_to": m.confidential_deliver_to,
                     "first_name": m.first_name, "last_name": m.last_name,
                 })).collect::<Vec<_>>()}))
             }
@@ -340,6 +343,10 @@ impl Runner {
                     "overdue": v.overdue,
                     "response_due_at": v.response_due_at,
                     "subject": v.subject,
+                    "confidential": v.confidential,
+                    "assignments": v.assignments.iter().map(|a| json!({
+                        "by": a.by, "to": a.to, "note": a.note, "at": a.at,
+                    })).collect::<Vec<_>>(),
                     "messages": v.messages.iter().map(|m| json!({
                         "sender": m.sender, "from": m.from, "body": m.body, "read": m.read,
                         "masked": m.masked, "message": self.alias(&m.id),
