@@ -192,16 +192,21 @@ pub extern "C" fn pmsg_directory_upsert_json(
 /// where the content is the UTF-8 of `text`), `unread_notify` (`{"count":
 /// N, "unit": "days" | "weeks"}`), `response` (`"closed"`, `"allowed"` or
 /// `{"required_days": N}`), `allow_reply_attachments`, `mask_name`,
-/// `file_to_chart` (booleans) and `billable_fee_code` (string). Keys not
-/// given take the SPEC defaults; new options will be new keys.
+/// `file_to_chart`, `confidential` (booleans) and `billable_fee_code`
+/// (string). Keys not given take the SPEC defaults; new options will be
+/// new keys. `confidential: true` (SPEC section 18) delivers this and every
+/// later staff message of the conversation to the patient's own registered
+/// account only, and keeps caregivers out of it for good (R-CF1 to R-CF3).
 ///
 /// On success `*out` is a new outcome: free it with `pmsg_outcome_free`.
 /// Thread-safe. Errors: `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8,
 /// not a JSON object, `now_ms` out of range, a malformed `from`), then the
 /// first failing check of R-S2: `PMSG_UNKNOWN_STAFF`,
 /// `PMSG_UNKNOWN_WORKGROUP`, `PMSG_NOT_WORKGROUP_MEMBER`,
-/// `PMSG_DIRECT_NOT_ACCEPTED`, `PMSG_UNKNOWN_PATIENT`,
-/// `PMSG_RECIPIENT_NOT_REACHABLE`, `PMSG_INVALID_SUBJECT`,
+/// `PMSG_DIRECT_NOT_ACCEPTED`, `PMSG_INVALID_OPTIONS` (a `confidential`
+/// that is not a boolean, R-CF1), `PMSG_UNKNOWN_PATIENT`,
+/// `PMSG_RECIPIENT_NOT_REACHABLE` (also a confidential send to a patient
+/// without a registered account of their own, R-CF2), `PMSG_INVALID_SUBJECT`,
 /// `PMSG_INVALID_BODY`, `PMSG_TOO_MANY_ATTACHMENTS`,
 /// `PMSG_ATTACHMENT_TYPE_NOT_ALLOWED`, `PMSG_ATTACHMENT_TOO_LARGE`,
 /// `PMSG_INVALID_NOTIFY_INTERVAL`, `PMSG_INVALID_RESPONSE_DEADLINE`,
@@ -230,13 +235,20 @@ pub extern "C" fn pmsg_send_json(
 /// `"staff:ID"`), `conversation` (id), `body`, optionally `attachments`
 /// (as for `pmsg_send_json`) and, for staff only, the options of
 /// `pmsg_send_json` (`from` defaults to the conversation's current one).
+/// `confidential` is not a reply option: the conversation's own applies,
+/// and a request that gives the key at all, whatever its value, is refused
+/// (R-CF1); a staff reply in a confidential conversation goes to the
+/// patient's own registered account only (R-CF2).
 ///
 /// On success `*out` is a new outcome: free it with `pmsg_outcome_free`.
 /// Thread-safe. Errors: `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8,
 /// not a JSON object, `now_ms` out of range, a malformed `by`),
-/// `PMSG_UNKNOWN_CONVERSATION`, `PMSG_NOT_AUTHORIZED` (audited, R-A1),
+/// `PMSG_UNKNOWN_CONVERSATION`, `PMSG_NOT_AUTHORIZED` (audited, R-A1, also
+/// a caregiver in a confidential conversation, R-CF3),
 /// `PMSG_CONVERSATION_CLOSED`, `PMSG_ATTACHMENTS_NOT_ALLOWED`, the
-/// validation errors of `pmsg_send_json`, `PMSG_STORAGE`. A failed reply
+/// validation errors of `pmsg_send_json` (`PMSG_INVALID_OPTIONS` for a
+/// `confidential` key, at the place right after `from`; R-CF1),
+/// `PMSG_RECIPIENT_NOT_REACHABLE` (R-CF2), `PMSG_STORAGE`. A failed reply
 /// changes nothing (except the audit entry of a refusal) and leaves `*out`
 /// NULL.
 #[no_mangle]
@@ -368,11 +380,16 @@ pub extern "C" fn pmsg_download(
 ///
 /// `{"id", "subject", "status": "open" | "closed", "patient_emr_id",
 /// "patient_name", "awaiting_response": bool, "overdue": bool,
-/// "response_due_at": instant or null, "messages": [{"id", "side": "staff"
-/// | "patient", "sender", "from", "body", "sent_at": instant, "read": bool,
-/// "masked": bool, "recipients": [party], "attachments": [{"id", "name",
-/// "media_type", "size": bytes, "purged": bool, "purged_at": instant or
-/// null}]}]}`
+/// "response_due_at": instant or null, "confidential": bool, "messages":
+/// [{"id", "side": "staff" | "patient", "sender", "from", "body", "sent_at":
+/// instant, "read": bool, "masked": bool, "recipients": [party],
+/// "attachments": [{"id", "name", "media_type", "size": bytes, "purged":
+/// bool, "purged_at": instant or null}]}], "assignments": [{"by":
+/// "staff:ID", "to": "workgroup:ID" | "staff:ID", "note": text or null,
+/// "at": instant}]}`
+///
+/// `confidential` (R-CF1) is shown to every viewer; `assignments` (R-AS4)
+/// are oldest first, and always `[]` for a patient-side viewer.
 ///
 /// Instants in JSON are clinic-local RFC 3339 with offset
 /// (`2026-03-10T09:00:00-04:00`, R-T1). JSON shapes are stable: keys may
@@ -381,8 +398,8 @@ pub extern "C" fn pmsg_download(
 /// On success free `*out` with `pmsg_string_free`. Thread-safe. Errors:
 /// `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8, `now_ms` out of
 /// range, a malformed `by`), `PMSG_UNKNOWN_CONVERSATION`,
-/// `PMSG_NOT_AUTHORIZED` (audited), `PMSG_STORAGE`. A failed call leaves
-/// `*out` NULL.
+/// `PMSG_NOT_AUTHORIZED` (audited; also a caregiver in a confidential
+/// conversation, R-CF3), `PMSG_STORAGE`. A failed call leaves `*out` NULL.
 #[no_mangle]
 pub extern "C" fn pmsg_view_json(
     store: *const PmsgStore,
@@ -526,7 +543,12 @@ pub extern "C" fn pmsg_folder_json(
 /// at `now_ms` would be delivered. Not audited. `*out` is a JSON array:
 ///
 /// `[{"emr_id", "first_name", "last_name", "date_of_birth", "deliver_to":
-/// [party], "unreachable_reason": string or null}]`
+/// [party], "unreachable_reason": string or null, "confidential_deliver_to":
+/// [party]}]`
+///
+/// `confidential_deliver_to` is where a confidential message
+/// (`"confidential": true`, SPEC section 18) would go: `["account:ID"]` when
+/// the patient has a registered account of their own, else `[]` (R-CF4).
 ///
 /// On success free `*out` with `pmsg_string_free`. Thread-safe. Errors:
 /// `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8, `now_ms` out of

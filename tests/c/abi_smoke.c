@@ -2,8 +2,9 @@
  * abi_smoke: the C ABI end to end, as an EMR host would use it: open a
  * store, upsert the directory, send, view, deliver and acknowledge the
  * events, read, reply, download, export, list folders, bill, purge, close,
- * verify the audit chain; claims shared by workers (R-D7); then a file
- * store that survives a reopen. Every
+ * verify the audit chain; claims shared by workers (R-D7); confidential
+ * conversations (SPEC section 18); then a file store that survives a
+ * reopen. Every
  * result is freed, and every failure's status and message are checked.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -354,10 +355,76 @@ static void claims(void) {
     pmsg_close(store);
 }
 
+/* SPEC section 18: a confidential conversation reaches the patient's own
+ * registered account only (R-CF1 to R-CF5). */
+static void confidential(void) {
+    pmsg_store *store = NULL;
+    pmsg_outcome *outcome = (pmsg_outcome *)&failures;
+    char conv[128], plain[128], request[512], *json = NULL;
+
+    MUST(pmsg_open_in_memory(CONFIG, &store));
+    MUST(pmsg_directory_upsert_json(store, DIRECTORY_JSON));
+
+    /* R-CF4: where a confidential message would go (the minor E200 has no account). */
+    MUST(pmsg_search_json(store, "roy", T0, &json));
+    CHECK(CONTAINS(json, "\"confidential_deliver_to\":[\"account:a-lea\"]"));
+    CHECK(CONTAINS(json, "\"confidential_deliver_to\":[]"));
+    pmsg_string_free(json);
+
+    /* R-CF1, R-CF2: a boolean, and the patient's own registered account. */
+    EXPECT(pmsg_send_json(store,
+                          "{\"author\": \"s-dr\", \"patient\": \"E200\", \"from\": \"direct\","
+                          " \"subject\": \"Private\", \"body\": \"Hello\", \"confidential\": true}",
+                          T0, &outcome),
+           PMSG_RECIPIENT_NOT_REACHABLE);
+    EXPECT_MESSAGE("E200");
+    CHECK(outcome == NULL);
+    EXPECT(pmsg_send_json(store,
+                          "{\"author\": \"s-dr\", \"patient\": \"E100\", \"from\": \"direct\","
+                          " \"subject\": \"Private\", \"body\": \"Hello\", \"confidential\": 1}",
+                          T0, &outcome),
+           PMSG_INVALID_OPTIONS);
+    EXPECT_MESSAGE("confidential");
+    send_one(store,
+             "{\"author\": \"s-dr\", \"patient\": \"E100\", \"from\": \"direct\","
+             " \"subject\": \"Private\", \"body\": \"Hello\", \"confidential\": true}",
+             T0, conv, sizeof conv);
+    send_one(store,
+             "{\"author\": \"s-dr\", \"patient\": \"E100\", \"from\": \"direct\","
+             " \"subject\": \"Plain\", \"body\": \"Hello\"}",
+             T0, plain, sizeof plain);
+
+    /* Views show it to every viewer (R-CF1); the plain one is not. */
+    MUST(pmsg_view_json(store, "account:a-lea", conv, T0 + 1000, &json));
+    CHECK(CONTAINS(json, "\"confidential\":true"));
+    pmsg_string_free(json);
+    MUST(pmsg_view_json(store, "staff:s-dr", plain, T0 + 1000, &json));
+    CHECK(CONTAINS(json, "\"confidential\":false"));
+    pmsg_string_free(json);
+
+    /* A reply never carries the key, whatever its value (R-CF1). */
+    snprintf(request, sizeof request,
+             "{\"by\": \"staff:s-dr\", \"conversation\": \"%s\", \"body\": \"More\","
+             " \"confidential\": false}",
+             conv);
+    EXPECT(pmsg_reply_json(store, request, T0 + 2000, &outcome), PMSG_INVALID_OPTIONS);
+    CHECK(outcome == NULL);
+
+    /* R-CF5: the chart document marks it. */
+    MUST(pmsg_export_chart(store, "staff:s-dr", conv, "text", T0 + 3000, &json));
+    CHECK(CONTAINS(json, "Confidential: yes"));
+    pmsg_string_free(json);
+    MUST(pmsg_export_chart(store, "staff:s-dr", plain, "text", T0 + 3000, &json));
+    CHECK(!CONTAINS(json, "Confidential:"));
+    pmsg_string_free(json);
+    pmsg_close(store);
+}
+
 int main(void) {
     version_matches_header();
     whole_conversation();
     claims();
+    confidential();
     file_store_survives_reopen();
     return finish("abi_smoke");
 }
