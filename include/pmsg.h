@@ -400,11 +400,12 @@ pmsg_status pmsg_send_json(const struct pmsg_store *store,
  * staff (R-M3). `request_json` is an object: `by` (`"account:ID"` or
  * `"staff:ID"`), `conversation` (id), `body`, optionally `attachments`
  * (as for `pmsg_send_json`) and, for staff only, the options of
- * `pmsg_send_json` (`from` defaults to the conversation's current one).
- * `confidential` is not a reply option: the conversation's own applies,
- * and a request that gives the key at all, whatever its value, is refused
- * (R-CF1); a staff reply in a confidential conversation goes to the
- * patient's own registered account only (R-CF2).
+ * `pmsg_send_json` (`from` defaults to the conversation's current one,
+ * which an assignment may have changed, R-AS2). `confidential` is not a
+ * reply option: the conversation's own applies, and a request that gives
+ * the key at all, whatever its value, is refused (R-CF1); a staff reply in
+ * a confidential conversation goes to the patient's own registered account
+ * only (R-CF2).
  *
  * On success `*out` is a new outcome: free it with `pmsg_outcome_free`.
  * Thread-safe. Errors: `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8,
@@ -453,6 +454,40 @@ pmsg_status pmsg_close_conversation(const struct pmsg_store *store,
                                     const char *by,
                                     const char *conversation,
                                     int64_t now_ms);
+
+/**
+ * Assigns an open conversation at `now_ms` to `to` (SPEC section 17): a
+ * workgroup (`"workgroup:ID"`) or a staff member (`"staff:ID"`), with an
+ * optional note for colleagues. `by` (`"staff:ID"`) must be one of its
+ * staff participants (R-AS1). The conversation's current `from` becomes
+ * `to`: later patient replies and their `new_reply` events go there, and
+ * the assignee becomes a staff participant (R-AS2). An `assigned` event is
+ * due to `to` at once (R-AS3, `message` null, see
+ * `pmsg_due_events_json`); staff views list the assignment, patient-side
+ * views never do (R-AS4). Audited as `assign`.
+ *
+ * `note` is NULL for no note; otherwise UTF-8 text of at most 2,000
+ * characters whose only control characters are LF, CR and TAB, kept
+ * exactly as given (`""` is a note).
+ *
+ * Ownership: the strings are read during the call only; nothing to free.
+ * Thread-safe. Errors, in this order: `PMSG_INVALID_ARGUMENT` (a NULL
+ * pointer other than `note`, a string not UTF-8, `now_ms` out of range, a
+ * malformed `by`), `PMSG_UNKNOWN_CONVERSATION`, `PMSG_NOT_AUTHORIZED`
+ * (audited; also for an account, R-A1), `PMSG_CONVERSATION_CLOSED`, then
+ * `to`: `PMSG_INVALID_ARGUMENT` (neither `workgroup:ID` nor `staff:ID`),
+ * `PMSG_UNKNOWN_WORKGROUP`, `PMSG_UNKNOWN_STAFF`, `PMSG_DIRECT_NOT_ACCEPTED`
+ * (the staff member takes no direct messages, R-S1); then the note:
+ * `PMSG_INVALID_ARGUMENT` (too long, or another control character);
+ * `PMSG_STORAGE`. A failed assignment changes nothing (except the audit
+ * entry of a refusal).
+ */
+pmsg_status pmsg_assign(const struct pmsg_store *store,
+                        const char *by,
+                        const char *conversation,
+                        const char *to,
+                        const char *note,
+                        int64_t now_ms);
 
 /**
  * Acknowledges a delivered event (R-D5): it is not returned by
@@ -533,9 +568,11 @@ pmsg_status pmsg_view_json(const struct pmsg_store *store,
  * "workgroup:ID", "conversation", "message": id or null, "due_at": instant,
  * "notice": text to send, free of health information}]`
  *
- * This is the peek and single-worker API: it ignores claims (R-D7) and
- * returns claimed events too, and its events never carry claim fields;
- * several workers sharing a store use `pmsg_claim_due_events_json` instead.
+ * An `assigned` event (R-AS3) goes to the assignee of `pmsg_assign` and
+ * has `"message": null`. This is the peek and single-worker API: it
+ * ignores claims (R-D7) and returns claimed events too, and its events
+ * never carry claim fields; several workers sharing a store use
+ * `pmsg_claim_due_events_json` instead.
  *
  * On success free `*out` with `pmsg_string_free`. Thread-safe (two threads
  * may be handed the same event; acknowledging twice is harmless). Errors:
@@ -699,8 +736,9 @@ pmsg_status pmsg_export_chart(const struct pmsg_store *store,
  *
  * `[{"seq": number from 1, "at": instant, "actor": "staff:ID" |
  * "account:ID" | "system", "action": "send" | "reply" | "read" | "view" |
- * "download" | "export" | "close" | "purge" | "refused", "conversation":
- * id or null, "message": id or null, "hash": hex SHA-256}]`
+ * "download" | "export" | "close" | "purge" | "assign" | "refused",
+ * "conversation": id or null, "message": id or null, "hash": hex
+ * SHA-256}]`
  *
  * On success free `*out` with `pmsg_string_free`. Thread-safe. Errors:
  * `PMSG_INVALID_ARGUMENT` (a NULL pointer, a negative `count`),

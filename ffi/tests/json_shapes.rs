@@ -266,6 +266,27 @@ fn every_json_result_has_its_documented_keys() {
             "hash",
         ],
     );
+    // SPEC section 17: an assignment shows in staff views and as an event.
+    ok(pmsg_assign(
+        store,
+        dr.as_ptr(),
+        conv.as_ptr(),
+        c("workgroup:w-front").as_ptr(),
+        c("Please call").as_ptr(),
+        T0 + 31 * DAY,
+    ));
+    let view = json(|out| pmsg_view_json(store, dr.as_ptr(), conv.as_ptr(), T0 + 31 * DAY, out));
+    assert_keys(&view["assignments"][0], &["by", "to", "note", "at"]);
+    let events = json(|out| pmsg_due_events_json(store, T0 + 31 * DAY, -1, out));
+    let assigned = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "assigned")
+        .expect("an assigned event");
+    assert_eq!(assigned["message"], Value::Null, "{assigned}");
+    assert!(assigned.get("claimed_until").is_none(), "{assigned}");
+
     let verification = json(|out| pmsg_verify_audit_json(store, out));
     assert_keys(&verification, &["ok", "entries", "first_broken", "problem"]);
     assert_eq!(verification["ok"], Value::Bool(true));

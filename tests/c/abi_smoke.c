@@ -3,8 +3,8 @@
  * store, upsert the directory, send, view, deliver and acknowledge the
  * events, read, reply, download, export, list folders, bill, purge, close,
  * verify the audit chain; claims shared by workers (R-D7); confidential
- * conversations (SPEC section 18); then a file store that survives a
- * reopen. Every
+ * conversations and assignment (SPEC sections 17 and 18); then a file
+ * store that survives a reopen. Every
  * result is freed, and every failure's status and message are checked.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -420,11 +420,71 @@ static void confidential(void) {
     pmsg_close(store);
 }
 
+/* SPEC section 17: a staff participant hands a conversation on (R-AS1 to R-AS4). */
+static void assignment(void) {
+    pmsg_store *store = NULL;
+    char conv[128], *json = NULL;
+
+    MUST(pmsg_open_in_memory(CONFIG, &store));
+    MUST(pmsg_directory_upsert_json(store, DIRECTORY_JSON));
+    send_one(store,
+             "{\"author\": \"s-dr\", \"patient\": \"E100\", \"from\": \"workgroup:w-front\","
+             " \"subject\": \"Invoice\", \"body\": \"About your invoice.\"}",
+             T0, conv, sizeof conv);
+    MUST(pmsg_due_events_json(store, T0, -1, &json));
+    CHECK(ack_all(store, json, T0) == 1);
+    pmsg_string_free(json);
+
+    /* Checks in order: access, then `to`, then the note. */
+    EXPECT(pmsg_assign(store, "account:a-lea", conv, "staff:s-dr", NULL, T0 + 1000),
+           PMSG_NOT_AUTHORIZED);
+    EXPECT(pmsg_assign(store, "staff:s-dr", conv, "account:a-lea", NULL, T0 + 1000),
+           PMSG_INVALID_ARGUMENT);
+    EXPECT(pmsg_assign(store, "staff:s-dr", conv, "workgroup:w-ghost", NULL, T0 + 1000),
+           PMSG_UNKNOWN_WORKGROUP);
+    EXPECT(pmsg_assign(store, "staff:s-dr", conv, "staff:s-ghost", NULL, T0 + 1000),
+           PMSG_UNKNOWN_STAFF);
+    EXPECT(pmsg_assign(store, "staff:s-dr", conv, "staff:s-nurse", NULL, T0 + 1000),
+           PMSG_DIRECT_NOT_ACCEPTED);
+    EXPECT(pmsg_assign(store, "staff:s-dr", conv, "staff:s-dr", "bell\x07", T0 + 1000),
+           PMSG_INVALID_ARGUMENT);
+
+    /* Two assignments: with a note (kept as given), and without (NULL). */
+    OK(pmsg_assign(store, "staff:s-nurse", conv, "staff:s-dr", "Call her\nafter 3 pm",
+                   T0 + 2000));
+    OK(pmsg_assign(store, "staff:s-dr", conv, "workgroup:w-front", NULL, T0 + 3000));
+
+    /* R-AS3: one `assigned` event each, to the assignee, no message, no note. */
+    MUST(pmsg_due_events_json(store, T0 + 5000, -1, &json));
+    CHECK(count_of(json, "\"kind\":\"assigned\"") == 2);
+    CHECK(CONTAINS(json, "\"to\":\"staff:s-dr\""));
+    CHECK(CONTAINS(json, "\"to\":\"workgroup:w-front\""));
+    CHECK(count_of(json, "\"message\":null") == 2);
+    CHECK(!CONTAINS(json, "after 3 pm"));
+    pmsg_string_free(json);
+
+    /* R-AS4: staff views list them, oldest first; the patient side never does. */
+    MUST(pmsg_view_json(store, "staff:s-dr", conv, T0 + 6000, &json));
+    CHECK(CONTAINS(json, "\"assignments\":[{\"by\":\"staff:s-nurse\",\"to\":\"staff:s-dr\","
+                         "\"note\":\"Call her\\nafter 3 pm\",\"at\":\"2026-03-10T10:00:02-04:00\"},"
+                         "{\"by\":\"staff:s-dr\",\"to\":\"workgroup:w-front\",\"note\":null,"));
+    pmsg_string_free(json);
+    MUST(pmsg_view_json(store, "account:a-lea", conv, T0 + 6000, &json));
+    CHECK(CONTAINS(json, "\"assignments\":[]"));
+    CHECK(!CONTAINS(json, "after 3 pm"));
+    pmsg_string_free(json);
+    MUST(pmsg_audit_tail_json(store, 4, &json));
+    CHECK(count_of(json, "\"action\":\"assign\"") == 2);
+    pmsg_string_free(json);
+    pmsg_close(store);
+}
+
 int main(void) {
     version_matches_header();
     whole_conversation();
     claims();
     confidential();
+    assignment();
     file_store_survives_reopen();
     return finish("abi_smoke");
 }

@@ -1053,6 +1053,23 @@ static int32_t op_reply(runner *r, const cJSON *step, span raw, int64_t now, out
     return st;
 }
 
+/* `assign` (SPEC section 17): `note` absent or null is no note (NULL). A note
+ * that is not text cannot be passed as a C string: refused here. */
+static int32_t op_assign(runner *r, const cJSON *step, span raw, int64_t now, outcome *o) {
+    const cJSON *note = get(step, "note");
+    int32_t st;
+    if (note != NULL && !cJSON_IsNull(note) && !cJSON_IsString(note)) {
+        char *shown = show_raw(raw, step, note);
+        refuse(o, PMSG_INVALID_ARGUMENT,
+               fmt("invalid argument: note %s is not text (R-AS1)", shown));
+        free(shown);
+        return o->status;
+    }
+    st = pmsg_assign(r->store, str_of(step, "by"), conv_of(r, step), str_of(step, "to"),
+                     cJSON_IsString(note) ? note->valuestring : NULL, now);
+    return st == PMSG_OK ? PMSG_OK : failed(o, st);
+}
+
 static int32_t op_view(runner *r, const cJSON *step, int64_t now, outcome *o) {
     char *text = NULL;
     cJSON *v, *messages, *assignments;
@@ -1476,6 +1493,8 @@ static void perform(runner *r, const char *op, const cJSON *step, span raw, int6
         op_events(r, step, raw, now, strcmp(op, "deliver") == 0, o);
     } else if (strcmp(op, "claim") == 0) {
         op_claim(r, step, raw, now, o);
+    } else if (strcmp(op, "assign") == 0) {
+        op_assign(r, step, raw, now, o);
     } else if (strcmp(op, "ack") == 0) {
         int32_t st = pmsg_ack(r->store, str_of(step, "event_id"), now);
         if (st != PMSG_OK) failed(o, st);
@@ -1550,6 +1569,7 @@ static const char *const *allowed_keys(const char *op) {
     static const char *const limit[] = {"limit", NULL};
     static const char *const ack[] = {"event_id", NULL};
     static const char *const claim[] = {"worker", "lease_seconds", "limit", "ack", NULL};
+    static const char *const assign[] = {"by", "conversation", "to", "note", NULL};
     static const char *const folder[] = {"by", "folder", "page_size", NULL};
     static const char *const none[] = {NULL};
     static const char *const billing[] = {"cycle", NULL};
@@ -1571,6 +1591,7 @@ static const char *const *allowed_keys(const char *op) {
         {"deliver", limit},
         {"ack", ack},
         {"claim", claim},
+        {"assign", assign},
         {"folder", folder},
         {"purge", none},
         {"verify_audit", none},

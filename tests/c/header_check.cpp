@@ -18,9 +18,12 @@ int header_check_cpp() {
         &pmsg_send_json;
     pmsg_status (*claim)(const pmsg_store *, const char *, std::int64_t, std::int64_t,
                          std::int64_t, char **) = &pmsg_claim_due_events_json;
+    pmsg_status (*assign)(const pmsg_store *, const char *, const char *, const char *,
+                          const char *, std::int64_t) = &pmsg_assign;
     (void)store;
     (void)outcome;
     (void)send;
     (void)claim;
+    (void)assign;
     return static_cast<int>(st) + (name(st) != nullptr ? PMSG_VERSION_MAJOR : 0);
 }

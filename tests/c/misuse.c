@@ -103,6 +103,11 @@ static void null_store_functions(void) {
     REFUSED(pmsg_close_conversation(store, "staff:s-dr", NULL, T0), "conversation");
     REFUSED(pmsg_ack(NULL, "e", T0), "store");
     REFUSED(pmsg_ack(store, NULL, T0), "event_id");
+    REFUSED(pmsg_assign(NULL, "staff:s-dr", conv, "workgroup:w-front", NULL, T0), "store");
+    REFUSED(pmsg_assign(store, NULL, conv, "workgroup:w-front", NULL, T0), "by");
+    REFUSED(pmsg_assign(store, "staff:s-dr", NULL, "workgroup:w-front", NULL, T0),
+            "conversation");
+    REFUSED(pmsg_assign(store, "staff:s-dr", conv, NULL, "note", T0), "to");
 
     REFUSED(pmsg_download(NULL, "account:a-lea", conv, att, T0, &b, &len), "store");
     CHECK(b == NULL && len == 0);
@@ -226,6 +231,12 @@ static void strings_that_are_not_utf8(void) {
     NOT_UTF8_REFUSED(pmsg_close_conversation(store, NOT_UTF8, conv, T0), "by");
     NOT_UTF8_REFUSED(pmsg_close_conversation(store, "staff:s-dr", NOT_UTF8, T0), "conversation");
     NOT_UTF8_REFUSED(pmsg_ack(store, NOT_UTF8, T0), "event_id");
+    NOT_UTF8_REFUSED(pmsg_assign(store, NOT_UTF8, conv, "workgroup:w-front", NULL, T0), "by");
+    NOT_UTF8_REFUSED(pmsg_assign(store, "staff:s-dr", NOT_UTF8, "workgroup:w-front", NULL, T0),
+                     "conversation");
+    NOT_UTF8_REFUSED(pmsg_assign(store, "staff:s-dr", conv, NOT_UTF8, NULL, T0), "to");
+    NOT_UTF8_REFUSED(pmsg_assign(store, "staff:s-dr", conv, "workgroup:w-front", NOT_UTF8, T0),
+                     "note");
     NOT_UTF8_REFUSED(pmsg_claim_due_events_json(store, NOT_UTF8, T0, -1, 60, &js), "worker");
     NOT_UTF8_REFUSED(pmsg_download(store, NOT_UTF8, conv, att, T0, &b, &len), "by");
     NOT_UTF8_REFUSED(pmsg_download(store, "account:a-lea", NOT_UTF8, att, T0, &b, &len),
@@ -269,6 +280,8 @@ static void numbers_out_of_range_and_malformed_json(void) {
     REFUSED(pmsg_search_json(store, "roy", INT64_MAX, &js), "now_ms");
     REFUSED(pmsg_purge_json(store, INT64_MIN, &js), "now_ms");
     REFUSED(pmsg_export_chart(store, "staff:s-dr", conv, "text", INT64_MAX, &js), "now_ms");
+    REFUSED(pmsg_assign(store, "staff:s-dr", conv, "workgroup:w-front", NULL, INT64_MIN),
+            "now_ms");
     REFUSED(pmsg_claim_due_events_json(store, "w1", INT64_MAX, -1, 60, &js), "now_ms");
 
     /* Counts and sizes (the core's messages name the value and the rule). */
