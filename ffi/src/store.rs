@@ -270,6 +270,97 @@ pub extern "C" fn pmsg_reply_json(
     })
 }
 
+/// Sends one composition to many patients at `now_ms` (SPEC section 16,
+/// R-G1 to R-G4), each in a conversation of their own, in one transaction.
+/// `request_json` is the object of `pmsg_send_json` with `patients` (a list
+/// of EMR IDs, at most config `max_group_size` entries) in place of
+/// `patient`; every option applies to each conversation as in a single
+/// send, except `file_to_chart`, which must be false or absent. An EMR ID
+/// repeating an earlier one (case-folded) is dropped. A patient whose EMR ID
+/// is unknown, or whom the message cannot reach (R-R2 to R-R4; R-CF2 when
+/// `confidential`), is skipped; the others get their conversations in list
+/// order. `*out` is a JSON object, every key always present:
+///
+/// `{"group_id", "entries": [{"emr_id", "conversation_id": id or null,
+/// "message_id": id or null, "delivered_to": [party], "status": "open" |
+/// "closed" | null, "attachments": [{"id", "name"}], "skipped":
+/// "unknown_patient" | "recipient_not_reachable" | null}]}`
+///
+/// One entry per patient of the list (repeats dropped), in order, showing
+/// each EMR ID as first written: a sent one as a single send reports it,
+/// with the ids of its conversation's own copy of the attachments (for
+/// `pmsg_download`) and `skipped` null; a skipped one with its code
+/// (`conversation_id`, `message_id` and `status` null, `delivered_to` and
+/// `attachments` empty). Pass `group_id` to `pmsg_group_report_json`. Each
+/// conversation is then an ordinary one.
+///
+/// On success free `*out` with `pmsg_string_free`. Thread-safe. Errors, the
+/// first failing check of R-G2: `PMSG_INVALID_ARGUMENT` (a NULL pointer, not
+/// UTF-8, not a JSON object, `now_ms` out of range), `PMSG_UNKNOWN_STAFF`,
+/// then `from` as in `pmsg_send_json` (`PMSG_INVALID_ARGUMENT`,
+/// `PMSG_UNKNOWN_WORKGROUP`, `PMSG_NOT_WORKGROUP_MEMBER`,
+/// `PMSG_DIRECT_NOT_ACCEPTED`), `PMSG_INVALID_OPTIONS` (`confidential`,
+/// R-CF1), `PMSG_INVALID_ARGUMENT` (`patients` not a list of strings, empty
+/// or too long), then the fields of R-S2 from the subject on
+/// (`PMSG_INVALID_SUBJECT` ... `PMSG_INVALID_FEE_CODE`, and
+/// `PMSG_INVALID_OPTIONS` for `file_to_chart: true`, last);
+/// `PMSG_RECIPIENT_NOT_REACHABLE` when no patient is reachable (the message
+/// names each EMR ID and why); `PMSG_STORAGE`. A failed group send records
+/// nothing and leaves `*out` NULL.
+#[no_mangle]
+pub extern "C" fn pmsg_send_group_json(
+    store: *const PmsgStore,
+    request_json: *const c_char,
+    now_ms: i64,
+    out: *mut *mut c_char,
+) -> PmsgStatus {
+    text_call(store, out, |store| {
+        let request = request::group_send_request(&arg_json_object(request_json, "request_json")?);
+        let now = arg_instant(now_ms, "now_ms")?;
+        let outcome = store.send_group(&request, now)?;
+        give_json(serde_json::to_string(&outcome), "group send outcome")
+    })
+}
+
+/// The report of a group send (R-G5) for `by` (`"staff:ID"`) at `now_ms`:
+/// per patient of the group, in list order, whether the patient side read
+/// the group's message, replied, and owes an (overdue) response. The
+/// group's author and the current members of its `from` workgroup may see
+/// it (the author alone for a `direct` group). Marks nothing read; audited
+/// once as `group_report`, with neither conversation nor message. `*out` is
+/// a JSON object:
+///
+/// `{"group_id", "entries": [{"emr_id", "conversation": id or null,
+/// "skipped": "unknown_patient" | "recipient_not_reachable" | null,
+/// "read": bool, "replied": bool, "awaiting_response": bool, "overdue":
+/// bool}]}`
+///
+/// A skipped patient has `conversation` null and the four flags false; a
+/// sent one has `skipped` null.
+///
+/// On success free `*out` with `pmsg_string_free`. Thread-safe. Errors, in
+/// this order: `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8, `now_ms`
+/// out of range, a malformed or `workgroup:` `by`; not audited),
+/// `PMSG_UNKNOWN_GROUP` (no group has the id `group_id`; not audited),
+/// `PMSG_NOT_AUTHORIZED` (anyone else, accounts and unknown staff
+/// included; audited as `refused`), `PMSG_STORAGE`. A failed call leaves
+/// `*out` NULL.
+#[no_mangle]
+pub extern "C" fn pmsg_group_report_json(
+    store: *const PmsgStore,
+    by: *const c_char,
+    group_id: *const c_char,
+    now_ms: i64,
+    out: *mut *mut c_char,
+) -> PmsgStatus {
+    text_call(store, out, |store| {
+        let by = arg_str(by, "by")?;
+        let group_id = arg_str(group_id, "group_id")?;
+        let report = store.group_report(by, group_id, arg_instant(now_ms, "now_ms")?)?;
+        give_json(serde_json::to_string(&report), "group report")
+    })
+}
+
 /// Marks what is addressed to `by`'s side of `conversation` as read at
 /// `now_ms` (R-M1; first read wins). `by` is `"account:ID"` or
 /// `"staff:ID"`. Audited as `read`.
@@ -714,9 +805,12 @@ pub extern "C" fn pmsg_export_chart(
 ///
 /// `[{"seq": number from 1, "at": instant, "actor": "staff:ID" |
 /// "account:ID" | "system", "action": "send" | "reply" | "read" | "view" |
-/// "download" | "export" | "close" | "purge" | "assign" | "refused",
-/// "conversation": id or null, "message": id or null, "hash": hex
-/// SHA-256}]`
+/// "download" | "export" | "close" | "purge" | "assign" | "group_report" |
+/// "refused", "conversation": id or null, "message": id or null, "hash":
+/// hex SHA-256}]`
+///
+/// `group_report` entries, and the refusal of a group report, have no
+/// conversation (R-G5).
 ///
 /// On success free `*out` with `pmsg_string_free`. Thread-safe. Errors:
 /// `PMSG_INVALID_ARGUMENT` (a NULL pointer, a negative `count`),

@@ -287,6 +287,51 @@ fn every_json_result_has_its_documented_keys() {
     assert_eq!(assigned["message"], Value::Null, "{assigned}");
     assert!(assigned.get("claimed_until").is_none(), "{assigned}");
 
+    // SPEC section 16: a group send's outcome and report; every key always
+    // present, null where none.
+    let group = json(|out| {
+        pmsg_send_group_json(
+            store,
+            c(
+                r#"{"author": "s-dr", "patients": ["E100", "E999"], "from": "direct",
+                  "subject": "Flu clinic", "body": "Saturday."}"#,
+            )
+            .as_ptr(),
+            T0 + 32 * DAY,
+            out,
+        )
+    });
+    assert_keys(&group, &["group_id", "entries"]);
+    let entry_keys = [
+        "emr_id",
+        "conversation_id",
+        "message_id",
+        "delivered_to",
+        "status",
+        "attachments",
+        "skipped",
+    ];
+    assert_keys(&group["entries"][0], &entry_keys);
+    assert_keys(&group["entries"][1], &entry_keys);
+    assert_eq!(group["entries"][1]["conversation_id"], Value::Null);
+    assert_eq!(group["entries"][1]["skipped"], "unknown_patient");
+    let group_id = c(group["group_id"].as_str().unwrap());
+    let report = json(|out| {
+        pmsg_group_report_json(store, dr.as_ptr(), group_id.as_ptr(), T0 + 32 * DAY, out)
+    });
+    assert_keys(&report, &["group_id", "entries"]);
+    let report_keys = [
+        "emr_id",
+        "conversation",
+        "skipped",
+        "read",
+        "replied",
+        "awaiting_response",
+        "overdue",
+    ];
+    assert_keys(&report["entries"][0], &report_keys);
+    assert_keys(&report["entries"][1], &report_keys);
+
     let verification = json(|out| pmsg_verify_audit_json(store, out));
     assert_keys(&verification, &["ok", "entries", "first_broken", "problem"]);
     assert_eq!(verification["ok"], Value::Bool(true));

@@ -3,8 +3,8 @@
  * store, upsert the directory, send, view, deliver and acknowledge the
  * events, read, reply, download, export, list folders, bill, purge, close,
  * verify the audit chain; claims shared by workers (R-D7); confidential
- * conversations and assignment (SPEC sections 17 and 18); then a file
- * store that survives a reopen. Every
+ * conversations, assignment, group sends and their report (SPEC sections
+ * 16 to 18); then a file store that survives a reopen. Every
  * result is freed, and every failure's status and message are checked.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -479,12 +479,109 @@ static void assignment(void) {
     pmsg_close(store);
 }
 
+/* SPEC section 16: one composition to many patients, and its report (R-G1 to R-G5). */
+static void group_sends(void) {
+    pmsg_store *store = NULL;
+    char group[128], first[128], att[128], other[128], *json = NULL;
+    char *failed = (char *)"sentinel";
+    const char *p, *q;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+
+    MUST(pmsg_open_in_memory(CONFIG, &store));
+    MUST(pmsg_directory_upsert_json(store, DIRECTORY_JSON));
+
+    /* One conversation per patient, in list order; repeats dropped, unknowns skipped. */
+    MUST(pmsg_send_group_json(store,
+                              "{\"author\": \"s-dr\", \"patients\": [\"E100\", \"E999\", \"E200\","
+                              " \"e100\"], \"from\": \"workgroup:w-front\", \"subject\": \"Flu"
+                              " clinic\", \"body\": \"Saturday 9 to 12.\", \"response\":"
+                              " {\"required_days\": 3}, \"attachments\": [{\"name\": \"flu.txt\","
+                              " \"media_type\": \"text/plain\", \"text\": \"bring your card\"}]}",
+                              T0, &json));
+    REQUIRE(string_after(json, "\"group_id\":\"", group, sizeof group) != NULL);
+    CHECK(count_of(json, "\"emr_id\":") == 3);
+    p = strstr(json, "\"emr_id\":\"E100\"");
+    CHECK(p != NULL && string_after(p, "\"conversation_id\":\"", first, sizeof first) != NULL);
+    /* Each conversation has its own copy of the attachments, with its own id. */
+    REQUIRE(p != NULL && (q = string_after(p, "\"attachments\":[{\"id\":\"", att, sizeof att)));
+    CHECK(CONTAINS(q, "\"name\":\"flu.txt\""));
+    REQUIRE(string_after(q, "\"attachments\":[{\"id\":\"", other, sizeof other) != NULL);
+    CHECK(strcmp(att, other) != 0);
+    CHECK(CONTAINS(json, "\"delivered_to\":[\"account:a-lea\"]"));
+    CHECK(CONTAINS(json, "\"delivered_to\":[\"account:a-marc\"]"));
+    CHECK(CONTAINS(json, "\"emr_id\":\"E999\",\"conversation_id\":null,\"message_id\":null,"
+                         "\"delivered_to\":[],\"status\":null,\"attachments\":[],"
+                         "\"skipped\":\"unknown_patient\""));
+    CHECK(count_of(json, "\"skipped\":null") == 2);
+    CHECK(count_of(json, "\"status\":\"open\"") == 2);
+    pmsg_string_free(json);
+
+    /* Each conversation is an ordinary one. */
+    MUST(pmsg_view_json(store, "account:a-lea", first, T0 + 1000, &json));
+    CHECK(CONTAINS(json, "\"subject\":\"Flu clinic\""));
+    pmsg_string_free(json);
+    MUST(pmsg_download(store, "account:a-lea", first, att, T0 + 1000, &bytes, &len));
+    CHECK(len == 15 && memcmp(bytes, "bring your card", 15) == 0);
+    pmsg_bytes_free(bytes, len);
+    EXPECT(pmsg_download(store, "account:a-lea", first, other, T0, &bytes, &len),
+           PMSG_UNKNOWN_ATTACHMENT); /* the other conversation's copy */
+
+    /* Nothing reachable, or a chart filing: refused, nothing recorded. */
+    EXPECT(pmsg_send_group_json(store,
+                                "{\"author\": \"s-dr\", \"patients\": [\"E999\"], \"from\":"
+                                " \"direct\", \"subject\": \"x\", \"body\": \"y\"}",
+                                T0, &failed),
+           PMSG_RECIPIENT_NOT_REACHABLE);
+    EXPECT_MESSAGE("E999");
+    CHECK(failed == NULL);
+    EXPECT(pmsg_send_group_json(store,
+                                "{\"author\": \"s-dr\", \"patients\": [\"E100\"], \"from\":"
+                                " \"direct\", \"subject\": \"x\", \"body\": \"y\","
+                                " \"file_to_chart\": true}",
+                                T0, &failed),
+           PMSG_INVALID_OPTIONS);
+    EXPECT(pmsg_send_group_json(store,
+                                "{\"author\": \"s-dr\", \"patients\": \"E100\", \"from\":"
+                                " \"direct\", \"subject\": \"x\", \"body\": \"y\"}",
+                                T0, &failed),
+           PMSG_INVALID_ARGUMENT);
+
+    /* R-G5: for the author and the from-workgroup's members only. */
+    MUST(pmsg_group_report_json(store, "staff:s-nurse", group, T0 + 2000, &json));
+    CHECK(CONTAINS(json, group));
+    CHECK(count_of(json, "\"emr_id\":") == 3);
+    CHECK(CONTAINS(json, "\"skipped\":\"unknown_patient\""));
+    CHECK(count_of(json, "\"awaiting_response\":true") == 2);
+    CHECK(count_of(json, "\"read\":false") == 3);
+    pmsg_string_free(json);
+    EXPECT(pmsg_group_report_json(store, "account:a-lea", group, T0, &failed),
+           PMSG_NOT_AUTHORIZED);
+    CHECK(failed == NULL);
+    EXPECT(pmsg_group_report_json(store, "staff:s-dr", "no-such-group", T0, &failed),
+           PMSG_UNKNOWN_GROUP);
+    EXPECT_MESSAGE("no-such-group");
+    CHECK(PMSG_UNKNOWN_GROUP == 29);
+    CHECK(same(pmsg_status_name(PMSG_UNKNOWN_GROUP), "unknown_group"));
+    EXPECT(pmsg_group_report_json(store, "workgroup:w-front", group, T0, &failed),
+           PMSG_INVALID_ARGUMENT);
+    MUST(pmsg_audit_tail_json(store, 2, &json));
+    CHECK(CONTAINS(json, "\"action\":\"group_report\",\"conversation\":null"));
+    CHECK(CONTAINS(json, "\"action\":\"refused\",\"conversation\":null"));
+    pmsg_string_free(json);
+    MUST(pmsg_verify_audit_json(store, &json));
+    CHECK(CONTAINS(json, "\"ok\":true"));
+    pmsg_string_free(json);
+    pmsg_close(store);
+}
+
 int main(void) {
     version_matches_header();
     whole_conversation();
     claims();
     confidential();
     assignment();
+    group_sends();
     file_store_survives_reopen();
     return finish("abi_smoke");
 }

@@ -803,10 +803,26 @@ static void expand_shorthands(cJSON *v, span raw) {
 }
 
 /* After a send or reply: the message alias, and the attachments by name. */
+/* Records the i-th attachment of a message the step sent, for `download` by
+ * name. The ABI's outcomes have no media type: it is the request's, as stored. */
+static void record_attachment(runner *r, const cJSON *step, size_t i, const char *conv,
+                              const char *name, const char *id) {
+    attachment *a;
+    if (r->natts == r->capatts) {
+        r->capatts = r->capatts ? r->capatts * 2 : 16;
+        r->atts = xrealloc(r->atts, r->capatts * sizeof *r->atts);
+    }
+    a = &r->atts[r->natts++];
+    a->conversation = xstrdup(conv);
+    a->name = xstrdup(name);
+    a->id = xstrdup(id);
+    a->media_type =
+        text_of(get(cJSON_GetArrayItem(get(step, "attachments"), (int)i), "media_type"));
+}
+
 static int32_t record_message(runner *r, const cJSON *step, const pmsg_outcome *out, outcome *o) {
     const char *conv = NULL, *msg = NULL, *id, *name;
     const cJSON *alias = get(step, "message_as");
-    const cJSON *files = get(step, "attachments");
     size_t n = 0, i;
     if (pmsg_outcome_conversation_id(out, &conv) != PMSG_OK ||
         pmsg_outcome_message_id(out, &msg) != PMSG_OK ||
@@ -815,19 +831,9 @@ static int32_t record_message(runner *r, const cJSON *step, const pmsg_outcome *
     if (cJSON_IsString(alias)) map_put(&r->reverse, msg, alias->valuestring);
     for (i = 0; i < n; i++) {
         int32_t st = pmsg_outcome_attachment_id(out, i, &id);
-        attachment *a;
         if (st != PMSG_OK || (st = pmsg_outcome_attachment_name(out, i, &name)) != PMSG_OK)
             return failed(o, st);
-        if (r->natts == r->capatts) {
-            r->capatts = r->capatts ? r->capatts * 2 : 16;
-            r->atts = xrealloc(r->atts, r->capatts * sizeof *r->atts);
-        }
-        a = &r->atts[r->natts++];
-        a->conversation = xstrdup(conv);
-        a->name = xstrdup(name);
-        a->id = xstrdup(id);
-        /* The ABI's outcome has no media type: it is the request's, as stored. */
-        a->media_type = text_of(get(cJSON_GetArrayItem(files, (int)i), "media_type"));
+        record_attachment(r, step, i, conv, name, id);
     }
     return PMSG_OK;
 }
@@ -1053,6 +1059,105 @@ static int32_t op_reply(runner *r, const cJSON *step, span raw, int64_t now, out
     return st;
 }
 
+/* The i-th string of the list `step[key]`; NULL when absent, not a list,
+ * too short or not a string (that conversation or message stays unbound,
+ * as with the Rust runner). */
+static const char *nth_alias(const cJSON *step, const char *key, int i) {
+    const cJSON *list = get(step, key), *item;
+    if (!cJSON_IsArray(list)) return NULL;
+    item = cJSON_GetArrayItem(list, i);
+    return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+/* `send_group` (SPEC section 16): the request as written; then the group's
+ * alias (`as_group`) and, in outcome order, the sent conversations' and
+ * messages' aliases (`conversations_as`, `messages_as`), and each sent
+ * conversation's own attachment ids (for `download` by name). */
+static int32_t op_send_group(runner *r, const cJSON *step, span raw, int64_t now, outcome *o) {
+    static const char *const NOT_PASSED[] = {
+        "at", "op", "expect", "as_group", "conversations_as", "messages_as", NULL};
+    buf b = {NULL, 0, 0};
+    int first = 1, sent = 0;
+    size_t k;
+    char *request, *text = NULL;
+    const cJSON *as = get(step, "as_group"), *e, *a;
+    cJSON *v, *entries;
+    buf_puts(&b, "{");
+    raw_members(&b, raw, step, NOT_PASSED, 0, &first);
+    buf_puts(&b, "}");
+    request = buf_take(&b);
+    if (take_json(o, pmsg_send_group_json(r->store, request, now, &text), &text, &v)) {
+        free(request);
+        return o->status;
+    }
+    free(request);
+    if (cJSON_IsString(as) && cJSON_IsString(get(v, "group_id")))
+        map_put(&r->groups, as->valuestring, get(v, "group_id")->valuestring);
+    for (e = items(v, "entries"); e != NULL; e = e->next) {
+        const cJSON *conv = get(e, "conversation_id"), *msg = get(e, "message_id");
+        const char *alias;
+        if (!cJSON_IsString(conv)) continue; /* skipped */
+        if ((alias = nth_alias(step, "conversations_as", sent)) != NULL) {
+            map_put(&r->conversations, alias, conv->valuestring);
+            map_put(&r->reverse, conv->valuestring, alias);
+        }
+        if (cJSON_IsString(msg) && (alias = nth_alias(step, "messages_as", sent)) != NULL)
+            map_put(&r->reverse, msg->valuestring, alias);
+        for (a = items(e, "attachments"), k = 0; a != NULL; a = a->next, k++) {
+            const cJSON *id = get(a, "id"), *name = get(a, "name");
+            if (cJSON_IsString(id) && cJSON_IsString(name))
+                record_attachment(r, step, k, conv->valuestring, name->valuestring,
+                                  id->valuestring);
+        }
+        sent++;
+    }
+    entries = cJSON_CreateArray();
+    for (e = items(v, "entries"); e != NULL; e = e->next) {
+        cJSON *entry = cJSON_CreateObject();
+        put(entry, "emr_id", copy(e, "emr_id"));
+        put(entry, "conversation", alias_or_null(r, get(e, "conversation_id")));
+        put(entry, "message", alias_or_null(r, get(e, "message_id")));
+        put(entry, "skipped", copy(e, "skipped"));
+        put(entry, "delivered_to", copy(e, "delivered_to"));
+        put(entry, "status", copy(e, "status"));
+        cJSON_AddItemToArray(entries, entry);
+    }
+    o->actual = cJSON_CreateObject();
+    put(o->actual, "outcome", entries);
+    put(o->actual, "group_id", copy(v, "group_id"));
+    cJSON_Delete(v);
+    return PMSG_OK;
+}
+
+/* `group_report` (R-G5): `group` is an as_group alias, or passed on as a literal id. */
+static int32_t op_group_report(runner *r, const cJSON *step, int64_t now, outcome *o) {
+    const char *name = str_of(step, "group"), *id = map_get(&r->groups, name);
+    char *text = NULL;
+    cJSON *v, *entries;
+    const cJSON *e;
+    if (take_json(o,
+                  pmsg_group_report_json(r->store, str_of(step, "by"), id ? id : name, now,
+                                         &text),
+                  &text, &v))
+        return o->status;
+    entries = cJSON_CreateArray();
+    for (e = items(v, "entries"); e != NULL; e = e->next) {
+        cJSON *entry = cJSON_CreateObject();
+        put(entry, "emr_id", copy(e, "emr_id"));
+        put(entry, "conversation", alias_or_null(r, get(e, "conversation")));
+        put(entry, "skipped", copy(e, "skipped"));
+        put(entry, "read", copy(e, "read"));
+        put(entry, "replied", copy(e, "replied"));
+        put(entry, "awaiting_response", copy(e, "awaiting_response"));
+        put(entry, "overdue", copy(e, "overdue"));
+        cJSON_AddItemToArray(entries, entry);
+    }
+    o->actual = cJSON_CreateObject();
+    put(o->actual, "entries", entries);
+    cJSON_Delete(v);
+    return PMSG_OK;
+}
+
 /* `assign` (SPEC section 17): `note` absent or null is no note (NULL). A note
  * that is not text cannot be passed as a C string: refused here. */
 static int32_t op_assign(runner *r, const cJSON *step, span raw, int64_t now, outcome *o) {
@@ -1099,7 +1204,6 @@ static int32_t op_view(runner *r, const cJSON *step, int64_t now, outcome *o) {
         for (a = items(m, "attachments"); a != NULL; a = a->next) {
             cJSON *att = cJSON_CreateObject();
             put(att, "name", copy(a, "name"));
-            put(att, "media_type", copy(a, "media_type"));
             put(att, "purged", copy(a, "purged"));
             put(att, "size", copy(a, "size"));
             cJSON_AddItemToArray(atts, att);
@@ -1230,7 +1334,7 @@ static int32_t op_claim(runner *r, const cJSON *step, span raw, int64_t now, out
     if (step_limit(step, raw, &n, o)) return o->status;
     if (lease == NULL || cJSON_IsNull(lease))
         return refuse(o, PMSG_INVALID_ARGUMENT,
-                      xstrdup("invalid argument: claim needs lease_seconds (R-D7)"));
+                      xstrdup("invalid argument: lease_seconds is missing (R-D7)"));
     if (!cJSON_IsNumber(lease) ||
         !raw_integer(raw_child(raw, step, lease, NULL), &seconds, &u64, &is_i64, &is_u64) ||
         !is_i64) {
@@ -1240,9 +1344,10 @@ static int32_t op_claim(runner *r, const cJSON *step, span raw, int64_t now, out
         free(shown);
         return o->status;
     }
-    if (ack != NULL && !cJSON_IsNull(ack) && !cJSON_IsBool(ack)) {
+    if (ack != NULL && !cJSON_IsBool(ack)) {
         char *shown = show_raw(raw, step, ack);
-        refuse(o, PMSG_INVALID_ARGUMENT, fmt("invalid argument: ack %s is not a boolean", shown));
+        refuse(o, PMSG_INVALID_ARGUMENT,
+               fmt("invalid argument: ack %s is not true or false", shown));
         free(shown);
         return o->status;
     }
@@ -1493,6 +1598,10 @@ static void perform(runner *r, const char *op, const cJSON *step, span raw, int6
         op_events(r, step, raw, now, strcmp(op, "deliver") == 0, o);
     } else if (strcmp(op, "claim") == 0) {
         op_claim(r, step, raw, now, o);
+    } else if (strcmp(op, "send_group") == 0) {
+        op_send_group(r, step, raw, now, o);
+    } else if (strcmp(op, "group_report") == 0) {
+        op_group_report(r, step, now, o);
     } else if (strcmp(op, "assign") == 0) {
         op_assign(r, step, raw, now, o);
     } else if (strcmp(op, "ack") == 0) {
@@ -1550,6 +1659,23 @@ static const char *const *allowed_keys(const char *op) {
                                        "as",
                                        "message_as",
                                        NULL};
+    static const char *const send_group[] = {"author",
+                                             "patients",
+                                             "from",
+                                             "subject",
+                                             "body",
+                                             "attachments",
+                                             "unread_notify",
+                                             "response",
+                                             "allow_reply_attachments",
+                                             "mask_name",
+                                             "billable_fee_code",
+                                             "file_to_chart",
+                                             "confidential",
+                                             "as_group",
+                                             "conversations_as",
+                                             "messages_as",
+                                             NULL};
     static const char *const reply[] = {"by",
                                         "conversation",
                                         "body",
@@ -1569,6 +1695,7 @@ static const char *const *allowed_keys(const char *op) {
     static const char *const limit[] = {"limit", NULL};
     static const char *const ack[] = {"event_id", NULL};
     static const char *const claim[] = {"worker", "lease_seconds", "limit", "ack", NULL};
+    static const char *const group_report[] = {"by", "group", NULL};
     static const char *const assign[] = {"by", "conversation", "to", "note", NULL};
     static const char *const folder[] = {"by", "folder", "page_size", NULL};
     static const char *const none[] = {NULL};
@@ -1591,6 +1718,8 @@ static const char *const *allowed_keys(const char *op) {
         {"deliver", limit},
         {"ack", ack},
         {"claim", claim},
+        {"send_group", send_group},
+        {"group_report", group_report},
         {"assign", assign},
         {"folder", folder},
         {"purge", none},

@@ -20,8 +20,14 @@ int header_check_cpp() {
                          std::int64_t, char **) = &pmsg_claim_due_events_json;
     pmsg_status (*assign)(const pmsg_store *, const char *, const char *, const char *,
                           const char *, std::int64_t) = &pmsg_assign;
+    pmsg_status (*group)(const pmsg_store *, const char *, std::int64_t, char **) =
+        &pmsg_send_group_json;
+    pmsg_status (*report)(const pmsg_store *, const char *, const char *, std::int64_t,
+                          char **) = &pmsg_group_report_json;
     (void)store;
     (void)outcome;
+    (void)group;
+    (void)report;
     (void)send;
     (void)claim;
     (void)assign;

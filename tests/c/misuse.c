@@ -135,6 +135,19 @@ static void null_store_functions(void) {
     CHECK(js == NULL);
     REFUSED(pmsg_claim_due_events_json(store, "w1", T0, -1, 60, NULL), "out");
 
+    js = BAD_STRING;
+    REFUSED(pmsg_send_group_json(NULL, send, T0, &js), "store");
+    CHECK(js == NULL);
+    REFUSED(pmsg_send_group_json(store, NULL, T0, &js), "request_json");
+    REFUSED(pmsg_send_group_json(store, send, T0, NULL), "out");
+
+    js = BAD_STRING;
+    REFUSED(pmsg_group_report_json(NULL, "staff:s-dr", "g", T0, &js), "store");
+    CHECK(js == NULL);
+    REFUSED(pmsg_group_report_json(store, NULL, "g", T0, &js), "by");
+    REFUSED(pmsg_group_report_json(store, "staff:s-dr", NULL, T0, &js), "group_id");
+    REFUSED(pmsg_group_report_json(store, "staff:s-dr", "g", T0, NULL), "out");
+
     REFUSED(pmsg_folder_json(NULL, "staff:s-dr", "inbox", NULL, 0, T0, &js), "store");
     REFUSED(pmsg_folder_json(store, NULL, "inbox", NULL, 0, T0, &js), "by");
     REFUSED(pmsg_folder_json(store, "staff:s-dr", NULL, NULL, 0, T0, &js), "folder");
@@ -238,6 +251,9 @@ static void strings_that_are_not_utf8(void) {
     NOT_UTF8_REFUSED(pmsg_assign(store, "staff:s-dr", conv, "workgroup:w-front", NOT_UTF8, T0),
                      "note");
     NOT_UTF8_REFUSED(pmsg_claim_due_events_json(store, NOT_UTF8, T0, -1, 60, &js), "worker");
+    NOT_UTF8_REFUSED(pmsg_send_group_json(store, NOT_UTF8, T0, &js), "request_json");
+    NOT_UTF8_REFUSED(pmsg_group_report_json(store, NOT_UTF8, "g", T0, &js), "by");
+    NOT_UTF8_REFUSED(pmsg_group_report_json(store, "staff:s-dr", NOT_UTF8, T0, &js), "group_id");
     NOT_UTF8_REFUSED(pmsg_download(store, NOT_UTF8, conv, att, T0, &b, &len), "by");
     NOT_UTF8_REFUSED(pmsg_download(store, "account:a-lea", NOT_UTF8, att, T0, &b, &len),
                      "conversation");
@@ -283,6 +299,7 @@ static void numbers_out_of_range_and_malformed_json(void) {
     REFUSED(pmsg_assign(store, "staff:s-dr", conv, "workgroup:w-front", NULL, INT64_MIN),
             "now_ms");
     REFUSED(pmsg_claim_due_events_json(store, "w1", INT64_MAX, -1, 60, &js), "now_ms");
+    REFUSED(pmsg_group_report_json(store, "staff:s-dr", "g", INT64_MAX, &js), "now_ms");
 
     /* Counts and sizes (the core's messages name the value and the rule). */
     EXPECT(pmsg_due_events_json(store, T0, -2, &js), PMSG_INVALID_ARGUMENT);
@@ -328,6 +345,11 @@ static void numbers_out_of_range_and_malformed_json(void) {
     REFUSED(pmsg_send_json(store, "[1, 2]", T0, &o), "request_json");
     EXPECT_MESSAGE("not a JSON object");
     REFUSED(pmsg_reply_json(store, "\"text\"", T0, &o), "request_json");
+    REFUSED(pmsg_send_group_json(store, "{\"author\": ", T0, &js), "request_json");
+    EXPECT_MESSAGE("not valid JSON");
+    REFUSED(pmsg_send_group_json(store, "[\"E100\"]", T0, &js), "request_json");
+    EXPECT_MESSAGE("not a JSON object");
+    CHECK(js == NULL);
     REFUSED(pmsg_directory_upsert_json(store, "null"), "json");
     REFUSED(pmsg_directory_upsert_json(store, ""), "json");
     EXPECT(pmsg_directory_upsert_json(store, "{\"accounts\": [{\"id\": \"x\"}]}"),
@@ -359,6 +381,13 @@ static void frees_accept_null_and_keep_the_last_error(void) {
         REFUSED(pmsg_claim_due_events_json(store, NULL, T0, -1, 60, &js), "worker");
         CHECK(js == NULL);
         pmsg_string_free(js);
+        js = BAD_STRING;
+        REFUSED(pmsg_send_group_json(store, NULL, T0, &js), "request_json");
+        pmsg_string_free(js);
+        js = BAD_STRING;
+        REFUSED(pmsg_group_report_json(store, "staff:s-dr", NULL, T0, &js), "group_id");
+        pmsg_string_free(js);
+        EXPECT_MESSAGE("`group_id`");
     }
     EXPECT(pmsg_ack(store, "missing-event", T0), PMSG_UNKNOWN_EVENT);
     /* ...and the next call that succeeds clears it. */
