@@ -85,9 +85,10 @@
  * per SPEC section 13 error code, in the SPEC's order.
  *
  * These values are ABI and never change: a code that is retired keeps its
- * number, and a new code takes the next free number (29, 30, ...). The type
- * is a 32-bit signed integer in C (`int32_t`), so a host may store and
- * compare it freely; `pmsg_status_name()` names any value, even an unknown
+ * number, and a new code takes the next free number (`PMSG_UNKNOWN_GROUP`
+ * took 29, after `PMSG_INTERNAL`; the next is 30). The type is a 32-bit
+ * signed integer in C (`int32_t`), so a host may store and compare it
+ * freely; `pmsg_status_name()` names any value, even an unknown
  * one. After a failure, `pmsg_last_error_message()` says what was wrong.
  */
 enum pmsg_status
@@ -286,7 +287,7 @@ const char *pmsg_last_error_message(void);
  *
  * `PMSG_OK` is `"ok"`; every error status is its SPEC section 13 code, e.g.
  * `PMSG_UNKNOWN_PATIENT` is `"unknown_patient"`. A value that is not a
- * `pmsg_status` (negative, or above `PMSG_INTERNAL`) is `"unknown"`; the
+ * `pmsg_status` (negative, or above `PMSG_UNKNOWN_GROUP`) is `"unknown"`; the
  * argument is a plain `int32_t` so that any value is safe to pass.
  *
  * Ownership: the string is static; never free it. Thread-safe. Never
@@ -382,16 +383,21 @@ pmsg_status pmsg_directory_upsert_json(const struct pmsg_store *store, const cha
  * where the content is the UTF-8 of `text`), `unread_notify` (`{"count":
  * N, "unit": "days" | "weeks"}`), `response` (`"closed"`, `"allowed"` or
  * `{"required_days": N}`), `allow_reply_attachments`, `mask_name`,
- * `file_to_chart` (booleans) and `billable_fee_code` (string). Keys not
- * given take the SPEC defaults; new options will be new keys.
+ * `file_to_chart`, `confidential` (booleans) and `billable_fee_code`
+ * (string). Keys not given take the SPEC defaults; new options will be
+ * new keys. `confidential: true` (SPEC section 18) delivers this and every
+ * later staff message of the conversation to the patient's own registered
+ * account only, and keeps caregivers out of it for good (R-CF1 to R-CF3).
  *
  * On success `*out` is a new outcome: free it with `pmsg_outcome_free`.
  * Thread-safe. Errors: `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8,
  * not a JSON object, `now_ms` out of range, a malformed `from`), then the
  * first failing check of R-S2: `PMSG_UNKNOWN_STAFF`,
  * `PMSG_UNKNOWN_WORKGROUP`, `PMSG_NOT_WORKGROUP_MEMBER`,
- * `PMSG_DIRECT_NOT_ACCEPTED`, `PMSG_UNKNOWN_PATIENT`,
- * `PMSG_RECIPIENT_NOT_REACHABLE`, `PMSG_INVALID_SUBJECT`,
+ * `PMSG_DIRECT_NOT_ACCEPTED`, `PMSG_INVALID_OPTIONS` (a `confidential`
+ * that is not a boolean, R-CF1), `PMSG_UNKNOWN_PATIENT`,
+ * `PMSG_RECIPIENT_NOT_REACHABLE` (also a confidential send to a patient
+ * without a registered account of their own, R-CF2), `PMSG_INVALID_SUBJECT`,
  * `PMSG_INVALID_BODY`, `PMSG_TOO_MANY_ATTACHMENTS`,
  * `PMSG_ATTACHMENT_TYPE_NOT_ALLOWED`, `PMSG_ATTACHMENT_TOO_LARGE`,
  * `PMSG_INVALID_NOTIFY_INTERVAL`, `PMSG_INVALID_RESPONSE_DEADLINE`,
@@ -408,14 +414,22 @@ pmsg_status pmsg_send_json(const struct pmsg_store *store,
  * staff (R-M3). `request_json` is an object: `by` (`"account:ID"` or
  * `"staff:ID"`), `conversation` (id), `body`, optionally `attachments`
  * (as for `pmsg_send_json`) and, for staff only, the options of
- * `pmsg_send_json` (`from` defaults to the conversation's current one).
+ * `pmsg_send_json` (`from` defaults to the conversation's current one,
+ * which an assignment may have changed, R-AS2). `confidential` is not a
+ * reply option: the conversation's own applies, and a request that gives
+ * the key at all, whatever its value, is refused (R-CF1); a staff reply in
+ * a confidential conversation goes to the patient's own registered account
+ * only (R-CF2).
  *
  * On success `*out` is a new outcome: free it with `pmsg_outcome_free`.
  * Thread-safe. Errors: `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8,
  * not a JSON object, `now_ms` out of range, a malformed `by`),
- * `PMSG_UNKNOWN_CONVERSATION`, `PMSG_NOT_AUTHORIZED` (audited, R-A1),
+ * `PMSG_UNKNOWN_CONVERSATION`, `PMSG_NOT_AUTHORIZED` (audited, R-A1, also
+ * a caregiver in a confidential conversation, R-CF3),
  * `PMSG_CONVERSATION_CLOSED`, `PMSG_ATTACHMENTS_NOT_ALLOWED`, the
- * validation errors of `pmsg_send_json`, `PMSG_STORAGE`. A failed reply
+ * validation errors of `pmsg_send_json` (`PMSG_INVALID_OPTIONS` for a
+ * `confidential` key, at the place right after `from`; R-CF1),
+ * `PMSG_RECIPIENT_NOT_REACHABLE` (R-CF2), `PMSG_STORAGE`. A failed reply
  * changes nothing (except the audit entry of a refusal) and leaves `*out`
  * NULL.
  */
@@ -423,6 +437,81 @@ pmsg_status pmsg_reply_json(const struct pmsg_store *store,
                             const char *request_json,
                             int64_t now_ms,
                             struct pmsg_outcome **out);
+
+/**
+ * Sends one composition to many patients at `now_ms` (SPEC section 16,
+ * R-G1 to R-G4), each in a conversation of their own, in one transaction.
+ * `request_json` is the object of `pmsg_send_json` with `patients` (a list
+ * of EMR IDs, at most config `max_group_size` entries) in place of
+ * `patient`; every option applies to each conversation as in a single
+ * send, except `file_to_chart`, which must be false or absent. An EMR ID
+ * repeating an earlier one (case-folded) is dropped. A patient whose EMR ID
+ * is unknown, or whom the message cannot reach (R-R2 to R-R4; R-CF2 when
+ * `confidential`), is skipped; the others get their conversations in list
+ * order. `*out` is a JSON object, every key always present:
+ *
+ * `{"group_id", "entries": [{"emr_id", "conversation_id": id or null,
+ * "message_id": id or null, "delivered_to": [party], "status": "open" |
+ * "closed" | null, "attachments": [{"id", "name"}], "skipped":
+ * "unknown_patient" | "recipient_not_reachable" | null}]}`
+ *
+ * One entry per patient of the list (repeats dropped), in order, showing
+ * each EMR ID as first written: a sent one as a single send reports it,
+ * with the ids of its conversation's own copy of the attachments (for
+ * `pmsg_download`) and `skipped` null; a skipped one with its code
+ * (`conversation_id`, `message_id` and `status` null, `delivered_to` and
+ * `attachments` empty). Pass `group_id` to `pmsg_group_report_json`. Each
+ * conversation is then an ordinary one.
+ *
+ * On success free `*out` with `pmsg_string_free`. Thread-safe. Errors, the
+ * first failing check of R-G2: `PMSG_INVALID_ARGUMENT` (a NULL pointer, not
+ * UTF-8, not a JSON object, `now_ms` out of range), `PMSG_UNKNOWN_STAFF`,
+ * then `from` as in `pmsg_send_json` (`PMSG_INVALID_ARGUMENT`,
+ * `PMSG_UNKNOWN_WORKGROUP`, `PMSG_NOT_WORKGROUP_MEMBER`,
+ * `PMSG_DIRECT_NOT_ACCEPTED`), `PMSG_INVALID_OPTIONS` (`confidential`,
+ * R-CF1), `PMSG_INVALID_ARGUMENT` (`patients` not a list of strings, empty
+ * or too long), then the fields of R-S2 from the subject on
+ * (`PMSG_INVALID_SUBJECT` ... `PMSG_INVALID_FEE_CODE`, and
+ * `PMSG_INVALID_OPTIONS` for `file_to_chart: true`, last);
+ * `PMSG_RECIPIENT_NOT_REACHABLE` when no patient is reachable (the message
+ * names each EMR ID and why); `PMSG_STORAGE`. A failed group send records
+ * nothing and leaves `*out` NULL.
+ */
+pmsg_status pmsg_send_group_json(const struct pmsg_store *store,
+                                 const char *request_json,
+                                 int64_t now_ms,
+                                 char **out);
+
+/**
+ * The report of a group send (R-G5) for `by` (`"staff:ID"`) at `now_ms`:
+ * per patient of the group, in list order, whether the patient side read
+ * the group's message, replied, and owes an (overdue) response. The
+ * group's author and the current members of its `from` workgroup may see
+ * it (the author alone for a `direct` group). Marks nothing read; audited
+ * once as `group_report`, with neither conversation nor message. `*out` is
+ * a JSON object:
+ *
+ * `{"group_id", "entries": [{"emr_id", "conversation": id or null,
+ * "skipped": "unknown_patient" | "recipient_not_reachable" | null,
+ * "read": bool, "replied": bool, "awaiting_response": bool, "overdue":
+ * bool}]}`
+ *
+ * A skipped patient has `conversation` null and the four flags false; a
+ * sent one has `skipped` null.
+ *
+ * On success free `*out` with `pmsg_string_free`. Thread-safe. Errors, in
+ * this order: `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8, `now_ms`
+ * out of range, a malformed or `workgroup:` `by`; not audited),
+ * `PMSG_UNKNOWN_GROUP` (no group has the id `group_id`; not audited),
+ * `PMSG_NOT_AUTHORIZED` (anyone else, accounts and unknown staff
+ * included; audited as `refused`), `PMSG_STORAGE`. A failed call leaves
+ * `*out` NULL.
+ */
+pmsg_status pmsg_group_report_json(const struct pmsg_store *store,
+                                   const char *by,
+                                   const char *group_id,
+                                   int64_t now_ms,
+                                   char **out);
 
 /**
  * Marks what is addressed to `by`'s side of `conversation` as read at
@@ -456,9 +545,44 @@ pmsg_status pmsg_close_conversation(const struct pmsg_store *store,
                                     int64_t now_ms);
 
 /**
+ * Assigns an open conversation at `now_ms` to `to` (SPEC section 17): a
+ * workgroup (`"workgroup:ID"`) or a staff member (`"staff:ID"`), with an
+ * optional note for colleagues. `by` (`"staff:ID"`) must be one of its
+ * staff participants (R-AS1). The conversation's current `from` becomes
+ * `to`: later patient replies and their `new_reply` events go there, and
+ * the assignee becomes a staff participant (R-AS2). An `assigned` event is
+ * due to `to` at once (R-AS3, `message` null, see
+ * `pmsg_due_events_json`); staff views list the assignment, patient-side
+ * views never do (R-AS4). Audited as `assign`.
+ *
+ * `note` is NULL for no note; otherwise UTF-8 text of at most 2,000
+ * characters whose only control characters are LF, CR and TAB, kept
+ * exactly as given (`""` is a note).
+ *
+ * Ownership: the strings are read during the call only; nothing to free.
+ * Thread-safe. Errors, in this order: `PMSG_INVALID_ARGUMENT` (a NULL
+ * pointer other than `note`, a string not UTF-8, `now_ms` out of range, a
+ * malformed `by`), `PMSG_UNKNOWN_CONVERSATION`, `PMSG_NOT_AUTHORIZED`
+ * (audited; also for an account, R-A1), `PMSG_CONVERSATION_CLOSED`, then
+ * `to`: `PMSG_INVALID_ARGUMENT` (neither `workgroup:ID` nor `staff:ID`),
+ * `PMSG_UNKNOWN_WORKGROUP`, `PMSG_UNKNOWN_STAFF`, `PMSG_DIRECT_NOT_ACCEPTED`
+ * (the staff member takes no direct messages, R-S1); then the note:
+ * `PMSG_INVALID_ARGUMENT` (too long, or another control character);
+ * `PMSG_STORAGE`. A failed assignment changes nothing (except the audit
+ * entry of a refusal).
+ */
+pmsg_status pmsg_assign(const struct pmsg_store *store,
+                        const char *by,
+                        const char *conversation,
+                        const char *to,
+                        const char *note,
+                        int64_t now_ms);
+
+/**
  * Acknowledges a delivered event (R-D5): it is not returned by
- * `pmsg_due_events_json` again. Idempotent; acknowledging a cancelled
- * event succeeds. Not audited.
+ * `pmsg_due_events_json` or claimed by `pmsg_claim_due_events_json` again.
+ * Idempotent; acknowledging a cancelled event succeeds; anyone may
+ * acknowledge an event, claimed or not (R-D7). Not audited.
  *
  * Ownership: `event_id` is read during the call only; nothing to free.
  * Thread-safe (two threads may acknowledge one event). Errors:
@@ -495,11 +619,16 @@ pmsg_status pmsg_download(const struct pmsg_store *store,
  *
  * `{"id", "subject", "status": "open" | "closed", "patient_emr_id",
  * "patient_name", "awaiting_response": bool, "overdue": bool,
- * "response_due_at": instant or null, "messages": [{"id", "side": "staff"
- * | "patient", "sender", "from", "body", "sent_at": instant, "read": bool,
- * "masked": bool, "recipients": [party], "attachments": [{"id", "name",
- * "media_type", "size": bytes, "purged": bool, "purged_at": instant or
- * null}]}]}`
+ * "response_due_at": instant or null, "confidential": bool, "messages":
+ * [{"id", "side": "staff" | "patient", "sender", "from", "body", "sent_at":
+ * instant, "read": bool, "masked": bool, "recipients": [party],
+ * "attachments": [{"id", "name", "media_type", "size": bytes, "purged":
+ * bool, "purged_at": instant or null}]}], "assignments": [{"by":
+ * "staff:ID", "to": "workgroup:ID" | "staff:ID", "note": text or null,
+ * "at": instant}]}`
+ *
+ * `confidential` (R-CF1) is shown to every viewer; `assignments` (R-AS4)
+ * are oldest first, and always `[]` for a patient-side viewer.
  *
  * Instants in JSON are clinic-local RFC 3339 with offset
  * (`2026-03-10T09:00:00-04:00`, R-T1). JSON shapes are stable: keys may
@@ -508,8 +637,8 @@ pmsg_status pmsg_download(const struct pmsg_store *store,
  * On success free `*out` with `pmsg_string_free`. Thread-safe. Errors:
  * `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8, `now_ms` out of
  * range, a malformed `by`), `PMSG_UNKNOWN_CONVERSATION`,
- * `PMSG_NOT_AUTHORIZED` (audited), `PMSG_STORAGE`. A failed call leaves
- * `*out` NULL.
+ * `PMSG_NOT_AUTHORIZED` (audited; also a caregiver in a confidential
+ * conversation, R-CF3), `PMSG_STORAGE`. A failed call leaves `*out` NULL.
  */
 pmsg_status pmsg_view_json(const struct pmsg_store *store,
                            const char *by,
@@ -524,9 +653,15 @@ pmsg_status pmsg_view_json(const struct pmsg_store *store,
  * not acknowledged is returned again. `*out` is a JSON array:
  *
  * `[{"id", "kind": "new_message" | "new_reply" | "response_overdue" |
- * "unread_reminder", "to": "account:ID" | "staff:ID" | "workgroup:ID",
- * "conversation", "message": id or null, "due_at": instant, "notice":
- * text to send, free of health information}]`
+ * "unread_reminder" | "assigned", "to": "account:ID" | "staff:ID" |
+ * "workgroup:ID", "conversation", "message": id or null, "due_at": instant,
+ * "notice": text to send, free of health information}]`
+ *
+ * An `assigned` event (R-AS3) goes to the assignee of `pmsg_assign` and
+ * has `"message": null`. This is the peek and single-worker API: it
+ * ignores claims (R-D7) and returns claimed events too, and its events
+ * never carry claim fields; several workers sharing a store use
+ * `pmsg_claim_due_events_json` instead.
  *
  * On success free `*out` with `pmsg_string_free`. Thread-safe (two threads
  * may be handed the same event; acknowledging twice is harmless). Errors:
@@ -537,6 +672,42 @@ pmsg_status pmsg_due_events_json(const struct pmsg_store *store,
                                  int64_t now_ms,
                                  int64_t limit,
                                  char **out);
+
+/**
+ * Claims the pending events due at `now_ms` for `worker` (R-D7), for
+ * several delivery workers (threads, processes, machines) sharing one
+ * store: the events `pmsg_due_events_json` would return, minus those under
+ * an unexpired claim (any worker's, this one's included), in the same
+ * order, at most `limit` of them (`-1` for all, `0` for none; another
+ * negative value is refused). Each returned event is claimed until
+ * `claimed_until = now + lease_seconds` (elapsed seconds, not calendar
+ * time): until then no claim returns it again; from then on any worker
+ * may claim it. Deliver each, then `pmsg_ack` it; an event whose worker
+ * died before acknowledging it is claimed again once its lease ends
+ * (at-least-once). One call is atomic: two calls never both receive an
+ * event within one unexpired claim. Not audited.
+ *
+ * `worker` names the claimant (a non-empty UTF-8 string of at most 200
+ * characters without control characters, kept as given); it decides
+ * nothing. `lease_seconds` is 1 to 86,400. `*out` is a JSON array of
+ * events as `pmsg_due_events_json` gives them, each with one more key:
+ *
+ * `[{"id", "kind", "to", "conversation", "message": id or null, "due_at":
+ * instant, "notice", "claimed_until": instant}]`
+ *
+ * On success free `*out` with `pmsg_string_free`. Thread-safe. Errors, in
+ * this order: `PMSG_INVALID_ARGUMENT` (a NULL pointer, `worker` not UTF-8,
+ * `now_ms` out of range; then, R-D7, `worker` empty, longer than 200
+ * characters or holding a control character, `limit` below -1,
+ * `lease_seconds` outside 1..=86400), `PMSG_STORAGE`. A failed call claims
+ * nothing and leaves `*out` NULL.
+ */
+pmsg_status pmsg_claim_due_events_json(const struct pmsg_store *store,
+                                       const char *worker,
+                                       int64_t now_ms,
+                                       int64_t limit,
+                                       int64_t lease_seconds,
+                                       char **out);
 
 /**
  * One page of a folder (SPEC section 7) for `by` (`"staff:ID"` or
@@ -572,7 +743,12 @@ pmsg_status pmsg_folder_json(const struct pmsg_store *store,
  * at `now_ms` would be delivered. Not audited. `*out` is a JSON array:
  *
  * `[{"emr_id", "first_name", "last_name", "date_of_birth", "deliver_to":
- * [party], "unreachable_reason": string or null}]`
+ * [party], "unreachable_reason": string or null, "confidential_deliver_to":
+ * [party]}]`
+ *
+ * `confidential_deliver_to` is where a confidential message
+ * (`"confidential": true`, SPEC section 18) would go: `["account:ID"]` when
+ * the patient has a registered account of their own, else `[]` (R-CF4).
  *
  * On success free `*out` with `pmsg_string_free`. Thread-safe. Errors:
  * `PMSG_INVALID_ARGUMENT` (a NULL pointer, not UTF-8, `now_ms` out of
@@ -649,8 +825,12 @@ pmsg_status pmsg_export_chart(const struct pmsg_store *store,
  *
  * `[{"seq": number from 1, "at": instant, "actor": "staff:ID" |
  * "account:ID" | "system", "action": "send" | "reply" | "read" | "view" |
- * "download" | "export" | "close" | "purge" | "refused", "conversation":
- * id or null, "message": id or null, "hash": hex SHA-256}]`
+ * "download" | "export" | "close" | "purge" | "assign" | "group_report" |
+ * "refused", "conversation": id or null, "message": id or null, "hash":
+ * hex SHA-256}]`
+ *
+ * `group_report` entries, and the refusal of a group report, have no
+ * conversation (R-G5).
  *
  * On success free `*out` with `pmsg_string_free`. Thread-safe. Errors:
  * `PMSG_INVALID_ARGUMENT` (a NULL pointer, a negative `count`),

@@ -7,9 +7,10 @@ use std::ffi::{c_char, CStr};
 /// per SPEC section 13 error code, in the SPEC's order.
 ///
 /// These values are ABI and never change: a code that is retired keeps its
-/// number, and a new code takes the next free number (29, 30, ...). The type
-/// is a 32-bit signed integer in C (`int32_t`), so a host may store and
-/// compare it freely; `pmsg_status_name()` names any value, even an unknown
+/// number, and a new code takes the next free number (`PMSG_UNKNOWN_GROUP`
+/// took 29, after `PMSG_INTERNAL`; the next is 30). The type is a 32-bit
+/// signed integer in C (`int32_t`), so a host may store and compare it
+/// freely; `pmsg_status_name()` names any value, even an unknown
 /// one. After a failure, `pmsg_last_error_message()` says what was wrong.
 #[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +80,7 @@ pub enum PmsgStatus {
     PMSG_UNKNOWN_GROUP = 29,
 }
 
-/// Every status name, indexed by status value. 1..=28 are the SPEC section 13
+/// Every status name, indexed by status value. 1..=29 are the SPEC section 13
 /// codes in order (checked against `pmsg_core::ERROR_CODES` in the tests).
 const NAMES: [&CStr; 30] = [
     c"ok",
@@ -158,7 +159,7 @@ pub(crate) fn status_of(e: &Error) -> PmsgStatus {
 ///
 /// `PMSG_OK` is `"ok"`; every error status is its SPEC section 13 code, e.g.
 /// `PMSG_UNKNOWN_PATIENT` is `"unknown_patient"`. A value that is not a
-/// `pmsg_status` (negative, or above `PMSG_INTERNAL`) is `"unknown"`; the
+/// `pmsg_status` (negative, or above `PMSG_UNKNOWN_GROUP`) is `"unknown"`; the
 /// argument is a plain `int32_t` so that any value is safe to pass.
 ///
 /// Ownership: the string is static; never free it. Thread-safe. Never
@@ -194,7 +195,7 @@ mod tests {
 
     #[test]
     fn values_outside_the_enum_are_unknown() {
-        for v in [-1, 29, 1000, i32::MIN, i32::MAX] {
+        for v in [-1, 30, 1000, i32::MIN, i32::MAX] {
             assert_eq!(name(v), "unknown");
         }
     }
@@ -254,6 +255,7 @@ mod tests {
             },
             Error::Storage(s()),
             Error::Internal(s()),
+            Error::UnknownGroup(s()),
         ];
         assert_eq!(errors.len(), pmsg_core::ERROR_CODES.len());
         for e in &errors {

@@ -110,7 +110,9 @@ fn every_json_result_has_its_documented_keys() {
             "awaiting_response",
             "overdue",
             "response_due_at",
+            "confidential",
             "messages",
+            "assignments",
         ],
     );
     let message = &view["messages"][0];
@@ -134,6 +136,27 @@ fn every_json_result_has_its_documented_keys() {
         &["id", "name", "media_type", "size", "purged", "purged_at"],
     );
 
+    // R-D7: a claim returns the events with `claimed_until`...
+    let worker = c("worker-1");
+    let claimed =
+        json(|out| pmsg_claim_due_events_json(store, worker.as_ptr(), T0 + 4 * DAY, -1, 60, out));
+    assert_eq!(claimed.as_array().unwrap().len(), 2, "{claimed}");
+    for e in claimed.as_array().unwrap() {
+        assert_keys(
+            e,
+            &[
+                "id",
+                "kind",
+                "to",
+                "conversation",
+                "message",
+                "due_at",
+                "notice",
+                "claimed_until",
+            ],
+        );
+    }
+    // ...and the peek shows the same (claimed) events without claim fields.
     let events = json(|out| pmsg_due_events_json(store, T0 + 4 * DAY, -1, out));
     assert_eq!(
         events.as_array().unwrap().len(),
@@ -193,6 +216,7 @@ fn every_json_result_has_its_documented_keys() {
             "date_of_birth",
             "deliver_to",
             "unreachable_reason",
+            "confidential_deliver_to",
         ],
     );
 
@@ -242,6 +266,72 @@ fn every_json_result_has_its_documented_keys() {
             "hash",
         ],
     );
+    // SPEC section 17: an assignment shows in staff views and as an event.
+    ok(pmsg_assign(
+        store,
+        dr.as_ptr(),
+        conv.as_ptr(),
+        c("workgroup:w-front").as_ptr(),
+        c("Please call").as_ptr(),
+        T0 + 31 * DAY,
+    ));
+    let view = json(|out| pmsg_view_json(store, dr.as_ptr(), conv.as_ptr(), T0 + 31 * DAY, out));
+    assert_keys(&view["assignments"][0], &["by", "to", "note", "at"]);
+    let events = json(|out| pmsg_due_events_json(store, T0 + 31 * DAY, -1, out));
+    let assigned = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "assigned")
+        .expect("an assigned event");
+    assert_eq!(assigned["message"], Value::Null, "{assigned}");
+    assert!(assigned.get("claimed_until").is_none(), "{assigned}");
+
+    // SPEC section 16: a group send's outcome and report; every key always
+    // present, null where none.
+    let group = json(|out| {
+        pmsg_send_group_json(
+            store,
+            c(
+                r#"{"author": "s-dr", "patients": ["E100", "E999"], "from": "direct",
+                  "subject": "Flu clinic", "body": "Saturday."}"#,
+            )
+            .as_ptr(),
+            T0 + 32 * DAY,
+            out,
+        )
+    });
+    assert_keys(&group, &["group_id", "entries"]);
+    let entry_keys = [
+        "emr_id",
+        "conversation_id",
+        "message_id",
+        "delivered_to",
+        "status",
+        "attachments",
+        "skipped",
+    ];
+    assert_keys(&group["entries"][0], &entry_keys);
+    assert_keys(&group["entries"][1], &entry_keys);
+    assert_eq!(group["entries"][1]["conversation_id"], Value::Null);
+    assert_eq!(group["entries"][1]["skipped"], "unknown_patient");
+    let group_id = c(group["group_id"].as_str().unwrap());
+    let report = json(|out| {
+        pmsg_group_report_json(store, dr.as_ptr(), group_id.as_ptr(), T0 + 32 * DAY, out)
+    });
+    assert_keys(&report, &["group_id", "entries"]);
+    let report_keys = [
+        "emr_id",
+        "conversation",
+        "skipped",
+        "read",
+        "replied",
+        "awaiting_response",
+        "overdue",
+    ];
+    assert_keys(&report["entries"][0], &report_keys);
+    assert_keys(&report["entries"][1], &report_keys);
+
     let verification = json(|out| pmsg_verify_audit_json(store, out));
     assert_keys(&verification, &["ok", "entries", "first_broken", "problem"]);
     assert_eq!(verification["ok"], Value::Bool(true));

@@ -2,7 +2,9 @@
  * abi_smoke: the C ABI end to end, as an EMR host would use it: open a
  * store, upsert the directory, send, view, deliver and acknowledge the
  * events, read, reply, download, export, list folders, bill, purge, close,
- * verify the audit chain; then a file store that survives a reopen. Every
+ * verify the audit chain; claims shared by workers (R-D7); confidential
+ * conversations, assignment, group sends and their report (SPEC sections
+ * 16 to 18); then a file store that survives a reopen. Every
  * result is freed, and every failure's status and message are checked.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -284,9 +286,302 @@ static void file_store_survives_reopen(void) {
     unlink(shm);
 }
 
+/* A conversation id of a send, copied out of its outcome (which is freed). */
+static void send_one(const pmsg_store *store, const char *request, int64_t now, char *conv,
+                     size_t cap) {
+    pmsg_outcome *outcome = NULL;
+    const char *s = NULL;
+    MUST(pmsg_send_json(store, request, now, &outcome));
+    MUST(pmsg_outcome_conversation_id(outcome, &s));
+    REQUIRE(s != NULL && strlen(s) < cap);
+    strcpy(conv, s);
+    pmsg_outcome_free(outcome);
+}
+
+/* R-D7: several workers share due events through claims with leases. */
+static void claims(void) {
+    pmsg_store *store = NULL;
+    char conv[128], id[128], *json = NULL, *other = (char *)"sentinel";
+
+    MUST(pmsg_open_in_memory(CONFIG, &store));
+    MUST(pmsg_directory_upsert_json(store, DIRECTORY_JSON));
+    send_one(store,
+             "{\"author\": \"s-dr\", \"patient\": \"E100\", \"from\": \"direct\","
+             " \"subject\": \"Hi\", \"body\": \"Hello\"}",
+             T0, conv, sizeof conv);
+
+    /* worker-1 claims the new_message event for 60 s (10:00 EDT + 60 s). */
+    MUST(pmsg_claim_due_events_json(store, "worker-1", T0 + 1000, -1, 60, &json));
+    CHECK(count_of(json, "{\"id\":") == 1);
+    CHECK(CONTAINS(json, "\"kind\":\"new_message\""));
+    CHECK(CONTAINS(json, conv));
+    CHECK(CONTAINS(json, "\"claimed_until\":\"2026-03-10T10:01:01-04:00\""));
+    CHECK(!CONTAINS(json, "\"Hi\"")); /* no health information in notices */
+    REQUIRE(string_after(json, "{\"id\":\"", id, sizeof id) != NULL);
+    pmsg_string_free(json);
+
+    /* Under the claim: no worker gets it, the same one included... */
+    MUST(pmsg_claim_due_events_json(store, "worker-2", T0 + 2000, -1, 60, &json));
+    CHECK(same(json, "[]"));
+    pmsg_string_free(json);
+    MUST(pmsg_claim_due_events_json(store, "worker-1", T0 + 2000, -1, 60, &json));
+    CHECK(same(json, "[]"));
+    pmsg_string_free(json);
+    /* ...but the peek ignores claims, and never shows claim fields. */
+    MUST(pmsg_due_events_json(store, T0 + 2000, -1, &json));
+    CHECK(CONTAINS(json, id));
+    CHECK(!CONTAINS(json, "claimed_until"));
+    pmsg_string_free(json);
+
+    /* The lease ends at its instant: another worker claims the event, acks it. */
+    MUST(pmsg_claim_due_events_json(store, "worker-2", T0 + 61000, 10, 30, &json));
+    CHECK(CONTAINS(json, id));
+    CHECK(CONTAINS(json, "\"claimed_until\":\"2026-03-10T10:01:31-04:00\""));
+    pmsg_string_free(json);
+    OK(pmsg_ack(store, id, T0 + 62000));
+    MUST(pmsg_claim_due_events_json(store, "worker-1", T0 + DAY_MS, -1, 60, &json));
+    CHECK(same(json, "[]"));
+    pmsg_string_free(json);
+
+    /* Arguments, checked in order: worker, limit, lease. */
+    EXPECT(pmsg_claim_due_events_json(store, "", T0, -1, 60, &other), PMSG_INVALID_ARGUMENT);
+    CHECK(other == NULL);
+    EXPECT(pmsg_claim_due_events_json(store, "w", T0, -5, 60, &other), PMSG_INVALID_ARGUMENT);
+    EXPECT_MESSAGE("-5");
+    EXPECT(pmsg_claim_due_events_json(store, "w", T0, -1, 86401, &other),
+           PMSG_INVALID_ARGUMENT);
+    MUST(pmsg_claim_due_events_json(store, "w", T0, -1, 86400, &json));
+    pmsg_string_free(json);
+    pmsg_close(store);
+}
+
+/* SPEC section 18: a confidential conversation reaches the patient's own
+ * registered account only (R-CF1 to R-CF5). */
+static void confidential(void) {
+    pmsg_store *store = NULL;
+    pmsg_outcome *outcome = (pmsg_outcome *)&failures;
+    char conv[128], plain[128], request[512], *json = NULL;
+
+    MUST(pmsg_open_in_memory(CONFIG, &store));
+    MUST(pmsg_directory_upsert_json(store, DIRECTORY_JSON));
+
+    /* R-CF4: where a confidential message would go (the minor E200 has no account). */
+    MUST(pmsg_search_json(store, "roy", T0, &json));
+    CHECK(CONTAINS(json, "\"confidential_deliver_to\":[\"account:a-lea\"]"));
+    CHECK(CONTAINS(json, "\"confidential_deliver_to\":[]"));
+    pmsg_string_free(json);
+
+    /* R-CF1, R-CF2: a boolean, and the patient's own registered account. */
+    EXPECT(pmsg_send_json(store,
+                          "{\"author\": \"s-dr\", \"patient\": \"E200\", \"from\": \"direct\","
+                          " \"subject\": \"Private\", \"body\": \"Hello\", \"confidential\": true}",
+                          T0, &outcome),
+           PMSG_RECIPIENT_NOT_REACHABLE);
+    EXPECT_MESSAGE("E200");
+    CHECK(outcome == NULL);
+    EXPECT(pmsg_send_json(store,
+                          "{\"author\": \"s-dr\", \"patient\": \"E100\", \"from\": \"direct\","
+                          " \"subject\": \"Private\", \"body\": \"Hello\", \"confidential\": 1}",
+                          T0, &outcome),
+           PMSG_INVALID_OPTIONS);
+    EXPECT_MESSAGE("confidential");
+    send_one(store,
+             "{\"author\": \"s-dr\", \"patient\": \"E100\", \"from\": \"direct\","
+             " \"subject\": \"Private\", \"body\": \"Hello\", \"confidential\": true}",
+             T0, conv, sizeof conv);
+    send_one(store,
+             "{\"author\": \"s-dr\", \"patient\": \"E100\", \"from\": \"direct\","
+             " \"subject\": \"Plain\", \"body\": \"Hello\"}",
+             T0, plain, sizeof plain);
+
+    /* Views show it to every viewer (R-CF1); the plain one is not. */
+    MUST(pmsg_view_json(store, "account:a-lea", conv, T0 + 1000, &json));
+    CHECK(CONTAINS(json, "\"confidential\":true"));
+    pmsg_string_free(json);
+    MUST(pmsg_view_json(store, "staff:s-dr", plain, T0 + 1000, &json));
+    CHECK(CONTAINS(json, "\"confidential\":false"));
+    pmsg_string_free(json);
+
+    /* A reply never carries the key, whatever its value (R-CF1). */
+    snprintf(request, sizeof request,
+             "{\"by\": \"staff:s-dr\", \"conversation\": \"%s\", \"body\": \"More\","
+             " \"confidential\": false}",
+             conv);
+    EXPECT(pmsg_reply_json(store, request, T0 + 2000, &outcome), PMSG_INVALID_OPTIONS);
+    CHECK(outcome == NULL);
+
+    /* R-CF5: the chart document marks it. */
+    MUST(pmsg_export_chart(store, "staff:s-dr", conv, "text", T0 + 3000, &json));
+    CHECK(CONTAINS(json, "Confidential: yes"));
+    pmsg_string_free(json);
+    MUST(pmsg_export_chart(store, "staff:s-dr", plain, "text", T0 + 3000, &json));
+    CHECK(!CONTAINS(json, "Confidential:"));
+    pmsg_string_free(json);
+    pmsg_close(store);
+}
+
+/* SPEC section 17: a staff participant hands a conversation on (R-AS1 to R-AS4). */
+static void assignment(void) {
+    pmsg_store *store = NULL;
+    char conv[128], *json = NULL;
+
+    MUST(pmsg_open_in_memory(CONFIG, &store));
+    MUST(pmsg_directory_upsert_json(store, DIRECTORY_JSON));
+    send_one(store,
+             "{\"author\": \"s-dr\", \"patient\": \"E100\", \"from\": \"workgroup:w-front\","
+             " \"subject\": \"Invoice\", \"body\": \"About your invoice.\"}",
+             T0, conv, sizeof conv);
+    MUST(pmsg_due_events_json(store, T0, -1, &json));
+    CHECK(ack_all(store, json, T0) == 1);
+    pmsg_string_free(json);
+
+    /* Checks in order: access, then `to`, then the note. */
+    EXPECT(pmsg_assign(store, "account:a-lea", conv, "staff:s-dr", NULL, T0 + 1000),
+           PMSG_NOT_AUTHORIZED);
+    EXPECT(pmsg_assign(store, "staff:s-dr", conv, "account:a-lea", NULL, T0 + 1000),
+           PMSG_INVALID_ARGUMENT);
+    EXPECT(pmsg_assign(store, "staff:s-dr", conv, "workgroup:w-ghost", NULL, T0 + 1000),
+           PMSG_UNKNOWN_WORKGROUP);
+    EXPECT(pmsg_assign(store, "staff:s-dr", conv, "staff:s-ghost", NULL, T0 + 1000),
+           PMSG_UNKNOWN_STAFF);
+    EXPECT(pmsg_assign(store, "staff:s-dr", conv, "staff:s-nurse", NULL, T0 + 1000),
+           PMSG_DIRECT_NOT_ACCEPTED);
+    EXPECT(pmsg_assign(store, "staff:s-dr", conv, "staff:s-dr", "bell\x07", T0 + 1000),
+           PMSG_INVALID_ARGUMENT);
+
+    /* Two assignments: with a note (kept as given), and without (NULL). */
+    OK(pmsg_assign(store, "staff:s-nurse", conv, "staff:s-dr", "Call her\nafter 3 pm",
+                   T0 + 2000));
+    OK(pmsg_assign(store, "staff:s-dr", conv, "workgroup:w-front", NULL, T0 + 3000));
+
+    /* R-AS3: one `assigned` event each, to the assignee, no message, no note. */
+    MUST(pmsg_due_events_json(store, T0 + 5000, -1, &json));
+    CHECK(count_of(json, "\"kind\":\"assigned\"") == 2);
+    CHECK(CONTAINS(json, "\"to\":\"staff:s-dr\""));
+    CHECK(CONTAINS(json, "\"to\":\"workgroup:w-front\""));
+    CHECK(count_of(json, "\"message\":null") == 2);
+    CHECK(!CONTAINS(json, "after 3 pm"));
+    pmsg_string_free(json);
+
+    /* R-AS4: staff views list them, oldest first; the patient side never does. */
+    MUST(pmsg_view_json(store, "staff:s-dr", conv, T0 + 6000, &json));
+    CHECK(CONTAINS(json, "\"assignments\":[{\"by\":\"staff:s-nurse\",\"to\":\"staff:s-dr\","
+                         "\"note\":\"Call her\\nafter 3 pm\",\"at\":\"2026-03-10T10:00:02-04:00\"},"
+                         "{\"by\":\"staff:s-dr\",\"to\":\"workgroup:w-front\",\"note\":null,"));
+    pmsg_string_free(json);
+    MUST(pmsg_view_json(store, "account:a-lea", conv, T0 + 6000, &json));
+    CHECK(CONTAINS(json, "\"assignments\":[]"));
+    CHECK(!CONTAINS(json, "after 3 pm"));
+    pmsg_string_free(json);
+    MUST(pmsg_audit_tail_json(store, 4, &json));
+    CHECK(count_of(json, "\"action\":\"assign\"") == 2);
+    pmsg_string_free(json);
+    pmsg_close(store);
+}
+
+/* SPEC section 16: one composition to many patients, and its report (R-G1 to R-G5). */
+static void group_sends(void) {
+    pmsg_store *store = NULL;
+    char group[128], first[128], att[128], other[128], *json = NULL;
+    char *failed = (char *)"sentinel";
+    const char *p, *q;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+
+    MUST(pmsg_open_in_memory(CONFIG, &store));
+    MUST(pmsg_directory_upsert_json(store, DIRECTORY_JSON));
+
+    /* One conversation per patient, in list order; repeats dropped, unknowns skipped. */
+    MUST(pmsg_send_group_json(store,
+                              "{\"author\": \"s-dr\", \"patients\": [\"E100\", \"E999\", \"E200\","
+                              " \"e100\"], \"from\": \"workgroup:w-front\", \"subject\": \"Flu"
+                              " clinic\", \"body\": \"Saturday 9 to 12.\", \"response\":"
+                              " {\"required_days\": 3}, \"attachments\": [{\"name\": \"flu.txt\","
+                              " \"media_type\": \"text/plain\", \"text\": \"bring your card\"}]}",
+                              T0, &json));
+    REQUIRE(string_after(json, "\"group_id\":\"", group, sizeof group) != NULL);
+    CHECK(count_of(json, "\"emr_id\":") == 3);
+    p = strstr(json, "\"emr_id\":\"E100\"");
+    CHECK(p != NULL && string_after(p, "\"conversation_id\":\"", first, sizeof first) != NULL);
+    /* Each conversation has its own copy of the attachments, with its own id. */
+    REQUIRE(p != NULL && (q = string_after(p, "\"attachments\":[{\"id\":\"", att, sizeof att)));
+    CHECK(CONTAINS(q, "\"name\":\"flu.txt\""));
+    REQUIRE(string_after(q, "\"attachments\":[{\"id\":\"", other, sizeof other) != NULL);
+    CHECK(strcmp(att, other) != 0);
+    CHECK(CONTAINS(json, "\"delivered_to\":[\"account:a-lea\"]"));
+    CHECK(CONTAINS(json, "\"delivered_to\":[\"account:a-marc\"]"));
+    CHECK(CONTAINS(json, "\"emr_id\":\"E999\",\"conversation_id\":null,\"message_id\":null,"
+                         "\"delivered_to\":[],\"status\":null,\"attachments\":[],"
+                         "\"skipped\":\"unknown_patient\""));
+    CHECK(count_of(json, "\"skipped\":null") == 2);
+    CHECK(count_of(json, "\"status\":\"open\"") == 2);
+    pmsg_string_free(json);
+
+    /* Each conversation is an ordinary one. */
+    MUST(pmsg_view_json(store, "account:a-lea", first, T0 + 1000, &json));
+    CHECK(CONTAINS(json, "\"subject\":\"Flu clinic\""));
+    pmsg_string_free(json);
+    MUST(pmsg_download(store, "account:a-lea", first, att, T0 + 1000, &bytes, &len));
+    CHECK(len == 15 && memcmp(bytes, "bring your card", 15) == 0);
+    pmsg_bytes_free(bytes, len);
+    EXPECT(pmsg_download(store, "account:a-lea", first, other, T0, &bytes, &len),
+           PMSG_UNKNOWN_ATTACHMENT); /* the other conversation's copy */
+
+    /* Nothing reachable, or a chart filing: refused, nothing recorded. */
+    EXPECT(pmsg_send_group_json(store,
+                                "{\"author\": \"s-dr\", \"patients\": [\"E999\"], \"from\":"
+                                " \"direct\", \"subject\": \"x\", \"body\": \"y\"}",
+                                T0, &failed),
+           PMSG_RECIPIENT_NOT_REACHABLE);
+    EXPECT_MESSAGE("E999");
+    CHECK(failed == NULL);
+    EXPECT(pmsg_send_group_json(store,
+                                "{\"author\": \"s-dr\", \"patients\": [\"E100\"], \"from\":"
+                                " \"direct\", \"subject\": \"x\", \"body\": \"y\","
+                                " \"file_to_chart\": true}",
+                                T0, &failed),
+           PMSG_INVALID_OPTIONS);
+    EXPECT(pmsg_send_group_json(store,
+                                "{\"author\": \"s-dr\", \"patients\": \"E100\", \"from\":"
+                                " \"direct\", \"subject\": \"x\", \"body\": \"y\"}",
+                                T0, &failed),
+           PMSG_INVALID_ARGUMENT);
+
+    /* R-G5: for the author and the from-workgroup's members only. */
+    MUST(pmsg_group_report_json(store, "staff:s-nurse", group, T0 + 2000, &json));
+    CHECK(CONTAINS(json, group));
+    CHECK(count_of(json, "\"emr_id\":") == 3);
+    CHECK(CONTAINS(json, "\"skipped\":\"unknown_patient\""));
+    CHECK(count_of(json, "\"awaiting_response\":true") == 2);
+    CHECK(count_of(json, "\"read\":false") == 3);
+    pmsg_string_free(json);
+    EXPECT(pmsg_group_report_json(store, "account:a-lea", group, T0, &failed),
+           PMSG_NOT_AUTHORIZED);
+    CHECK(failed == NULL);
+    EXPECT(pmsg_group_report_json(store, "staff:s-dr", "no-such-group", T0, &failed),
+           PMSG_UNKNOWN_GROUP);
+    EXPECT_MESSAGE("no-such-group");
+    CHECK(PMSG_UNKNOWN_GROUP == 29);
+    CHECK(same(pmsg_status_name(PMSG_UNKNOWN_GROUP), "unknown_group"));
+    EXPECT(pmsg_group_report_json(store, "workgroup:w-front", group, T0, &failed),
+           PMSG_INVALID_ARGUMENT);
+    MUST(pmsg_audit_tail_json(store, 2, &json));
+    CHECK(CONTAINS(json, "\"action\":\"group_report\",\"conversation\":null"));
+    CHECK(CONTAINS(json, "\"action\":\"refused\",\"conversation\":null"));
+    pmsg_string_free(json);
+    MUST(pmsg_verify_audit_json(store, &json));
+    CHECK(CONTAINS(json, "\"ok\":true"));
+    pmsg_string_free(json);
+    pmsg_close(store);
+}
+
 int main(void) {
     version_matches_header();
     whole_conversation();
+    claims();
+    confidential();
+    assignment();
+    group_sends();
     file_store_survives_reopen();
     return finish("abi_smoke");
 }

@@ -12,13 +12,19 @@
  * `N passed, M failed`; exits 0 only when nothing failed (2 on a bad path).
  *
  * How requests reach the library. The ABI takes requests as JSON, so each
- * step's own members are passed on as written: for `send` the step's
- * members, for `reply` the same with the conversation alias replaced by the
- * real id, for `directory` the step's directory lists; the runner's own keys
- * (`at`, which becomes now_ms, `op`, `expect`, `as`, `message_as`) are left
- * out. The text is passed on as written, not re-printed from a parsed tree,
- * because a number's spelling matters to the library (`"required_days": 3.0`
- * is refused where `3` is accepted) and cJSON keeps only a double. For the
+ * step's own members are passed on as written: for `send` and `send_group`
+ * the step's members, for `reply` the same with the conversation alias
+ * replaced by the real id, for `directory` the step's directory lists; the
+ * runner's own keys (`at`, which becomes now_ms, `op`, `expect`, `as`,
+ * `message_as`, `as_group`, `conversations_as`, `messages_as`) are left
+ * out. The text is passed on as written, not re-printed from a parsed
+ * tree, because a number's spelling matters to the library
+ * (`"required_days": 3.0` is refused where `3` is accepted) and cJSON keeps
+ * only a double. Only the scenario shorthands are rewritten, as the Rust
+ * runner expands them before the library or a comparison sees them
+ * (FORMAT.md): `{"repeat", "times"}` anywhere in a step (its arguments, the
+ * requests built from them, and its `expect`), and attachments written with
+ * `size`, which requests carry as `content_base64`. For the
  * same reason the file is first checked by a strict JSON scanner with
  * serde_json's rules (what the Rust runner refuses as "not JSON", this one
  * refuses too), and that scanner also finds the raw text of any member.
@@ -642,6 +648,7 @@ typedef struct {
 typedef struct {
     pmsg_store *store;
     map conversations; /* alias -> conversation id */
+    map groups;        /* alias -> group id (send_group's as_group) */
     map reverse;       /* conversation or message id -> alias */
     attachment *atts;  /* in message order */
     size_t natts, capatts;
@@ -732,26 +739,90 @@ static int32_t take_json(outcome *o, int32_t status, char **result, cJSON **out)
     return PMSG_OK;
 }
 
-/* The text of a JSON string item: a string, or {"repeat": s, "times": n}
- * (pmsg_core::request::text). */
-static char *text_of(const cJSON *v) {
-    const cJSON *unit, *times;
-    buf b = {NULL, 0, 0};
-    double n;
-    if (cJSON_IsString(v)) return xstrdup(v->valuestring);
-    if (!cJSON_IsObject(v) || cJSON_GetArraySize(v) != 2) return NULL;
-    unit = get(v, "repeat");
-    times = get(v, "times");
-    if (!cJSON_IsString(unit) || !cJSON_IsNumber(times) || times->valuedouble < 0) return NULL;
-    for (n = 0; n < times->valuedouble; n++) buf_puts(&b, unit->valuestring);
-    return buf_take(&b);
+/* pmsg_core::request::MAX_REPEAT_BYTES: the longest text a repeat may expand to. */
+#define MAX_REPEAT_BYTES ((size_t)1 << 20)
+
+/* The repeat shorthand {"repeat": s, "times": n} (exactly these two keys, n
+ * an integer literal), as pmsg_core::request::text reads it: 1 with the unit
+ * and count when `v` (text as written: `raw`) is one that expands to at most
+ * MAX_REPEAT_BYTES; 0 for anything else, which stays as written. */
+static int repeat_of(const cJSON *v, span raw, const char **unit, uint64_t *times) {
+    const cJSON *u, *t;
+    int64_t i64;
+    int is_i64 = 0, is_u64 = 0;
+    size_t len;
+    if (!cJSON_IsObject(v) || cJSON_GetArraySize(v) != 2) return 0;
+    u = get(v, "repeat");
+    t = get(v, "times");
+    if (!cJSON_IsString(u) || !cJSON_IsNumber(t) ||
+        !raw_integer(raw_child(raw, v, t, NULL), &i64, times, &is_i64, &is_u64) || !is_u64)
+        return 0;
+    len = strlen(u->valuestring);
+    if (len != 0 && *times > MAX_REPEAT_BYTES / len) return 0;
+    *unit = u->valuestring;
+    return 1;
+}
+
+/* A copy of a JSON string item; NULL for anything else. */
+static char *text_of(const cJSON *v) { return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL; }
+
+/*
+ * Expands the repeat shorthand everywhere below `v` (text as written:
+ * `raw`), in place, as the Rust runner's expand_shorthands does: each
+ * {"repeat", "times"} member or element becomes the string it stands for
+ * (FORMAT.md: "anywhere in a scenario", in the arguments and in `expect`).
+ * Positions do not move, so raw_child still finds a member's text as
+ * written. Attachments written with `size` are expanded where they are sent
+ * (emit_sized); in `expect` they stay descriptions: no result carries
+ * content, and their `size` is the byte count views and downloads report.
+ */
+static void expand_shorthands(cJSON *v, span raw) {
+    cJSON *c, *next;
+    if (!cJSON_IsObject(v) && !cJSON_IsArray(v)) return;
+    for (c = v->child; c != NULL; c = next) {
+        span craw = raw_child(raw, v, c, NULL);
+        const char *unit;
+        uint64_t times, i;
+        next = c->next;
+        if (repeat_of(c, craw, &unit, &times)) {
+            size_t len = strlen(unit);
+            char *text = xmalloc(len * (size_t)times + 1);
+            cJSON *str;
+            for (i = 0; i < times; i++) memcpy(text + i * len, unit, len);
+            text[len * (size_t)times] = '\0';
+            str = cJSON_CreateString(text);
+            free(text);
+            /* The member keeps its key: moved over, so deleting `c` leaves it. */
+            str->string = c->string;
+            c->string = NULL;
+            cJSON_ReplaceItemViaPointer(v, c, str);
+        } else {
+            expand_shorthands(c, craw);
+        }
+    }
 }
 
 /* After a send or reply: the message alias, and the attachments by name. */
+/* Records the i-th attachment of a message the step sent, for `download` by
+ * name. The ABI's outcomes have no media type: it is the request's, as stored. */
+static void record_attachment(runner *r, const cJSON *step, size_t i, const char *conv,
+                              const char *name, const char *id) {
+    attachment *a;
+    if (r->natts == r->capatts) {
+        r->capatts = r->capatts ? r->capatts * 2 : 16;
+        r->atts = xrealloc(r->atts, r->capatts * sizeof *r->atts);
+    }
+    a = &r->atts[r->natts++];
+    a->conversation = xstrdup(conv);
+    a->name = xstrdup(name);
+    a->id = xstrdup(id);
+    a->media_type =
+        text_of(get(cJSON_GetArrayItem(get(step, "attachments"), (int)i), "media_type"));
+}
+
 static int32_t record_message(runner *r, const cJSON *step, const pmsg_outcome *out, outcome *o) {
     const char *conv = NULL, *msg = NULL, *id, *name;
     const cJSON *alias = get(step, "message_as");
-    const cJSON *files = get(step, "attachments");
     size_t n = 0, i;
     if (pmsg_outcome_conversation_id(out, &conv) != PMSG_OK ||
         pmsg_outcome_message_id(out, &msg) != PMSG_OK ||
@@ -760,19 +831,9 @@ static int32_t record_message(runner *r, const cJSON *step, const pmsg_outcome *
     if (cJSON_IsString(alias)) map_put(&r->reverse, msg, alias->valuestring);
     for (i = 0; i < n; i++) {
         int32_t st = pmsg_outcome_attachment_id(out, i, &id);
-        attachment *a;
         if (st != PMSG_OK || (st = pmsg_outcome_attachment_name(out, i, &name)) != PMSG_OK)
             return failed(o, st);
-        if (r->natts == r->capatts) {
-            r->capatts = r->capatts ? r->capatts * 2 : 16;
-            r->atts = xrealloc(r->atts, r->capatts * sizeof *r->atts);
-        }
-        a = &r->atts[r->natts++];
-        a->conversation = xstrdup(conv);
-        a->name = xstrdup(name);
-        a->id = xstrdup(id);
-        /* The ABI's outcome has no media type: it is the request's, as stored. */
-        a->media_type = text_of(get(cJSON_GetArrayItem(files, (int)i), "media_type"));
+        record_attachment(r, step, i, conv, name, id);
     }
     return PMSG_OK;
 }
@@ -802,7 +863,117 @@ fail:
     return failed(o, st);
 }
 
-/* The raw members of `step` whose key is (keep = 1) or is not (keep = 0) in `keys`. */
+/* Standard base64 (RFC 4648, with padding) of the `size` shorthand's bytes:
+ * byte i = i mod 251 (FORMAT.md). */
+static void base64_sized(buf *b, uint64_t size) {
+    static const char digits[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint64_t i;
+    char quad[4];
+    for (i = 0; i < size; i += 3) {
+        unsigned x = (unsigned)(i % 251) << 16, n = size - i >= 3 ? 3 : (unsigned)(size - i);
+        if (n > 1) x |= (unsigned)((i + 1) % 251) << 8;
+        if (n > 2) x |= (unsigned)((i + 2) % 251);
+        quad[0] = digits[(x >> 18) & 63];
+        quad[1] = digits[(x >> 12) & 63];
+        quad[2] = n > 1 ? digits[(x >> 6) & 63] : '=';
+        quad[3] = n > 2 ? digits[x & 63] : '=';
+        buf_add(b, quad, 4);
+    }
+}
+
+static void emit_value(buf *b, span raw, const cJSON *node);
+
+/*
+ * An attachment written with `size` (FORMAT.md), as the Rust runner sends
+ * it: when pmsg_core::request::attachment would read it (only known keys,
+ * a text name and media type, `size` alone as content, an integer up to
+ * 64 MiB), it goes out as {"name", "media_type", "content_base64"}; else it
+ * goes out as written, for the library to refuse. Returns 1 when emitted.
+ */
+static int emit_sized(buf *b, span raw, const cJSON *file) {
+    static const char *const KEYS[] = {"name", "media_type", "text", "content_base64", "size",
+                                       NULL};
+    const cJSON *size = get(file, "size"), *name = get(file, "name");
+    const cJSON *media = get(file, "media_type"), *c;
+    int64_t i64;
+    uint64_t u64;
+    int is_i64 = 0, is_u64 = 0;
+    if (!cJSON_IsObject(file) || size == NULL) return 0;
+    for (c = file->child; c != NULL; c = c->next) {
+        int known = 0;
+        const char *const *k;
+        for (k = KEYS; *k != NULL; k++) known |= strcmp(*k, c->string) == 0;
+        if (!known) return 0;
+    }
+    if (!cJSON_IsString(name) || !cJSON_IsString(media) || get(file, "text") != NULL ||
+        get(file, "content_base64") != NULL)
+        return 0;
+    if (!raw_integer(raw_child(raw, file, size, NULL), &i64, &u64, &is_i64, &is_u64) ||
+        !is_u64 || u64 > 64 * (uint64_t)MAX_REPEAT_BYTES)
+        return 0;
+    buf_puts(b, "{\"name\":");
+    emit_value(b, raw_child(raw, file, name, NULL), name);
+    buf_puts(b, ",\"media_type\":");
+    emit_value(b, raw_child(raw, file, media, NULL), media);
+    buf_puts(b, ",\"content_base64\":\"");
+    base64_sized(b, u64);
+    buf_puts(b, "\"}");
+    return 1;
+}
+
+/*
+ * A value of a request, from its text as written (`raw`) and its node in
+ * the expanded step (`node`, expand_shorthands): as written, except that a
+ * repeat shorthand, which the node shows expanded into a string, goes out
+ * as that string. The string is built from the unit's own JSON text, so
+ * its escapes are kept as written.
+ */
+static void emit_value(buf *b, span raw, const cJSON *node) {
+    span key, val;
+    int i;
+    if (raw.n == 0) return;
+    if (cJSON_IsString(node) && raw.p[0] == '{') {
+        span unit = {"\"\"", 2};
+        uint64_t times = 0, t;
+        for (i = 0; i < 2 && raw_nth(raw, i, &key, &val); i++) {
+            int64_t i64;
+            int is_i64 = 0, is_u64 = 0;
+            if (val.p[0] == '"')
+                unit = val;
+            else
+                raw_integer(val, &i64, &times, &is_i64, &is_u64);
+        }
+        buf_puts(b, "\"");
+        for (t = 0; t < times; t++) buf_add(b, unit.p + 1, unit.n - 2);
+        buf_puts(b, "\"");
+        return;
+    }
+    if ((cJSON_IsObject(node) && raw.p[0] == '{') || (cJSON_IsArray(node) && raw.p[0] == '[')) {
+        const cJSON *c;
+        int object = raw.p[0] == '{';
+        buf_puts(b, object ? "{" : "[");
+        for (c = node->child, i = 0; c != NULL && raw_nth(raw, i, &key, &val); c = c->next, i++) {
+            if (i) buf_puts(b, ",");
+            if (object) {
+                buf_add(b, key.p, key.n);
+                buf_puts(b, ":");
+            }
+            emit_value(b, val, c);
+        }
+        buf_puts(b, object ? "}" : "]");
+        return;
+    }
+    buf_add(b, raw.p, raw.n);
+}
+
+/*
+ * The members of `step` (the expanded step; its text as written is `raw`)
+ * whose key is (keep = 1) or is not (keep = 0) in `keys`, for a request:
+ * as written, with the scenario shorthands expanded as the Rust runner
+ * expands them (emit_value; in `attachments`, emit_sized), so that the
+ * library's request readers see plain JSON.
+ */
 static void raw_members(buf *b, span raw, const cJSON *step, const char *const *keys, int keep,
                         int *first) {
     const cJSON *c;
@@ -817,7 +988,20 @@ static void raw_members(buf *b, span raw, const cJSON *step, const char *const *
         *first = 0;
         buf_add(b, key.p, key.n);
         buf_puts(b, ":");
-        buf_add(b, val.p, val.n);
+        if (strcmp(c->string, "attachments") == 0 && cJSON_IsArray(c) && val.n && val.p[0] == '[') {
+            const cJSON *f;
+            span fkey, fval;
+            int i;
+            buf_puts(b, "[");
+            for (f = c->child, i = 0; f != NULL && raw_nth(val, i, &fkey, &fval);
+                 f = f->next, i++) {
+                if (i) buf_puts(b, ",");
+                if (!emit_sized(b, fval, f)) emit_value(b, fval, f);
+            }
+            buf_puts(b, "]");
+        } else {
+            emit_value(b, val, c);
+        }
     }
 }
 
@@ -875,14 +1059,138 @@ static int32_t op_reply(runner *r, const cJSON *step, span raw, int64_t now, out
     return st;
 }
 
+/* The i-th string of the list `step[key]`; NULL when absent, not a list,
+ * too short or not a string (that conversation or message stays unbound,
+ * as with the Rust runner). */
+static const char *nth_alias(const cJSON *step, const char *key, int i) {
+    const cJSON *list = get(step, key), *item;
+    if (!cJSON_IsArray(list)) return NULL;
+    item = cJSON_GetArrayItem(list, i);
+    return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+/* `send_group` (SPEC section 16): the request as written; then the group's
+ * alias (`as_group`) and, in outcome order, the sent conversations' and
+ * messages' aliases (`conversations_as`, `messages_as`), and each sent
+ * conversation's own attachment ids (for `download` by name). */
+static int32_t op_send_group(runner *r, const cJSON *step, span raw, int64_t now, outcome *o) {
+    static const char *const NOT_PASSED[] = {
+        "at", "op", "expect", "as_group", "conversations_as", "messages_as", NULL};
+    buf b = {NULL, 0, 0};
+    int first = 1, sent = 0;
+    size_t k;
+    char *request, *text = NULL;
+    const cJSON *as = get(step, "as_group"), *e, *a;
+    cJSON *v, *entries;
+    buf_puts(&b, "{");
+    raw_members(&b, raw, step, NOT_PASSED, 0, &first);
+    buf_puts(&b, "}");
+    request = buf_take(&b);
+    if (take_json(o, pmsg_send_group_json(r->store, request, now, &text), &text, &v)) {
+        free(request);
+        return o->status;
+    }
+    free(request);
+    if (cJSON_IsString(as) && cJSON_IsString(get(v, "group_id")))
+        map_put(&r->groups, as->valuestring, get(v, "group_id")->valuestring);
+    for (e = items(v, "entries"); e != NULL; e = e->next) {
+        const cJSON *conv = get(e, "conversation_id"), *msg = get(e, "message_id");
+        const char *alias;
+        if (!cJSON_IsString(conv)) continue; /* skipped */
+        if ((alias = nth_alias(step, "conversations_as", sent)) != NULL) {
+            map_put(&r->conversations, alias, conv->valuestring);
+            map_put(&r->reverse, conv->valuestring, alias);
+        }
+        if (cJSON_IsString(msg) && (alias = nth_alias(step, "messages_as", sent)) != NULL)
+            map_put(&r->reverse, msg->valuestring, alias);
+        for (a = items(e, "attachments"), k = 0; a != NULL; a = a->next, k++) {
+            const cJSON *id = get(a, "id"), *name = get(a, "name");
+            if (cJSON_IsString(id) && cJSON_IsString(name))
+                record_attachment(r, step, k, conv->valuestring, name->valuestring,
+                                  id->valuestring);
+        }
+        sent++;
+    }
+    entries = cJSON_CreateArray();
+    for (e = items(v, "entries"); e != NULL; e = e->next) {
+        cJSON *entry = cJSON_CreateObject();
+        put(entry, "emr_id", copy(e, "emr_id"));
+        put(entry, "conversation", alias_or_null(r, get(e, "conversation_id")));
+        put(entry, "message", alias_or_null(r, get(e, "message_id")));
+        put(entry, "skipped", copy(e, "skipped"));
+        put(entry, "delivered_to", copy(e, "delivered_to"));
+        put(entry, "status", copy(e, "status"));
+        cJSON_AddItemToArray(entries, entry);
+    }
+    o->actual = cJSON_CreateObject();
+    put(o->actual, "outcome", entries);
+    put(o->actual, "group_id", copy(v, "group_id"));
+    cJSON_Delete(v);
+    return PMSG_OK;
+}
+
+/* `group_report` (R-G5): `group` is an as_group alias, or passed on as a literal id. */
+static int32_t op_group_report(runner *r, const cJSON *step, int64_t now, outcome *o) {
+    const char *name = str_of(step, "group"), *id = map_get(&r->groups, name);
+    char *text = NULL;
+    cJSON *v, *entries;
+    const cJSON *e;
+    if (take_json(o,
+                  pmsg_group_report_json(r->store, str_of(step, "by"), id ? id : name, now,
+                                         &text),
+                  &text, &v))
+        return o->status;
+    entries = cJSON_CreateArray();
+    for (e = items(v, "entries"); e != NULL; e = e->next) {
+        cJSON *entry = cJSON_CreateObject();
+        put(entry, "emr_id", copy(e, "emr_id"));
+        put(entry, "conversation", alias_or_null(r, get(e, "conversation")));
+        put(entry, "skipped", copy(e, "skipped"));
+        put(entry, "read", copy(e, "read"));
+        put(entry, "replied", copy(e, "replied"));
+        put(entry, "awaiting_response", copy(e, "awaiting_response"));
+        put(entry, "overdue", copy(e, "overdue"));
+        cJSON_AddItemToArray(entries, entry);
+    }
+    o->actual = cJSON_CreateObject();
+    put(o->actual, "entries", entries);
+    cJSON_Delete(v);
+    return PMSG_OK;
+}
+
+/* `assign` (SPEC section 17): `note` absent or null is no note (NULL). A note
+ * that is not text cannot be passed as a C string: refused here. */
+static int32_t op_assign(runner *r, const cJSON *step, span raw, int64_t now, outcome *o) {
+    const cJSON *note = get(step, "note");
+    int32_t st;
+    if (note != NULL && !cJSON_IsNull(note) && !cJSON_IsString(note)) {
+        char *shown = show_raw(raw, step, note);
+        refuse(o, PMSG_INVALID_ARGUMENT,
+               fmt("invalid argument: note %s is not text (R-AS1)", shown));
+        free(shown);
+        return o->status;
+    }
+    st = pmsg_assign(r->store, str_of(step, "by"), conv_of(r, step), str_of(step, "to"),
+                     cJSON_IsString(note) ? note->valuestring : NULL, now);
+    return st == PMSG_OK ? PMSG_OK : failed(o, st);
+}
+
 static int32_t op_view(runner *r, const cJSON *step, int64_t now, outcome *o) {
     char *text = NULL;
-    cJSON *v, *messages = cJSON_CreateArray();
+    cJSON *v, *messages, *assignments;
     const cJSON *m, *a;
     if (take_json(o, pmsg_view_json(r->store, str_of(step, "by"), conv_of(r, step), now, &text),
-                  &text, &v)) {
-        cJSON_Delete(messages);
+                  &text, &v))
         return o->status;
+    messages = cJSON_CreateArray();
+    assignments = cJSON_CreateArray();
+    for (a = items(v, "assignments"); a != NULL; a = a->next) {
+        cJSON *entry = cJSON_CreateObject();
+        put(entry, "by", copy(a, "by"));
+        put(entry, "to", copy(a, "to"));
+        put(entry, "note", copy(a, "note"));
+        put(entry, "at", copy(a, "at"));
+        cJSON_AddItemToArray(assignments, entry);
     }
     for (m = items(v, "messages"); m != NULL; m = m->next) {
         cJSON *msg = cJSON_CreateObject(), *atts = cJSON_CreateArray();
@@ -909,7 +1217,9 @@ static int32_t op_view(runner *r, const cJSON *step, int64_t now, outcome *o) {
     put(o->actual, "overdue", copy(v, "overdue"));
     put(o->actual, "response_due_at", copy(v, "response_due_at"));
     put(o->actual, "subject", copy(v, "subject"));
+    put(o->actual, "confidential", copy(v, "confidential"));
     put(o->actual, "messages", messages);
+    put(o->actual, "assignments", assignments);
     cJSON_Delete(v);
     return PMSG_OK;
 }
@@ -939,33 +1249,39 @@ static int32_t op_download(runner *r, const cJSON *step, int64_t now, outcome *o
     return PMSG_OK;
 }
 
-static int32_t op_events(runner *r, const cJSON *step, span raw, int64_t now, int deliver,
-                         outcome *o) {
-    const cJSON *limit = get(step, "limit"), *e;
-    int64_t n = -1;
-    char *text = NULL;
-    cJSON *v, *events;
-    if (limit != NULL && !cJSON_IsNull(limit)) {
-        int64_t i64;
-        uint64_t u64;
-        int is_i64 = 0, is_u64 = 0;
-        if (!cJSON_IsNumber(limit) ||
-            !raw_integer(raw_child(raw, step, limit, NULL), &i64, &u64, &is_i64, &is_u64) ||
-            !is_i64) {
-            char *shown = show_raw(raw, step, limit);
-            refuse(o, PMSG_INVALID_ARGUMENT,
-                   fmt("invalid argument: limit %s is not an integer (R-D5)", shown));
-            free(shown);
-            return o->status;
-        }
-        /* The ABI's -1 means "all"; the scenario's limit, like the core's, is never negative. */
-        if (i64 < 0)
-            return refuse(o, PMSG_INVALID_ARGUMENT,
-                          fmt("invalid argument: event limit %" PRId64 " is negative (R-D5)", i64));
-        n = i64;
+/* A step's optional integer `limit` (the events ops) into *n: -1 (the ABI's
+ * "all") when absent or null. A limit that is not an integer, or is
+ * negative, is refused here as the core refuses it (R-D5): the ABI's -1
+ * means "all", so a scenario's -1 cannot be passed on. */
+static int32_t step_limit(const cJSON *step, span raw, int64_t *n, outcome *o) {
+    const cJSON *limit = get(step, "limit");
+    int64_t i64;
+    uint64_t u64;
+    int is_i64 = 0, is_u64 = 0;
+    *n = -1;
+    if (limit == NULL || cJSON_IsNull(limit)) return PMSG_OK;
+    if (!cJSON_IsNumber(limit) ||
+        !raw_integer(raw_child(raw, step, limit, NULL), &i64, &u64, &is_i64, &is_u64) ||
+        !is_i64) {
+        char *shown = show_raw(raw, step, limit);
+        refuse(o, PMSG_INVALID_ARGUMENT,
+               fmt("invalid argument: limit %s is not an integer (R-D5)", shown));
+        free(shown);
+        return o->status;
     }
-    if (take_json(o, pmsg_due_events_json(r->store, now, n, &text), &text, &v)) return o->status;
-    if (deliver) {
+    if (i64 < 0)
+        return refuse(o, PMSG_INVALID_ARGUMENT,
+                      fmt("invalid argument: event limit %" PRId64 " is negative (R-D5)", i64));
+    *n = i64;
+    return PMSG_OK;
+}
+
+/* The events of a due_events, deliver or claim result (`v`, taken): acknowledged
+ * first when `ack`, then shaped as the Rust runner shapes them. */
+static int32_t events_result(const runner *r, cJSON *v, int64_t now, int ack, outcome *o) {
+    const cJSON *e;
+    cJSON *events;
+    if (ack) {
         for (e = v->child; e != NULL; e = e->next) {
             const cJSON *id = get(e, "id");
             int32_t st = pmsg_ack(r->store, cJSON_IsString(id) ? id->valuestring : "", now);
@@ -984,12 +1300,63 @@ static int32_t op_events(runner *r, const cJSON *step, span raw, int64_t now, in
         put(ev, "message", alias_or_null(r, get(e, "message")));
         put(ev, "due_at", copy(e, "due_at"));
         put(ev, "id", copy(e, "id"));
+        /* Only a claim shows it (R-D7): absent here, `expect` cannot find it. */
+        if (get(e, "claimed_until") != NULL) put(ev, "claimed_until", copy(e, "claimed_until"));
         cJSON_AddItemToArray(events, ev);
     }
     cJSON_Delete(v);
     o->actual = cJSON_CreateObject();
     put(o->actual, "events", events);
     return PMSG_OK;
+}
+
+static int32_t op_events(runner *r, const cJSON *step, span raw, int64_t now, int deliver,
+                         outcome *o) {
+    int64_t n;
+    char *text = NULL;
+    cJSON *v;
+    if (step_limit(step, raw, &n, o)) return o->status;
+    if (take_json(o, pmsg_due_events_json(r->store, now, n, &text), &text, &v)) return o->status;
+    return events_result(r, v, now, deliver, o);
+}
+
+/* `claim` (R-D7): worker, lease_seconds, limit and ack, checked in the
+ * core's order (worker, limit, lease) as far as the runner must check them:
+ * what C cannot carry (a lease or limit that is no integer, a limit of -1)
+ * is refused here. */
+static int32_t op_claim(runner *r, const cJSON *step, span raw, int64_t now, outcome *o) {
+    const cJSON *lease = get(step, "lease_seconds"), *ack = get(step, "ack");
+    int64_t n, seconds = 0;
+    uint64_t u64;
+    int is_i64 = 0, is_u64 = 0;
+    char *text = NULL;
+    cJSON *v;
+    if (step_limit(step, raw, &n, o)) return o->status;
+    if (lease == NULL || cJSON_IsNull(lease))
+        return refuse(o, PMSG_INVALID_ARGUMENT,
+                      xstrdup("invalid argument: lease_seconds is missing (R-D7)"));
+    if (!cJSON_IsNumber(lease) ||
+        !raw_integer(raw_child(raw, step, lease, NULL), &seconds, &u64, &is_i64, &is_u64) ||
+        !is_i64) {
+        char *shown = show_raw(raw, step, lease);
+        refuse(o, PMSG_INVALID_ARGUMENT,
+               fmt("invalid argument: lease_seconds %s is not an integer (R-D7)", shown));
+        free(shown);
+        return o->status;
+    }
+    if (ack != NULL && !cJSON_IsBool(ack)) {
+        char *shown = show_raw(raw, step, ack);
+        refuse(o, PMSG_INVALID_ARGUMENT,
+               fmt("invalid argument: ack %s is not true or false", shown));
+        free(shown);
+        return o->status;
+    }
+    if (take_json(o,
+                  pmsg_claim_due_events_json(r->store, str_of(step, "worker"), now, n, seconds,
+                                             &text),
+                  &text, &v))
+        return o->status;
+    return events_result(r, v, now, cJSON_IsTrue(ack), o);
 }
 
 static int32_t op_folder(runner *r, const cJSON *step, span raw, int64_t now, outcome *o) {
@@ -1207,6 +1574,7 @@ static void perform(runner *r, const char *op, const cJSON *step, span raw, int6
             cJSON *match = cJSON_CreateObject();
             put(match, "emr_id", copy(m, "emr_id"));
             put(match, "deliver_to", copy(m, "deliver_to"));
+            put(match, "confidential_deliver_to", copy(m, "confidential_deliver_to"));
             put(match, "first_name", copy(m, "first_name"));
             put(match, "last_name", copy(m, "last_name"));
             cJSON_AddItemToArray(list, match);
@@ -1228,6 +1596,14 @@ static void perform(runner *r, const char *op, const cJSON *step, span raw, int6
         op_download(r, step, now, o);
     } else if (strcmp(op, "due_events") == 0 || strcmp(op, "deliver") == 0) {
         op_events(r, step, raw, now, strcmp(op, "deliver") == 0, o);
+    } else if (strcmp(op, "claim") == 0) {
+        op_claim(r, step, raw, now, o);
+    } else if (strcmp(op, "send_group") == 0) {
+        op_send_group(r, step, raw, now, o);
+    } else if (strcmp(op, "group_report") == 0) {
+        op_group_report(r, step, now, o);
+    } else if (strcmp(op, "assign") == 0) {
+        op_assign(r, step, raw, now, o);
     } else if (strcmp(op, "ack") == 0) {
         int32_t st = pmsg_ack(r->store, str_of(step, "event_id"), now);
         if (st != PMSG_OK) failed(o, st);
@@ -1279,9 +1655,27 @@ static const char *const *allowed_keys(const char *op) {
                                        "mask_name",
                                        "billable_fee_code",
                                        "file_to_chart",
+                                       "confidential",
                                        "as",
                                        "message_as",
                                        NULL};
+    static const char *const send_group[] = {"author",
+                                             "patients",
+                                             "from",
+                                             "subject",
+                                             "body",
+                                             "attachments",
+                                             "unread_notify",
+                                             "response",
+                                             "allow_reply_attachments",
+                                             "mask_name",
+                                             "billable_fee_code",
+                                             "file_to_chart",
+                                             "confidential",
+                                             "as_group",
+                                             "conversations_as",
+                                             "messages_as",
+                                             NULL};
     static const char *const reply[] = {"by",
                                         "conversation",
                                         "body",
@@ -1294,11 +1688,15 @@ static const char *const *allowed_keys(const char *op) {
                                         "mask_name",
                                         "billable_fee_code",
                                         "file_to_chart",
+                                        "confidential",
                                         NULL};
     static const char *const by_conversation[] = {"by", "conversation", NULL};
     static const char *const download[] = {"by", "conversation", "attachment", NULL};
     static const char *const limit[] = {"limit", NULL};
     static const char *const ack[] = {"event_id", NULL};
+    static const char *const claim[] = {"worker", "lease_seconds", "limit", "ack", NULL};
+    static const char *const group_report[] = {"by", "group", NULL};
+    static const char *const assign[] = {"by", "conversation", "to", "note", NULL};
     static const char *const folder[] = {"by", "folder", "page_size", NULL};
     static const char *const none[] = {NULL};
     static const char *const billing[] = {"cycle", NULL};
@@ -1319,6 +1717,10 @@ static const char *const *allowed_keys(const char *op) {
         {"due_events", limit},
         {"deliver", limit},
         {"ack", ack},
+        {"claim", claim},
+        {"send_group", send_group},
+        {"group_report", group_report},
+        {"assign", assign},
         {"folder", folder},
         {"purge", none},
         {"verify_audit", none},
@@ -1404,6 +1806,7 @@ static char *run_step(runner *r, const cJSON *step, span raw) {
     const cJSON *at = get(step, "at");
     const cJSON *expect = get(step, "expect"), *code;
     const char *const *allowed;
+    cJSON *args;
     int64_t now;
     outcome o;
     char *why;
@@ -1417,7 +1820,12 @@ static char *run_step(runner *r, const cJSON *step, span raw) {
     if ((allowed = allowed_keys(op->valuestring)) == NULL)
         return fmt("unknown op \"%s\"", op->valuestring);
     if ((why = check_keys(step, always, allowed, "the step")) != NULL) return why;
-    perform(r, op->valuestring, step, raw, now, &o);
+    /* The arguments with the repeat shorthand expanded (the raw text, which
+     * requests are built from, stays as written: see the top of this file). */
+    args = cJSON_Duplicate(step, 1);
+    expand_shorthands(args, raw);
+    perform(r, op->valuestring, args, raw, now, &o);
+    cJSON_Delete(args);
     code = cJSON_IsObject(expect) ? get(expect, "error") : NULL;
     if (code != NULL) {
         char *want = show(code);
@@ -1432,6 +1840,7 @@ static char *run_step(runner *r, const cJSON *step, span raw) {
         why = fmt("expected success, got error %s (%s)", pmsg_status_name(o.status), o.message);
     } else {
         cJSON *exp = cJSON_IsObject(expect) ? cJSON_Duplicate(expect, 1) : cJSON_CreateObject();
+        expand_shorthands(exp, raw_child(raw, step, expect, NULL)); /* FORMAT.md: `expect` too */
         why = check_text(exp, o.actual);
         if (why == NULL) why = matches(exp, o.actual, "");
         cJSON_Delete(exp);
@@ -1445,6 +1854,7 @@ static void runner_free(runner *r) {
     size_t i;
     pmsg_close(r->store);
     map_free(&r->conversations);
+    map_free(&r->groups);
     map_free(&r->reverse);
     for (i = 0; i < r->natts; i++) {
         free(r->atts[i].conversation);

@@ -30,8 +30,20 @@ int header_check_cpp() {
     const char *(*name)(int32_t) = &pmsg_status_name;
     pmsg_status (*send)(const pmsg_store *, const char *, int64_t, pmsg_outcome **) =
         &pmsg_send_json;
+    pmsg_status (*claim)(const pmsg_store *, const char *, int64_t, int64_t, int64_t, char **) =
+        &pmsg_claim_due_events_json;
+    pmsg_status (*assign)(const pmsg_store *, const char *, const char *, const char *,
+                          const char *, int64_t) = &pmsg_assign;
+    pmsg_status (*group)(const pmsg_store *, const char *, int64_t, char **) =
+        &pmsg_send_group_json;
+    pmsg_status (*report)(const pmsg_store *, const char *, const char *, int64_t, char **) =
+        &pmsg_group_report_json;
     (void)store;
     (void)outcome;
     (void)send;
+    (void)claim;
+    (void)assign;
+    (void)group;
+    (void)report;
     return static_cast<int>(st) + (name(st) != NULL ? PMSG_VERSION_MAJOR : 0);
 }

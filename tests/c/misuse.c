@@ -103,6 +103,11 @@ static void null_store_functions(void) {
     REFUSED(pmsg_close_conversation(store, "staff:s-dr", NULL, T0), "conversation");
     REFUSED(pmsg_ack(NULL, "e", T0), "store");
     REFUSED(pmsg_ack(store, NULL, T0), "event_id");
+    REFUSED(pmsg_assign(NULL, "staff:s-dr", conv, "workgroup:w-front", NULL, T0), "store");
+    REFUSED(pmsg_assign(store, NULL, conv, "workgroup:w-front", NULL, T0), "by");
+    REFUSED(pmsg_assign(store, "staff:s-dr", NULL, "workgroup:w-front", NULL, T0),
+            "conversation");
+    REFUSED(pmsg_assign(store, "staff:s-dr", conv, NULL, "note", T0), "to");
 
     REFUSED(pmsg_download(NULL, "account:a-lea", conv, att, T0, &b, &len), "store");
     CHECK(b == NULL && len == 0);
@@ -121,6 +126,27 @@ static void null_store_functions(void) {
 
     REFUSED(pmsg_due_events_json(NULL, T0, -1, &js), "store");
     REFUSED(pmsg_due_events_json(store, T0, -1, NULL), "out");
+
+    js = BAD_STRING;
+    REFUSED(pmsg_claim_due_events_json(NULL, "w1", T0, -1, 60, &js), "store");
+    CHECK(js == NULL);
+    js = BAD_STRING;
+    REFUSED(pmsg_claim_due_events_json(store, NULL, T0, -1, 60, &js), "worker");
+    CHECK(js == NULL);
+    REFUSED(pmsg_claim_due_events_json(store, "w1", T0, -1, 60, NULL), "out");
+
+    js = BAD_STRING;
+    REFUSED(pmsg_send_group_json(NULL, send, T0, &js), "store");
+    CHECK(js == NULL);
+    REFUSED(pmsg_send_group_json(store, NULL, T0, &js), "request_json");
+    REFUSED(pmsg_send_group_json(store, send, T0, NULL), "out");
+
+    js = BAD_STRING;
+    REFUSED(pmsg_group_report_json(NULL, "staff:s-dr", "g", T0, &js), "store");
+    CHECK(js == NULL);
+    REFUSED(pmsg_group_report_json(store, NULL, "g", T0, &js), "by");
+    REFUSED(pmsg_group_report_json(store, "staff:s-dr", NULL, T0, &js), "group_id");
+    REFUSED(pmsg_group_report_json(store, "staff:s-dr", "g", T0, NULL), "out");
 
     REFUSED(pmsg_folder_json(NULL, "staff:s-dr", "inbox", NULL, 0, T0, &js), "store");
     REFUSED(pmsg_folder_json(store, NULL, "inbox", NULL, 0, T0, &js), "by");
@@ -218,6 +244,16 @@ static void strings_that_are_not_utf8(void) {
     NOT_UTF8_REFUSED(pmsg_close_conversation(store, NOT_UTF8, conv, T0), "by");
     NOT_UTF8_REFUSED(pmsg_close_conversation(store, "staff:s-dr", NOT_UTF8, T0), "conversation");
     NOT_UTF8_REFUSED(pmsg_ack(store, NOT_UTF8, T0), "event_id");
+    NOT_UTF8_REFUSED(pmsg_assign(store, NOT_UTF8, conv, "workgroup:w-front", NULL, T0), "by");
+    NOT_UTF8_REFUSED(pmsg_assign(store, "staff:s-dr", NOT_UTF8, "workgroup:w-front", NULL, T0),
+                     "conversation");
+    NOT_UTF8_REFUSED(pmsg_assign(store, "staff:s-dr", conv, NOT_UTF8, NULL, T0), "to");
+    NOT_UTF8_REFUSED(pmsg_assign(store, "staff:s-dr", conv, "workgroup:w-front", NOT_UTF8, T0),
+                     "note");
+    NOT_UTF8_REFUSED(pmsg_claim_due_events_json(store, NOT_UTF8, T0, -1, 60, &js), "worker");
+    NOT_UTF8_REFUSED(pmsg_send_group_json(store, NOT_UTF8, T0, &js), "request_json");
+    NOT_UTF8_REFUSED(pmsg_group_report_json(store, NOT_UTF8, "g", T0, &js), "by");
+    NOT_UTF8_REFUSED(pmsg_group_report_json(store, "staff:s-dr", NOT_UTF8, T0, &js), "group_id");
     NOT_UTF8_REFUSED(pmsg_download(store, NOT_UTF8, conv, att, T0, &b, &len), "by");
     NOT_UTF8_REFUSED(pmsg_download(store, "account:a-lea", NOT_UTF8, att, T0, &b, &len),
                      "conversation");
@@ -260,6 +296,10 @@ static void numbers_out_of_range_and_malformed_json(void) {
     REFUSED(pmsg_search_json(store, "roy", INT64_MAX, &js), "now_ms");
     REFUSED(pmsg_purge_json(store, INT64_MIN, &js), "now_ms");
     REFUSED(pmsg_export_chart(store, "staff:s-dr", conv, "text", INT64_MAX, &js), "now_ms");
+    REFUSED(pmsg_assign(store, "staff:s-dr", conv, "workgroup:w-front", NULL, INT64_MIN),
+            "now_ms");
+    REFUSED(pmsg_claim_due_events_json(store, "w1", INT64_MAX, -1, 60, &js), "now_ms");
+    REFUSED(pmsg_group_report_json(store, "staff:s-dr", "g", INT64_MAX, &js), "now_ms");
 
     /* Counts and sizes (the core's messages name the value and the rule). */
     EXPECT(pmsg_due_events_json(store, T0, -2, &js), PMSG_INVALID_ARGUMENT);
@@ -275,6 +315,21 @@ static void numbers_out_of_range_and_malformed_json(void) {
     EXPECT_MESSAGE("v2.x");
     EXPECT(pmsg_audit_tail_json(store, -1, &js), PMSG_INVALID_ARGUMENT);
     EXPECT_MESSAGE("-1");
+    /* R-D7: the claim arguments, each refused with its value named. */
+    EXPECT(pmsg_claim_due_events_json(store, "w1", T0, -2, 60, &js), PMSG_INVALID_ARGUMENT);
+    EXPECT_MESSAGE("-2");
+    EXPECT(pmsg_claim_due_events_json(store, "w1", T0, -1, 0, &js), PMSG_INVALID_ARGUMENT);
+    EXPECT(pmsg_claim_due_events_json(store, "w1", T0, -1, 86401, &js), PMSG_INVALID_ARGUMENT);
+    EXPECT_MESSAGE("86401");
+    EXPECT(pmsg_claim_due_events_json(store, "w1", T0, -1, INT64_MIN, &js),
+           PMSG_INVALID_ARGUMENT);
+    EXPECT(pmsg_claim_due_events_json(store, "", T0, -1, 60, &js), PMSG_INVALID_ARGUMENT);
+    EXPECT(pmsg_claim_due_events_json(store, "w\x01", T0, -1, 60, &js), PMSG_INVALID_ARGUMENT);
+    CHECK(js == NULL);
+    MUST(pmsg_claim_due_events_json(store, "w1", T0, 0, 60, &js));
+    CHECK(same(js, "[]"));
+    pmsg_string_free(js);
+    js = NULL;
     EXPECT(pmsg_search_json(store, "   ", T0, &js), PMSG_INVALID_ARGUMENT);
     CHECK(js == NULL);
 
@@ -290,6 +345,11 @@ static void numbers_out_of_range_and_malformed_json(void) {
     REFUSED(pmsg_send_json(store, "[1, 2]", T0, &o), "request_json");
     EXPECT_MESSAGE("not a JSON object");
     REFUSED(pmsg_reply_json(store, "\"text\"", T0, &o), "request_json");
+    REFUSED(pmsg_send_group_json(store, "{\"author\": ", T0, &js), "request_json");
+    EXPECT_MESSAGE("not valid JSON");
+    REFUSED(pmsg_send_group_json(store, "[\"E100\"]", T0, &js), "request_json");
+    EXPECT_MESSAGE("not a JSON object");
+    CHECK(js == NULL);
     REFUSED(pmsg_directory_upsert_json(store, "null"), "json");
     REFUSED(pmsg_directory_upsert_json(store, ""), "json");
     EXPECT(pmsg_directory_upsert_json(store, "{\"accounts\": [{\"id\": \"x\"}]}"),
@@ -315,6 +375,21 @@ static void frees_accept_null_and_keep_the_last_error(void) {
     (void)pmsg_status_name(PMSG_OK);
     (void)pmsg_version();
     EXPECT_MESSAGE("missing-event");
+    /* A failed call's result is NULL, which the _free functions take. */
+    {
+        char *js = BAD_STRING;
+        REFUSED(pmsg_claim_due_events_json(store, NULL, T0, -1, 60, &js), "worker");
+        CHECK(js == NULL);
+        pmsg_string_free(js);
+        js = BAD_STRING;
+        REFUSED(pmsg_send_group_json(store, NULL, T0, &js), "request_json");
+        pmsg_string_free(js);
+        js = BAD_STRING;
+        REFUSED(pmsg_group_report_json(store, "staff:s-dr", NULL, T0, &js), "group_id");
+        pmsg_string_free(js);
+        EXPECT_MESSAGE("`group_id`");
+    }
+    EXPECT(pmsg_ack(store, "missing-event", T0), PMSG_UNKNOWN_EVENT);
     /* ...and the next call that succeeds clears it. */
     {
         char *js = NULL;

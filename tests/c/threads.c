@@ -6,7 +6,10 @@
  * exact: every message sent is one acknowledged event (no more, no fewer),
  * one billing entry, one audit entry and one conversation in the "sent"
  * folder, the audit chain verifies, and a second handle on the same file
- * sees the same.
+ * sees the same. Then the claims of R-D7: N more messages per thread, whose
+ * events the 8 threads claim (on two handles, one lease that never ends
+ * during the test) and acknowledge: every event is handed to exactly one
+ * claim, never to two.
  *
  * Usage: threads [N]   (N messages per thread, default 25)
  */
@@ -116,6 +119,84 @@ static void *worker(void *arg) {
     return NULL;
 }
 
+/* R-D7: each event claimed once, under `acked_lock`; `claim_dups` counts an
+ * event handed to a second claim (one claim call is atomic). */
+static char (*claimed)[ID_LEN];
+static int claimed_count, claim_dups;
+static pmsg_store *handles[2];
+
+static void *claimer(void *arg) {
+    int t = (int)(intptr_t)arg, ok = 1;
+    char worker_name[32], id[ID_LEN];
+    snprintf(worker_name, sizeof worker_name, "worker %d", t);
+    while (ok) {
+        char *json = NULL;
+        const char *p;
+        int n = 0;
+        /* The lease outlasts the test: a claimed event is never claimable again. */
+        if (pmsg_claim_due_events_json(handles[t % 2], worker_name, DELIVER_AT, 3, 3600, &json) !=
+            PMSG_OK) {
+            fprintf(stderr, "claim by %s: %s\n", worker_name, pmsg_last_error_message());
+            ok = 0;
+            break;
+        }
+        for (p = json; (p = string_after(p, "{\"id\":\"", id, sizeof id)) != NULL; n++) {
+            int i, seen = 0;
+            pthread_mutex_lock(&acked_lock);
+            for (i = 0; i < claimed_count && !seen; i++) seen = strcmp(claimed[i], id) == 0;
+            if (seen) claim_dups++;
+            else if (claimed_count < THREADS * per_thread) strcpy(claimed[claimed_count++], id);
+            else claimed_count++;
+            pthread_mutex_unlock(&acked_lock);
+            if (pmsg_ack(handles[t % 2], id, DELIVER_AT) != PMSG_OK) ok = 0;
+        }
+        if (n > 0 && !CONTAINS(json, "\"claimed_until\":")) ok = 0;
+        pmsg_string_free(json);
+        if (n == 0) break;
+    }
+    if (!ok) {
+        pthread_mutex_lock(&acked_lock);
+        failed_threads++;
+        pthread_mutex_unlock(&acked_lock);
+    }
+    return NULL;
+}
+
+static void claims_phase(pmsg_store *a, pmsg_store *b, int count) {
+    pthread_t threads[THREADS];
+    char request[256], *json = NULL;
+    int i, t;
+    claimed = calloc((size_t)count, sizeof *claimed);
+    REQUIRE(claimed != NULL);
+    handles[0] = a;
+    handles[1] = b;
+    for (i = 0; i < count; i++) {
+        pmsg_outcome *outcome = NULL;
+        snprintf(request, sizeof request,
+                 "{\"author\": \"s-dr\", \"patient\": \"E100\", \"from\": \"direct\","
+                 " \"subject\": \"Claim %d\", \"body\": \"Body %d\"}",
+                 i, i);
+        MUST(pmsg_send_json(a, request, T0 + i, &outcome));
+        pmsg_outcome_free(outcome);
+    }
+    failed_threads = 0;
+    for (t = 0; t < THREADS; t++)
+        REQUIRE(pthread_create(&threads[t], NULL, claimer, (void *)(intptr_t)t) == 0);
+    for (t = 0; t < THREADS; t++) REQUIRE(pthread_join(threads[t], NULL) == 0);
+    CHECK(failed_threads == 0);
+    if (claim_dups != 0 || claimed_count != count) {
+        fprintf(stderr, "claims: %d distinct events claimed (expected %d), %d handed out twice\n",
+                claimed_count, count, claim_dups);
+        failures++;
+    }
+    printf("threads: %d threads on 2 handles claimed %d events, none twice\n", THREADS,
+           claimed_count);
+    MUST(pmsg_due_events_json(b, DELIVER_AT + DAY_MS, -1, &json));
+    CHECK(same(json, "[]"));
+    pmsg_string_free(json);
+    free(claimed);
+}
+
 /* Counts the conversations of a staff folder, page by page (cursor). */
 static int count_folder(pmsg_store *s, const char *by, const char *folder) {
     char cursor[128], *json = NULL;
@@ -200,6 +281,8 @@ int main(int argc, char **argv) {
     /* A second handle on the same file sees every committed operation. */
     MUST(pmsg_open(path, "{\"time_zone\": \"America/Toronto\"}", &second));
     check_totals(second, sent);
+
+    claims_phase(store, second, sent);
     pmsg_close(second);
     pmsg_close(store);
 
