@@ -100,7 +100,37 @@ pub(crate) fn upsert(tx: &Tx, d: &DirectoryUpdate) -> Result<()> {
     }
     // An account that lost access gets no more notices about it (§15).
     for key in &touched {
-        tx.cancel_events_without_access(key)?;
+        cancel_events_without_access(tx, key)?;
+    }
+    Ok(())
+}
+
+/// §15 "Directory upserts": cancels the pending `account:` events of the
+/// patient's conversations whose account no longer has access (R-A1).
+fn cancel_events_without_access(tx: &Tx, patient_key: &str) -> Result<()> {
+    let events = tx.pending_account_events_of_patient(patient_key)?;
+    if events.is_empty() {
+        return Ok(());
+    }
+    let Some(patient) = tx.patient(patient_key)? else {
+        return Ok(());
+    };
+    let mut access: std::collections::HashMap<String, bool> = Default::default();
+    for (seq, recipient, _conv) in events {
+        let Some(account) = recipient.strip_prefix("account:") else {
+            continue;
+        };
+        let allowed = match access.get(account) {
+            Some(a) => *a,
+            None => {
+                let a = crate::access::patient_row_access(tx, &patient, account)?;
+                access.insert(account.to_string(), a);
+                a
+            }
+        };
+        if !allowed {
+            tx.cancel_event(seq)?;
+        }
     }
     Ok(())
 }

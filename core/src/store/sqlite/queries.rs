@@ -1,62 +1,15 @@
-//! The typed statements the rules use. Instants are integer milliseconds
-//! (UTC); `seq` columns give creation order.
+//! The SQLite statements behind [`StoreTx`]. Instants are integer
+//! milliseconds (UTC); `seq` columns give creation order. Text compares
+//! by SQLite's default BINARY collation: code point order (§15).
 
-use super::Tx;
+use super::SqliteTx;
 use crate::error::Result;
+use crate::store::*;
 use rusqlite::{params, OptionalExtension, Row};
 
-/// A staff member as stored.
-pub(crate) struct StaffRow {
-    pub id: String,
-    pub display_name: String,
-    pub accepts_direct: bool,
-}
-
-/// An account as stored.
-pub(crate) struct AccountRow {
-    pub id: String,
-    pub display_name: String,
-    pub registered: bool,
-}
-
-/// A patient as stored.
-#[derive(Clone)]
-pub(crate) struct PatientRow {
-    pub key: String,
-    pub emr_id: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub date_of_birth: String,
-    pub dependent: bool,
-    pub account_id: Option<String>,
-}
-
-/// A caregiver with an active connection to a patient.
-pub(crate) struct CaregiverRow {
-    pub account_id: String,
-    pub registered: bool,
-}
-
-/// A conversation as stored.
-#[derive(Clone)]
-pub(crate) struct ConvRow {
-    pub seq: i64,
-    pub id: String,
-    pub patient_key: String,
-    pub subject: String,
-    pub created_at: i64,
-    pub last_activity: i64,
-    pub closed: bool,
-    pub current_from: String,
-    pub unread_by_patient: i64,
-    pub unread_by_staff: i64,
-    pub last_staff_message: Option<i64>,
-    pub req_message: Option<i64>,
-    pub req_due_at: Option<i64>,
-}
-
 const CONV_COLS: &str = "c.seq, c.id, c.patient_key, c.subject, c.created_at, c.last_activity, c.status, \
-     c.current_from, c.unread_by_patient, c.unread_by_staff, c.last_staff_message, c.req_message, c.req_due_at";
+     c.current_from, c.unread_by_patient, c.unread_by_staff, c.last_staff_message, c.req_message, c.req_due_at, \
+     c.has_patient_message";
 
 fn conv_row(r: &Row) -> rusqlite::Result<ConvRow> {
     Ok(ConvRow {
@@ -73,63 +26,8 @@ fn conv_row(r: &Row) -> rusqlite::Result<ConvRow> {
         last_staff_message: r.get(10)?,
         req_message: r.get(11)?,
         req_due_at: r.get(12)?,
+        has_patient_message: r.get(13)?,
     })
-}
-
-/// A message as stored.
-#[derive(Clone)]
-pub(crate) struct MsgRow {
-    pub seq: i64,
-    pub id: String,
-    pub staff_side: bool,
-    pub author: String,
-    pub from_party: String,
-    pub to_party: Option<String>,
-    pub sent_at: i64,
-    pub body: String,
-    pub response: Option<String>,
-    pub required_days: Option<i64>,
-    pub response_due_at: Option<i64>,
-    pub allow_reply_attachments: bool,
-    pub mask_name: bool,
-    pub notify_count: Option<i64>,
-    pub notify_unit: Option<String>,
-    pub fee_code: Option<String>,
-    pub read_at: Option<i64>,
-}
-
-/// A message to insert.
-pub(crate) struct NewMessage<'a> {
-    pub id: &'a str,
-    pub conversation_seq: i64,
-    pub staff_side: bool,
-    pub author: &'a str,
-    pub from_party: &'a str,
-    pub to_party: Option<&'a str>,
-    pub sent_at: i64,
-    pub body: &'a str,
-    pub response: Option<&'a str>,
-    pub required_days: Option<i64>,
-    pub response_due_at: Option<i64>,
-    pub allow_reply_attachments: bool,
-    pub mask_name: bool,
-    pub notify_count: Option<i64>,
-    pub notify_unit: Option<&'a str>,
-    pub fee_code: Option<&'a str>,
-    pub file_to_chart: bool,
-}
-
-/// An attachment's metadata as stored.
-#[derive(Clone)]
-pub(crate) struct AttRow {
-    pub seq: i64,
-    pub id: String,
-    pub message_seq: i64,
-    pub name: String,
-    pub media_type: String,
-    pub size: i64,
-    pub first_download_at: Option<i64>,
-    pub purged_at: Option<i64>,
 }
 
 const ATT_COLS: &str =
@@ -148,45 +46,6 @@ fn att_row(r: &Row) -> rusqlite::Result<AttRow> {
     })
 }
 
-/// An attachment with its content and its message.
-pub(crate) struct AttContent {
-    pub meta: AttRow,
-    pub content: Option<Vec<u8>>,
-    pub message_id: String,
-    pub staff_message: bool,
-}
-
-/// An event to insert.
-pub(crate) struct NewEvent {
-    pub id: String,
-    pub kind: &'static str,
-    pub recipient: String,
-    pub message_seq: Option<i64>,
-    pub due_at: i64,
-}
-
-/// A pending event with its conversation's and message's ids.
-pub(crate) struct EventRow {
-    pub id: String,
-    pub kind: String,
-    pub recipient: String,
-    pub conversation_id: String,
-    pub message_id: Option<String>,
-    pub due_at: i64,
-}
-
-/// An audit row.
-pub(crate) struct AuditRow {
-    pub seq: i64,
-    pub at: i64,
-    pub actor: String,
-    pub action: String,
-    pub conversation: Option<String>,
-    pub message: Option<String>,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
 fn audit_row(r: &Row) -> rusqlite::Result<AuditRow> {
     Ok(AuditRow {
         seq: r.get(0)?,
@@ -198,37 +57,6 @@ fn audit_row(r: &Row) -> rusqlite::Result<AuditRow> {
         prev_hash: r.get(6)?,
         hash: r.get(7)?,
     })
-}
-
-/// A billing entry with its ids.
-pub(crate) struct BillingRow {
-    pub fee_code: String,
-    pub author: String,
-    pub emr_id: String,
-    pub conversation_id: String,
-    pub message_id: String,
-    pub sent_at: i64,
-}
-
-/// An attachment due for purge, with its ids.
-pub(crate) struct PurgeRow {
-    pub attachment_seq: i64,
-    pub attachment_id: String,
-    pub name: String,
-    pub conversation_id: String,
-    pub message_id: String,
-}
-
-/// Which conversations a folder page holds (SPEC §7).
-pub(crate) enum FolderQuery<'a> {
-    /// Staff folders; `parties` are the viewer's `staff:` and `workgroup:` parties.
-    StaffInbox(&'a str),
-    StaffSent(&'a str),
-    StaffAwaiting(&'a str),
-    StaffClosed(&'a str),
-    /// Account folders.
-    AccountInbox(&'a str),
-    AccountAwaiting(&'a str),
 }
 
 /// R-D5: pending events due at `?1`, at most `?2`, through the partial index on pending events.
@@ -246,51 +74,21 @@ pub(crate) const SEARCH_SQL: &str =
                        ORDER BY last_folded, first_folded, emr_id LIMIT ?4))
      ORDER BY last_folded, first_folded, emr_id LIMIT ?4";
 
-/// The staff-side participant test (R-M0): the staff member authored a
-/// message, is or was the direct `from`, or is now a member of a workgroup
-/// that has been a `from`. `?1` is the staff id.
-const STAFF_PARTICIPANT: &str =
-    "EXISTS (SELECT 1 FROM conversation_party p WHERE p.conversation_seq = c.seq \
-     AND (p.party = 'staff:' || ?1 OR p.party IN (SELECT 'workgroup:' || m.workgroup_id \
-     FROM workgroup_member m WHERE m.staff_id = ?1)))";
-
-/// The patient-side access test (R-A1): a participant whose access is
-/// current (the patient's own account, or an active connection). `?1` is
-/// the account id.
-const ACCOUNT_ACCESS: &str = "EXISTS (SELECT 1 FROM conversation_account ca WHERE ca.conversation_seq = c.seq \
-     AND ca.account_id = ?1) AND (EXISTS (SELECT 1 FROM patient pt WHERE pt.emr_key = c.patient_key \
-     AND pt.account_id = ?1) OR EXISTS (SELECT 1 FROM connection k WHERE k.patient_key = c.patient_key \
-     AND k.caregiver_id = ?1 AND k.active = 1))";
-
-/// The statement reading one party's folder rows in sort order, through
-/// `conversation_party_by_activity` or `conversation_account_by_activity`.
-fn folder_sql(q: &FolderQuery, with_cursor: bool) -> String {
-    // Staff folders read their own partial index (schema version 2); the
-    // flag it holds is the folder's condition, which is also checked on
-    // the conversation itself.
-    let (table, party_col, cond) = match q {
-        FolderQuery::StaffInbox(_) => (
+/// The statement reading one party's folder rows in sort order: a staff
+/// party's rows flagged for `folder` through that folder's partial index
+/// (schema version 2), or an account's rows (`None`) through
+/// `conversation_account_by_activity`.
+pub(crate) fn folder_sql(folder: Option<StaffFolder>, with_cursor: bool) -> String {
+    let (table, party_col, cond) = match folder {
+        Some(StaffFolder::Inbox) => ("conversation_party", "party", "AND p.inbox = 1"),
+        Some(StaffFolder::Sent) => (
             "conversation_party",
             "party",
-            "p.inbox = 1 AND c.status = 'open' AND c.has_patient_message = 1",
+            "AND p.authored = 1 AND p.closed = 0",
         ),
-        FolderQuery::StaffSent(_) => (
-            "conversation_party",
-            "party",
-            "p.authored = 1 AND p.closed = 0 AND c.status = 'open'",
-        ),
-        FolderQuery::StaffAwaiting(_) => (
-            "conversation_party",
-            "party",
-            "p.awaiting = 1 AND c.status = 'open' AND c.req_message IS NOT NULL",
-        ),
-        FolderQuery::StaffClosed(_) => (
-            "conversation_party",
-            "party",
-            "p.closed = 1 AND c.status = 'closed'",
-        ),
-        FolderQuery::AccountInbox(_) => ("conversation_account", "account_id", ACCOUNT_ACCESS),
-        FolderQuery::AccountAwaiting(_) => ("conversation_account", "account_id", ACCOUNT_AWAITING),
+        Some(StaffFolder::Awaiting) => ("conversation_party", "party", "AND p.awaiting = 1"),
+        Some(StaffFolder::Closed) => ("conversation_party", "party", "AND p.closed = 1"),
+        None => ("conversation_account", "account_id", ""),
     };
     let range = if with_cursor {
         "AND (p.last_activity, p.created_at, p.conversation_seq) < (?2, ?3, ?4)"
@@ -299,22 +97,15 @@ fn folder_sql(q: &FolderQuery, with_cursor: bool) -> String {
     };
     format!(
         "SELECT {CONV_COLS} FROM {table} p JOIN conversation c ON c.seq = p.conversation_seq
-         WHERE p.{party_col} = ?1 {range} AND {cond}
+         WHERE p.{party_col} = ?1 {cond} {range}
          ORDER BY p.last_activity DESC, p.created_at DESC, p.conversation_seq DESC LIMIT ?5"
     )
 }
 
-/// An account's awaiting-response folder: an outstanding requirement whose
-/// requiring message was delivered to it (§7), with current access.
-const ACCOUNT_AWAITING: &str = "c.req_message IS NOT NULL AND EXISTS (SELECT 1 FROM delivery d \
-     WHERE d.message_seq = c.req_message AND d.account_id = ?1) AND EXISTS (SELECT 1 FROM patient pt \
-     WHERE pt.emr_key = c.patient_key AND pt.account_id = ?1 UNION ALL SELECT 1 FROM connection k \
-     WHERE k.patient_key = c.patient_key AND k.caregiver_id = ?1 AND k.active = 1)";
-
-impl Tx<'_> {
+impl StoreTx for SqliteTx<'_> {
     // ---- directory -------------------------------------------------------
 
-    pub fn upsert_account(
+    fn upsert_account(
         &self,
         id: &str,
         kind: &str,
@@ -330,7 +121,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn upsert_staff(&self, id: &str, display_name: &str, accepts_direct: bool) -> Result<()> {
+    fn upsert_staff(&self, id: &str, display_name: &str, accepts_direct: bool) -> Result<()> {
         self.c
             .prepare_cached(
                 "INSERT INTO staff (id, display_name, accepts_direct) VALUES (?1, ?2, ?3)
@@ -340,12 +131,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn upsert_patient(
-        &self,
-        p: &PatientRow,
-        first_folded: &str,
-        last_folded: &str,
-    ) -> Result<()> {
+    fn upsert_patient(&self, p: &PatientRow, first_folded: &str, last_folded: &str) -> Result<()> {
         self.c
             .prepare_cached(
                 "INSERT INTO patient (emr_key, emr_id, first_name, last_name, first_folded, last_folded,
@@ -368,12 +154,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn upsert_connection(
-        &self,
-        patient_key: &str,
-        caregiver: &str,
-        active: bool,
-    ) -> Result<()> {
+    fn upsert_connection(&self, patient_key: &str, caregiver: &str, active: bool) -> Result<()> {
         self.c
             .prepare_cached(
                 "INSERT INTO connection (patient_key, caregiver_id, active) VALUES (?1, ?2, ?3)
@@ -383,7 +164,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn upsert_workgroup(&self, id: &str, name: &str, members: &[String]) -> Result<()> {
+    fn upsert_workgroup(&self, id: &str, name: &str, members: &[String]) -> Result<()> {
         self.c
             .prepare_cached("INSERT INTO workgroup (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET name = ?2")?
             .execute(params![id, name])?;
@@ -399,24 +180,29 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Cancels the pending `account:` events of conversations of these
-    /// patients whose account no longer has access (§15 "Directory upserts").
-    pub fn cancel_events_without_access(&self, patient_key: &str) -> Result<()> {
+    fn pending_account_events_of_patient(
+        &self,
+        patient_key: &str,
+    ) -> Result<Vec<(i64, String, i64)>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT e.seq, e.recipient, e.conversation_seq FROM conversation c
+               JOIN event e ON e.conversation_seq = c.seq AND e.state = 'pending'
+             WHERE c.patient_key = ?1 AND e.recipient LIKE 'account:%' ORDER BY e.seq",
+        )?;
+        let rows = st.query_map([patient_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn cancel_event(&self, event_seq: i64) -> Result<()> {
         self.c
             .prepare_cached(
-                "UPDATE event SET state = 'cancelled'
-                 WHERE state = 'pending' AND recipient LIKE 'account:%'
-                   AND conversation_seq IN (SELECT seq FROM conversation WHERE patient_key = ?1)
-                   AND NOT EXISTS (SELECT 1 FROM patient pt WHERE pt.emr_key = ?1
-                                   AND pt.account_id = substr(event.recipient, 9))
-                   AND NOT EXISTS (SELECT 1 FROM connection k WHERE k.patient_key = ?1
-                                   AND k.caregiver_id = substr(event.recipient, 9) AND k.active = 1)",
+                "UPDATE event SET state = 'cancelled' WHERE seq = ?1 AND state = 'pending'",
             )?
-            .execute([patient_key])?;
+            .execute([event_seq])?;
         Ok(())
     }
 
-    pub fn staff(&self, id: &str) -> Result<Option<StaffRow>> {
+    fn staff(&self, id: &str) -> Result<Option<StaffRow>> {
         Ok(self
             .c
             .prepare_cached("SELECT id, display_name, accepts_direct FROM staff WHERE id = ?1")?
@@ -430,7 +216,7 @@ impl Tx<'_> {
             .optional()?)
     }
 
-    pub fn account(&self, id: &str) -> Result<Option<AccountRow>> {
+    fn account(&self, id: &str) -> Result<Option<AccountRow>> {
         Ok(self
             .c
             .prepare_cached("SELECT id, display_name, registered FROM account WHERE id = ?1")?
@@ -444,7 +230,7 @@ impl Tx<'_> {
             .optional()?)
     }
 
-    pub fn workgroup_name(&self, id: &str) -> Result<Option<String>> {
+    fn workgroup_name(&self, id: &str) -> Result<Option<String>> {
         Ok(self
             .c
             .prepare_cached("SELECT name FROM workgroup WHERE id = ?1")?
@@ -452,7 +238,7 @@ impl Tx<'_> {
             .optional()?)
     }
 
-    pub fn is_member(&self, workgroup: &str, staff: &str) -> Result<bool> {
+    fn is_member(&self, workgroup: &str, staff: &str) -> Result<bool> {
         Ok(self
             .c
             .prepare_cached(
@@ -461,7 +247,24 @@ impl Tx<'_> {
             .exists(params![workgroup, staff])?)
     }
 
-    pub fn patient(&self, key: &str) -> Result<Option<PatientRow>> {
+    fn workgroups_of(&self, staff: &str) -> Result<Vec<String>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT workgroup_id FROM workgroup_member WHERE staff_id = ?1 ORDER BY workgroup_id",
+        )?;
+        let rows = st.query_map([staff], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn connection_active(&self, patient_key: &str, caregiver: &str) -> Result<bool> {
+        Ok(self
+            .c
+            .prepare_cached(
+                "SELECT 1 FROM connection WHERE patient_key = ?1 AND caregiver_id = ?2 AND active = 1",
+            )?
+            .exists(params![patient_key, caregiver])?)
+    }
+
+    fn patient(&self, key: &str) -> Result<Option<PatientRow>> {
         Ok(self
             .c
             .prepare_cached(
@@ -473,7 +276,7 @@ impl Tx<'_> {
     }
 
     /// Registered or not, every account with an active connection to the patient, by account id.
-    pub fn active_caregivers(&self, patient_key: &str) -> Result<Vec<CaregiverRow>> {
+    fn active_caregivers(&self, patient_key: &str) -> Result<Vec<CaregiverRow>> {
         let mut st = self.c.prepare_cached(
             "SELECT a.id, a.registered FROM connection k JOIN account a ON a.id = k.caregiver_id
              WHERE k.patient_key = ?1 AND k.active = 1 ORDER BY a.id",
@@ -489,7 +292,7 @@ impl Tx<'_> {
 
     /// R-R1: patients whose key equals `emr_key` or whose folded last name
     /// starts with `prefix`, ordered by folded last, folded first, EMR ID.
-    pub fn search_patients(
+    fn search_patients(
         &self,
         emr_key: &str,
         prefix: &str,
@@ -503,7 +306,7 @@ impl Tx<'_> {
 
     // ---- conversations and messages --------------------------------------
 
-    pub fn conversation(&self, id: &str) -> Result<Option<ConvRow>> {
+    fn conversation(&self, id: &str) -> Result<Option<ConvRow>> {
         let sql = format!("SELECT {CONV_COLS} FROM conversation c WHERE c.id = ?1");
         Ok(self
             .c
@@ -512,8 +315,17 @@ impl Tx<'_> {
             .optional()?)
     }
 
+    fn conversation_by_seq(&self, seq: i64) -> Result<Option<ConvRow>> {
+        let sql = format!("SELECT {CONV_COLS} FROM conversation c WHERE c.seq = ?1");
+        Ok(self
+            .c
+            .prepare_cached(&sql)?
+            .query_row([seq], conv_row)
+            .optional()?)
+    }
+
     #[allow(clippy::too_many_arguments)]
-    pub fn insert_conversation(
+    fn insert_conversation(
         &self,
         id: &str,
         patient_key: &str,
@@ -530,7 +342,7 @@ impl Tx<'_> {
         Ok(self.c.last_insert_rowid())
     }
 
-    pub fn insert_message(&self, m: &NewMessage) -> Result<i64> {
+    fn insert_message(&self, m: &NewMessage) -> Result<i64> {
         self.c
             .prepare_cached(
                 "INSERT INTO message (id, conversation_seq, side, author, from_party, sent_at, body, response,
@@ -562,7 +374,7 @@ impl Tx<'_> {
 
     /// Records that the message went to `account` and that the account is a
     /// patient-side participant (R-M0).
-    pub fn insert_delivery(
+    fn insert_delivery(
         &self,
         message_seq: i64,
         conversation_seq: i64,
@@ -580,22 +392,58 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Records a staff-side party (R-M0): `role` is `author` or `from`.
-    pub fn insert_party(&self, conversation_seq: i64, party: &str, role: &str) -> Result<()> {
+    fn is_delivered(&self, message_seq: i64, account: &str) -> Result<bool> {
+        Ok(self
+            .c
+            .prepare_cached("SELECT 1 FROM delivery WHERE message_seq = ?1 AND account_id = ?2")?
+            .exists(params![message_seq, account])?)
+    }
+
+    fn insert_party(&self, conversation_seq: i64, party: &str, authored: bool) -> Result<()> {
         self.c
             .prepare_cached(
                 "INSERT INTO conversation_party (party, conversation_seq, authored, last_activity, created_at,
                                                  inbox, awaiting, closed)
-                 SELECT ?1, seq, ?2, last_activity, created_at, status = 'open' AND has_patient_message = 1,
-                        status = 'open' AND req_message IS NOT NULL, status = 'closed'
-                 FROM conversation WHERE seq = ?3
+                 SELECT ?1, seq, ?2, last_activity, created_at, 0, 0, 0 FROM conversation WHERE seq = ?3
                  ON CONFLICT (party, conversation_seq) DO UPDATE SET authored = max(authored, excluded.authored)",
             )?
-            .execute(params![party, role == "author", conversation_seq])?;
+            .execute(params![party, authored, conversation_seq])?;
         Ok(())
     }
 
-    pub fn insert_attachment(
+    fn conversation_parties(&self, conversation_seq: i64) -> Result<Vec<String>> {
+        let mut st = self
+            .c
+            .prepare_cached("SELECT party FROM conversation_party WHERE conversation_seq = ?1")?;
+        let rows = st.query_map([conversation_seq], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn is_conversation_account(&self, conversation_seq: i64, account: &str) -> Result<bool> {
+        Ok(self
+            .c
+            .prepare_cached(
+                "SELECT 1 FROM conversation_account WHERE account_id = ?1 AND conversation_seq = ?2",
+            )?
+            .exists(params![account, conversation_seq])?)
+    }
+
+    fn set_party_flags(&self, conversation_seq: i64, flags: PartyFlags) -> Result<()> {
+        self.c
+            .prepare_cached(
+                "UPDATE conversation_party SET inbox = ?2, awaiting = ?3, closed = ?4
+                 WHERE conversation_seq = ?1 AND (inbox, awaiting, closed) <> (?2, ?3, ?4)",
+            )?
+            .execute(params![
+                conversation_seq,
+                flags.inbox,
+                flags.awaiting,
+                flags.closed
+            ])?;
+        Ok(())
+    }
+
+    fn insert_attachment(
         &self,
         id: &str,
         message_seq: i64,
@@ -611,52 +459,60 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// After a new message: activity, unread counter of the addressee side,
-    /// and (for staff messages) the last staff message and current `from`.
-    pub fn conversation_after_message(
+    fn conversation_after_message(
         &self,
         conv: i64,
-        now: i64,
+        last_activity: i64,
         staff_message: Option<(i64, &str)>,
     ) -> Result<()> {
         match staff_message {
             Some((msg, from)) => self
                 .c
                 .prepare_cached(
-                    "UPDATE conversation SET last_activity = max(last_activity, ?2),
+                    "UPDATE conversation SET last_activity = ?2,
                        unread_by_patient = unread_by_patient + 1, last_staff_message = ?3, current_from = ?4
                      WHERE seq = ?1",
                 )?
-                .execute(params![conv, now, msg, from])?,
+                .execute(params![conv, last_activity, msg, from])?,
             None => self
                 .c
                 .prepare_cached(
-                    "UPDATE conversation SET last_activity = max(last_activity, ?2),
+                    "UPDATE conversation SET last_activity = ?2,
                        unread_by_staff = unread_by_staff + 1, has_patient_message = 1
                      WHERE seq = ?1",
                 )?
-                .execute(params![conv, now])?,
+                .execute(params![conv, last_activity])?,
         };
         // Keep the folder sort key copies in step (§7).
         for sql in [
-            "UPDATE conversation_party SET last_activity = max(last_activity, ?2) WHERE conversation_seq = ?1",
-            "UPDATE conversation_account SET last_activity = max(last_activity, ?2) WHERE conversation_seq = ?1",
+            "UPDATE conversation_party SET last_activity = ?2 WHERE conversation_seq = ?1",
+            "UPDATE conversation_account SET last_activity = ?2 WHERE conversation_seq = ?1",
         ] {
-            self.c.prepare_cached(sql)?.execute(params![conv, now])?;
+            self.c
+                .prepare_cached(sql)?
+                .execute(params![conv, last_activity])?;
         }
         Ok(())
     }
 
-    /// R-M1: marks every message addressed to one side as read at `now`
-    /// (first read wins) and zeroes that side's unread counter.
-    pub fn mark_read(&self, conv: i64, staff_messages: bool, now: i64) -> Result<()> {
-        let side = if staff_messages { "staff" } else { "patient" };
+    fn message_reads(&self, conv: i64, staff_side: bool) -> Result<Vec<(i64, Option<i64>)>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT seq, read_at FROM message WHERE conversation_seq = ?1 AND side = ?2 ORDER BY seq",
+        )?;
+        let side = if staff_side { "staff" } else { "patient" };
+        let rows = st.query_map(params![conv, side], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn set_message_read(&self, message_seq: i64, at: i64) -> Result<()> {
         self.c
-            .prepare_cached(
-                "UPDATE message SET read_at = ?3 WHERE conversation_seq = ?1 AND side = ?2 AND read_at IS NULL",
-            )?
-            .execute(params![conv, side, now])?;
-        let sql = if staff_messages {
+            .prepare_cached("UPDATE message SET read_at = ?2 WHERE seq = ?1")?
+            .execute(params![message_seq, at])?;
+        Ok(())
+    }
+
+    fn clear_unread(&self, conv: i64, staff_side: bool) -> Result<()> {
+        let sql = if staff_side {
             "UPDATE conversation SET unread_by_patient = 0 WHERE seq = ?1"
         } else {
             "UPDATE conversation SET unread_by_staff = 0 WHERE seq = ?1"
@@ -666,7 +522,7 @@ impl Tx<'_> {
     }
 
     /// R-D2: sets (or, with `None`, ends) the outstanding requirement.
-    pub fn set_requirement(&self, conv: i64, req: Option<(i64, i64)>) -> Result<()> {
+    fn set_requirement(&self, conv: i64, req: Option<(i64, i64)>) -> Result<()> {
         self.c
             .prepare_cached(
                 "UPDATE conversation SET req_message = ?2, req_due_at = ?3 WHERE seq = ?1",
@@ -675,21 +531,21 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn set_closed(&self, conv: i64) -> Result<()> {
+    fn set_closed(&self, conv: i64) -> Result<()> {
         self.c
             .prepare_cached("UPDATE conversation SET status = 'closed' WHERE seq = ?1")?
             .execute([conv])?;
         Ok(())
     }
 
-    pub fn set_filed_to_chart(&self, conv: i64, now: i64) -> Result<()> {
+    fn set_filed_to_chart(&self, conv: i64, now: i64) -> Result<()> {
         self.c
             .prepare_cached("UPDATE conversation SET filed_to_chart_at = ?2 WHERE seq = ?1")?
             .execute(params![conv, now])?;
         Ok(())
     }
 
-    pub fn messages(&self, conv: i64) -> Result<Vec<MsgRow>> {
+    fn messages(&self, conv: i64) -> Result<Vec<MsgRow>> {
         let mut st = self.c.prepare_cached(
             "SELECT seq, id, side, author, from_party, sent_at, body, response, required_days, response_due_at,
                     allow_reply_attachments, mask_name, notify_count, notify_unit, fee_code, read_at, to_party
@@ -720,7 +576,7 @@ impl Tx<'_> {
     }
 
     /// Whether the message lets the patient attach files to a reply.
-    pub fn allows_reply_attachments(&self, message_seq: i64) -> Result<bool> {
+    fn allows_reply_attachments(&self, message_seq: i64) -> Result<bool> {
         Ok(self
             .c
             .prepare_cached("SELECT allow_reply_attachments FROM message WHERE seq = ?1")?
@@ -728,7 +584,7 @@ impl Tx<'_> {
     }
 
     /// Accounts a message was delivered to, by account id.
-    pub fn deliveries(&self, message_seq: i64) -> Result<Vec<String>> {
+    fn deliveries(&self, message_seq: i64) -> Result<Vec<String>> {
         let mut st = self.c.prepare_cached(
             "SELECT account_id FROM delivery WHERE message_seq = ?1 ORDER BY account_id",
         )?;
@@ -736,7 +592,7 @@ impl Tx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    pub fn attachments_of_conversation(&self, conv: i64) -> Result<Vec<AttRow>> {
+    fn attachments_of_conversation(&self, conv: i64) -> Result<Vec<AttRow>> {
         let sql = format!(
             "SELECT {ATT_COLS} FROM attachment a JOIN message m ON m.seq = a.message_seq
              WHERE m.conversation_seq = ?1 ORDER BY a.message_seq, a.seq"
@@ -748,7 +604,7 @@ impl Tx<'_> {
 
     /// An attachment of the conversation by id, with its message's id and
     /// side and its content (`None` once purged).
-    pub fn attachment_in(&self, conv: i64, id: &str) -> Result<Option<AttContent>> {
+    fn attachment_in(&self, conv: i64, id: &str) -> Result<Option<AttContent>> {
         let sql = format!(
             "SELECT {ATT_COLS}, a.content, m.id, m.side FROM attachment a JOIN message m ON m.seq = a.message_seq
              WHERE a.id = ?2 AND m.conversation_seq = ?1"
@@ -767,7 +623,7 @@ impl Tx<'_> {
             .optional()?)
     }
 
-    pub fn start_retention(&self, attachment_seq: i64, now: i64, purge_due_at: i64) -> Result<()> {
+    fn start_retention(&self, attachment_seq: i64, now: i64, purge_due_at: i64) -> Result<()> {
         self.c
             .prepare_cached(
                 "UPDATE attachment SET first_download_at = ?2, purge_due_at = ?3 WHERE seq = ?1 AND first_download_at IS NULL",
@@ -778,7 +634,7 @@ impl Tx<'_> {
 
     /// R-D6: attachments whose retention ended, in conversation creation,
     /// message and attachment order.
-    pub fn attachments_due_for_purge(&self, now: i64) -> Result<Vec<PurgeRow>> {
+    fn attachments_due_for_purge(&self, now: i64) -> Result<Vec<PurgeRow>> {
         let mut st = self.c.prepare_cached(
             "SELECT a.seq, a.id, a.name, c.id, m.id FROM attachment a
                JOIN message m ON m.seq = a.message_seq JOIN conversation c ON c.seq = m.conversation_seq
@@ -798,33 +654,16 @@ impl Tx<'_> {
     }
 
     /// Deletes an attachment's content for good (`secure_delete` is on).
-    pub fn purge_attachment(&self, attachment_seq: i64, now: i64) -> Result<()> {
+    fn purge_attachment(&self, attachment_seq: i64, now: i64) -> Result<()> {
         self.c
             .prepare_cached("UPDATE attachment SET content = NULL, purged_at = ?2 WHERE seq = ?1")?
             .execute(params![attachment_seq, now])?;
         Ok(())
     }
 
-    // ---- access ----------------------------------------------------------
-
-    /// R-M0 with workgroup membership as it is now.
-    pub fn is_staff_participant(&self, conv: i64, staff: &str) -> Result<bool> {
-        let sql = format!("SELECT 1 FROM conversation c WHERE c.seq = ?2 AND {STAFF_PARTICIPANT}");
-        Ok(self.c.prepare_cached(&sql)?.exists(params![staff, conv])?)
-    }
-
-    /// R-A1 for a patient-side account.
-    pub fn account_has_access(&self, conv: i64, account: &str) -> Result<bool> {
-        let sql = format!("SELECT 1 FROM conversation c WHERE c.seq = ?2 AND {ACCOUNT_ACCESS}");
-        Ok(self
-            .c
-            .prepare_cached(&sql)?
-            .exists(params![account, conv])?)
-    }
-
     // ---- events ----------------------------------------------------------
 
-    pub fn insert_event(&self, conv: i64, e: &NewEvent) -> Result<()> {
+    fn insert_event(&self, conv: i64, e: &NewEvent) -> Result<()> {
         self.c
             .prepare_cached(
                 "INSERT INTO event (id, kind, recipient, conversation_seq, message_seq, due_at, state)
@@ -836,7 +675,7 @@ impl Tx<'_> {
 
     /// Cancels the conversation's pending events of `kind`; with `due_after`,
     /// only those due strictly after it (R-D5).
-    pub fn cancel_events(&self, conv: i64, kind: &str, due_after: Option<i64>) -> Result<()> {
+    fn cancel_events(&self, conv: i64, kind: &str, due_after: Option<i64>) -> Result<()> {
         self.c
             .prepare_cached(
                 "UPDATE event SET state = 'cancelled'
@@ -847,7 +686,7 @@ impl Tx<'_> {
     }
 
     /// R-D5: pending events due at `now`, by due instant then creation order.
-    pub fn due_events(&self, now: i64, limit: i64) -> Result<Vec<EventRow>> {
+    fn due_events(&self, now: i64, limit: i64) -> Result<Vec<EventRow>> {
         let mut st = self.c.prepare_cached(DUE_EVENTS_SQL)?;
         let rows = st.query_map(params![now, limit], |r| {
             Ok(EventRow {
@@ -863,7 +702,7 @@ impl Tx<'_> {
     }
 
     /// The state of an event (`pending`, `acked`, `cancelled`), if it exists.
-    pub fn event_state(&self, id: &str) -> Result<Option<String>> {
+    fn event_state(&self, id: &str) -> Result<Option<String>> {
         Ok(self
             .c
             .prepare_cached("SELECT state FROM event WHERE id = ?1")?
@@ -871,7 +710,7 @@ impl Tx<'_> {
             .optional()?)
     }
 
-    pub fn ack_event(&self, id: &str, now: i64) -> Result<()> {
+    fn ack_event(&self, id: &str, now: i64) -> Result<()> {
         self.c
             .prepare_cached("UPDATE event SET state = 'acked', acked_at = ?2 WHERE id = ?1 AND state = 'pending'")?
             .execute(params![id, now])?;
@@ -880,62 +719,29 @@ impl Tx<'_> {
 
     // ---- folders ---------------------------------------------------------
 
-    /// One page of a folder after the cursor `(last_activity, created_at, seq)`,
-    /// newest activity first (§7), at most `limit` rows. Each of the viewer's
-    /// parties is one index range in sort order; a staff viewer's parties
-    /// (`staff:ID` and the workgroups it is a member of now, R-M0) are merged
-    /// here, each conversation once.
-    pub fn folder_page(
+    fn party_folder_page(
         &self,
-        q: &FolderQuery,
+        party: &str,
+        folder: StaffFolder,
         after: Option<(i64, i64, i64)>,
         limit: i64,
     ) -> Result<Vec<ConvRow>> {
-        let parties: Vec<String> = match q {
-            FolderQuery::StaffSent(s) => vec![format!("staff:{s}")],
-            FolderQuery::StaffInbox(s)
-            | FolderQuery::StaffAwaiting(s)
-            | FolderQuery::StaffClosed(s) => {
-                let mut st = self.c.prepare_cached(
-                    "SELECT 'workgroup:' || workgroup_id FROM workgroup_member WHERE staff_id = ?1 ORDER BY workgroup_id",
-                )?;
-                let mut v = vec![format!("staff:{s}")];
-                v.extend(
-                    st.query_map([s], |r| r.get(0))?
-                        .collect::<rusqlite::Result<Vec<String>>>()?,
-                );
-                v
-            }
-            FolderQuery::AccountInbox(a) | FolderQuery::AccountAwaiting(a) => vec![a.to_string()],
-        };
-        let sql = folder_sql(q, after.is_some());
-        let (a, b, s) = match after {
-            Some((a, b, s)) => (Some(a), Some(b), Some(s)),
-            None => (None, None, None),
-        };
-        let mut st = self.c.prepare_cached(&sql)?;
-        let mut merged: Vec<ConvRow> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for party in &parties {
-            for row in st.query_map(params![party, a, b, s, limit], conv_row)? {
-                let row = row?;
-                if seen.insert(row.seq) {
-                    merged.push(row);
-                }
-            }
-        }
-        // Newest activity first; ties: the newer conversation, then creation order.
-        merged.sort_by(|x, y| {
-            (y.last_activity, y.created_at, y.seq).cmp(&(x.last_activity, x.created_at, x.seq))
-        });
-        merged.truncate(limit.max(0) as usize);
-        Ok(merged)
+        self.folder_rows(Some(folder), party, after, limit)
+    }
+
+    fn account_folder_page(
+        &self,
+        account: &str,
+        after: Option<(i64, i64, i64)>,
+        limit: i64,
+    ) -> Result<Vec<ConvRow>> {
+        self.folder_rows(None, account, after, limit)
     }
 
     // ---- billing -----------------------------------------------------------
 
     #[allow(clippy::too_many_arguments)]
-    pub fn insert_billing(
+    fn insert_billing(
         &self,
         fee_code: &str,
         author: &str,
@@ -954,7 +760,7 @@ impl Tx<'_> {
     }
 
     /// R-B3: entries sent in [start, end), in sent order (instant, then creation).
-    pub fn billing_entries(&self, start: i64, end: i64) -> Result<Vec<BillingRow>> {
+    fn billing_entries(&self, start: i64, end: i64) -> Result<Vec<BillingRow>> {
         let mut st = self.c.prepare_cached(
             "SELECT b.fee_code, b.author, b.emr_id, c.id, m.id, b.sent_at FROM billing_entry b
                JOIN conversation c ON c.seq = b.conversation_seq JOIN message m ON m.seq = b.message_seq
@@ -975,16 +781,20 @@ impl Tx<'_> {
 
     // ---- audit -------------------------------------------------------------
 
-    /// The newest audit row's (seq, hash), if any.
-    pub fn audit_head(&self) -> Result<Option<(i64, String)>> {
+    fn audit_chaining(&self) -> AuditChaining {
+        AuditChaining::Single
+    }
+
+    fn audit_link(&self, _conversation: Option<&str>) -> Result<(i64, Option<String>)> {
         Ok(self
             .c
             .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")?
-            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?)
+            .query_row([], |r| Ok((r.get::<_, i64>(0)? + 1, Some(r.get(1)?))))
+            .optional()?
+            .unwrap_or((1, None)))
     }
 
-    pub fn insert_audit(&self, row: &AuditRow) -> Result<()> {
+    fn insert_audit(&self, row: &AuditRow) -> Result<()> {
         self.c
             .prepare_cached(
                 "INSERT INTO audit (seq, at, actor, action, conversation, message, prev_hash, hash)
@@ -1004,7 +814,7 @@ impl Tx<'_> {
     }
 
     /// The last `count` audit rows, oldest first.
-    pub fn audit_tail(&self, count: i64) -> Result<Vec<AuditRow>> {
+    fn audit_tail(&self, count: i64) -> Result<Vec<AuditRow>> {
         let mut st = self.c.prepare_cached(
             "SELECT * FROM (SELECT seq, at, actor, action, conversation, message, prev_hash, hash
                             FROM audit ORDER BY seq DESC LIMIT ?1) ORDER BY seq",
@@ -1014,7 +824,7 @@ impl Tx<'_> {
     }
 
     /// Visits every audit row in sequence order until `f` returns false.
-    pub fn audit_scan(&self, mut f: impl FnMut(AuditRow) -> bool) -> Result<()> {
+    fn audit_scan(&self, f: &mut dyn FnMut(AuditRow) -> bool) -> Result<()> {
         let mut st = self
             .c
             .prepare_cached("SELECT seq, at, actor, action, conversation, message, prev_hash, hash FROM audit ORDER BY seq")?;
@@ -1025,6 +835,25 @@ impl Tx<'_> {
             }
         }
         Ok(())
+    }
+}
+
+impl SqliteTx<'_> {
+    fn folder_rows(
+        &self,
+        folder: Option<StaffFolder>,
+        party: &str,
+        after: Option<(i64, i64, i64)>,
+        limit: i64,
+    ) -> Result<Vec<ConvRow>> {
+        let sql = folder_sql(folder, after.is_some());
+        let (a, b, s) = match after {
+            Some((a, b, s)) => (Some(a), Some(b), Some(s)),
+            None => (None, None, None),
+        };
+        let mut st = self.c.prepare_cached(&sql)?;
+        let rows = st.query_map(params![party, a, b, s, limit], conv_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
 
@@ -1043,16 +872,16 @@ fn patient_row(r: &Row) -> rusqlite::Result<PatientRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Db;
+    use crate::store::sqlite::SqliteDb as Db;
 
     /// The plan of a statement, one detail line per step.
     fn plan(db: &Db, sql: &str) -> String {
-        db.read(|tx| {
-            let mut st = tx.c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-            let rows = st.query_map([], |r| r.get::<_, String>(3))?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?.join("\n"))
-        })
-        .unwrap()
+        let conn = db.lock().unwrap();
+        let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows = st.query_map([], |r| r.get::<_, String>(3)).unwrap();
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap()
+            .join("\n")
     }
 
     fn no_table_scan(p: &str, table: &str) {
@@ -1079,25 +908,15 @@ mod tests {
         let db = Db::open(None).unwrap();
         // Each staff folder reads its own partial index (schema version 2).
         let queries = [
-            (FolderQuery::StaffInbox("s"), "conversation_party_inbox"),
-            (FolderQuery::StaffSent("s"), "conversation_party_sent"),
-            (
-                FolderQuery::StaffAwaiting("s"),
-                "conversation_party_awaiting",
-            ),
-            (FolderQuery::StaffClosed("s"), "conversation_party_closed"),
-            (
-                FolderQuery::AccountInbox("a"),
-                "conversation_account_by_activity",
-            ),
-            (
-                FolderQuery::AccountAwaiting("a"),
-                "conversation_account_by_activity",
-            ),
+            (Some(StaffFolder::Inbox), "conversation_party_inbox"),
+            (Some(StaffFolder::Sent), "conversation_party_sent"),
+            (Some(StaffFolder::Awaiting), "conversation_party_awaiting"),
+            (Some(StaffFolder::Closed), "conversation_party_closed"),
+            (None, "conversation_account_by_activity"),
         ];
         for (q, index) in &queries {
             for cursor in [false, true] {
-                let sql = folder_sql(q, cursor)
+                let sql = folder_sql(*q, cursor)
                     .replace("?1", "'p'")
                     .replace("?2", "1")
                     .replace("?3", "1")
