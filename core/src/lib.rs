@@ -594,7 +594,8 @@ mod tests {
         let first = store.send(&request(vec![1; 1000]), now).unwrap();
         // The disk is "full": the file may not grow past its current size.
         #[allow(irrefutable_let_patterns)] // without the postgres feature
-        let store::Db::Sqlite(db) = &store.db else {
+        let store::Db::Sqlite(db) = &store.db
+        else {
             unreachable!("a file store is SQLite")
         };
         db.set_max_page_count(db.page_count().unwrap()).unwrap();
