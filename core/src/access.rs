@@ -1,57 +1,108 @@
-//! Access (SPEC R-M0, R-A1): who may see a conversation, decided here from
-//! plain rows, the same way for every storage backend.
+//! Access (SPEC R-A1, R-M0, R-CF3): who is a participant of a conversation
+//! and who may see it now. Storage only reads the rows (parties, deliveries,
+//! connections, memberships); every decision is made here.
 
+use crate::confidential;
 use crate::error::Result;
-use crate::store::{PatientRow, Tx};
+use crate::store::{ConvRow, FolderRange, PatientRow, Tx};
 
-/// R-M0 with workgroup membership as it is now: the staff member is a
-/// staff-side party of the conversation (authored a message, or is or was
-/// its direct `from`), or is now a member of a workgroup that has been a `from`.
-pub(crate) fn is_staff_participant(tx: &Tx, conv: i64, staff: &str) -> Result<bool> {
-    let parties = tx.conversation_parties(conv)?;
-    if parties.iter().any(|p| is_party(p, "staff", staff)) {
-        return Ok(true);
+/// R-M0, R-A1: a staff member is a staff participant when they authored a
+/// message, have been its direct `from` or its assignee, or are now a
+/// member of a workgroup that has been its `from` or its assignee.
+pub(crate) fn staff_is_participant(tx: &Tx, conv: &ConvRow, staff: &str) -> Result<bool> {
+    let me = format!("staff:{staff}");
+    for party in tx.staff_parties(conv.seq)? {
+        if party == me {
+            return Ok(true);
+        }
+        if let Some(w) = party.strip_prefix("workgroup:") {
+            if tx.is_member(w, staff)? {
+                return Ok(true);
+            }
+        }
     }
-    if !parties.iter().any(|p| p.starts_with("workgroup:")) {
+    Ok(false)
+}
+
+/// R-A1, R-CF3: whether a patient-side account sees the conversation now.
+/// It must be a patient-side participant (R-M0) and either the patient's
+/// own account or (not in a confidential conversation) a caregiver with an
+/// active connection (§15: any account that is not the patient's own is on
+/// the caregiver side).
+pub(crate) fn account_has_access(tx: &Tx, conv: &ConvRow, account: &str) -> Result<bool> {
+    if !tx.is_patient_side_participant(conv.seq, account)? {
         return Ok(false);
     }
-    let groups = tx.workgroups_of(staff)?;
-    Ok(parties
-        .iter()
-        .any(|p| groups.iter().any(|w| is_party(p, "workgroup", w))))
-}
-
-/// Whether `party` is `kind:id`.
-fn is_party(party: &str, kind: &str, id: &str) -> bool {
-    party
-        .strip_prefix(kind)
-        .and_then(|rest| rest.strip_prefix(':'))
-        == Some(id)
-}
-
-/// R-A1 for a patient-side account: a participant of the conversation
-/// whose access is current.
-pub(crate) fn account_has_access(
-    tx: &Tx,
-    conv: i64,
-    patient_key: &str,
-    account: &str,
-) -> Result<bool> {
-    Ok(tx.is_conversation_account(conv, account)? && patient_access(tx, patient_key, account)?)
-}
-
-/// The current part of R-A1 (§15): the patient's own account, or an
-/// account with an active connection to the patient (on the caregiver
-/// side, whatever its kind).
-pub(crate) fn patient_access(tx: &Tx, patient_key: &str, account: &str) -> Result<bool> {
     let own = tx
-        .patient(patient_key)?
+        .patient(&conv.patient_key)?
         .is_some_and(|p| p.account_id.as_deref() == Some(account));
-    Ok(own || tx.connection_active(patient_key, account)?)
+    let connected = !own && tx.connection_active(&conv.patient_key, account)?;
+    Ok(confidential::patient_side_sees(
+        own,
+        connected,
+        conv.confidential,
+    ))
 }
 
-/// As [`patient_access`], with the patient row already read.
-pub(crate) fn patient_row_access(tx: &Tx, patient: &PatientRow, account: &str) -> Result<bool> {
-    Ok(patient.account_id.as_deref() == Some(account)
-        || tx.connection_active(&patient.key, account)?)
+/// The same decision for every conversation of one patient, given the
+/// patient row and the accounts with an active connection to it: whether
+/// `account` keeps access to a conversation that it took part in.
+pub(crate) fn patient_account_keeps_access(
+    patient: &PatientRow,
+    connected: &[String],
+    account: &str,
+    conversation_confidential: bool,
+) -> bool {
+    let own = patient.account_id.as_deref() == Some(account);
+    let connected = connected.iter().any(|a| a == account);
+    confidential::patient_side_sees(own, connected, conversation_confidential)
+}
+
+/// §7: the ranges a staff member's folder reads: their own party and, for
+/// every folder but `sent` (authors only), the workgroups they are a
+/// member of now (R-M0).
+pub(crate) fn staff_folder_ranges(
+    tx: &Tx,
+    staff: &str,
+    with_workgroups: bool,
+) -> Result<Vec<FolderRange>> {
+    let mut out = vec![FolderRange {
+        key: format!("staff:{staff}"),
+        patient: None,
+        confidential: true,
+    }];
+    if with_workgroups {
+        out.extend(tx.workgroups_of(staff)?.into_iter().map(|w| FolderRange {
+            key: format!("workgroup:{w}"),
+            patient: None,
+            confidential: true,
+        }));
+    }
+    Ok(out)
+}
+
+/// §7, R-A1, R-CF3: the ranges an account's folders read: its rows of the
+/// conversations of every patient whose own account it is (confidential
+/// ones included) and of every patient it has an active connection to
+/// (confidential ones never).
+pub(crate) fn account_folder_ranges(tx: &Tx, account: &str) -> Result<Vec<FolderRange>> {
+    let own = tx.patients_of_account(account)?;
+    let mut out: Vec<FolderRange> = own
+        .iter()
+        .map(|p| FolderRange {
+            key: account.to_string(),
+            patient: Some(p.clone()),
+            confidential: confidential::patient_side_sees(true, false, true),
+        })
+        .collect();
+    for p in tx.connected_patients(account)? {
+        if !own.contains(&p) {
+            out.push(FolderRange {
+                key: account.to_string(),
+                patient: Some(p),
+                confidential: confidential::patient_side_sees(false, true, true),
+            });
+        }
+    }
+    Ok(out)
 }

@@ -11,10 +11,13 @@
 #![warn(missing_docs)]
 
 mod access;
+mod assignment;
 mod audit;
 pub mod billing;
 mod chart;
+mod claims;
 pub mod compose;
+mod confidential;
 mod config;
 pub mod deadline;
 mod directory;
@@ -36,9 +39,9 @@ pub use store::SCHEMA_VERSION;
 
 use chrono::{DateTime, TimeZone, Utc};
 use config::Settings;
-use folders::decode_cursor;
+use folders::{decode_cursor, encode_cursor};
 use party::Actor;
-use store::{Db, Tx};
+use store::{Db, FolderRows, Tx};
 
 /// The library version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -150,6 +153,7 @@ impl Store {
                         }
                         routing::Route::Unreachable(why) => (Vec::new(), Some(why)),
                     };
+                let confidential_deliver_to = confidential::deliver_to(tx, &p)?;
                 out.push(SearchMatch {
                     emr_id: p.emr_id,
                     first_name: p.first_name,
@@ -157,7 +161,7 @@ impl Store {
                     date_of_birth: p.date_of_birth,
                     deliver_to,
                     unreachable_reason,
-                    confidential_deliver_to: Vec::new(), // TODO(R-CF4)
+                    confidential_deliver_to,
                 });
             }
             Ok(out)
@@ -209,32 +213,12 @@ impl Store {
     /// order; `None` returns every due event, a negative limit is
     /// `invalid_argument`.
     pub fn due_events(&self, now: DateTime<Utc>, limit: Option<i64>) -> Result<Vec<Event>> {
-        let limit = match limit {
-            None => -1,
-            Some(n) if n < 0 => {
-                return Err(Error::InvalidArgument(format!(
-                    "event limit {n} is negative (R-D5)"
-                )));
-            }
-            Some(n) => n,
-        };
+        let limit = events::check_limit(limit)?.map_or(-1, |n| n as i64);
         self.db.read(|tx| {
             Ok(tx
                 .due_events(ms(now), limit)?
                 .into_iter()
-                .map(|e| {
-                    let kind = events::parse_kind(&e.kind);
-                    Event {
-                        id: e.id,
-                        kind,
-                        to: e.recipient,
-                        conversation: e.conversation_id,
-                        message: e.message_id,
-                        due_at: deadline::format_local(from_ms(e.due_at), self.settings.zone),
-                        notice: events::notice(kind).to_string(),
-                        claimed_until: None,
-                    }
-                })
+                .map(|e| events::shown(e, self.settings.zone, None))
                 .collect())
         })
     }
@@ -249,10 +233,8 @@ impl Store {
         limit: Option<i64>,
         lease_seconds: i64,
     ) -> Result<Vec<Event>> {
-        let _ = (worker, now, limit, lease_seconds);
-        Err(Error::Internal(
-            "claim_due_events: not implemented yet (R-D7)".into(),
-        ))
+        let args = claims::ClaimArgs::check(worker, limit, lease_seconds)?;
+        self.write(|tx| claims::claim(tx, &self.settings, &args, now))
     }
 
     /// §16 (R-G1…R-G4): one composition to many patients, each in a
@@ -293,10 +275,7 @@ impl Store {
         note: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let _ = (by, conversation, to, note, now);
-        Err(Error::Internal(
-            "assign: not implemented yet (R-AS1)".into(),
-        ))
+        self.write(|tx| assignment::assign(tx, by, conversation, to, note, now))
     }
 
     /// R-D5: acknowledges a delivered event; idempotent; acknowledging a
@@ -320,8 +299,44 @@ impl Store {
         let size = folders::page_size(page_size)?;
         let after = cursor.map(decode_cursor).transpose()?;
         self.db.read(|tx| {
-            let patient_side = matches!(actor, Actor::Account(_));
-            let (mut rows, next_cursor) = folders::page(tx, &actor, kind, folder, after, size)?;
+            let (rows, ranges, patient_side) = match &actor {
+                Actor::Staff(s) => {
+                    if tx.staff(s)?.is_none() {
+                        return Err(Error::UnknownStaff(s.clone()));
+                    }
+                    let rows = match kind {
+                        FolderKind::Inbox => FolderRows::StaffInbox,
+                        FolderKind::Sent => FolderRows::StaffSent,
+                        FolderKind::AwaitingResponse => FolderRows::StaffAwaiting,
+                        FolderKind::Closed => FolderRows::StaffClosed,
+                    };
+                    // `sent` lists only what they authored themselves.
+                    let with_workgroups = kind != FolderKind::Sent;
+                    (rows, access::staff_folder_ranges(tx, s, with_workgroups)?, false)
+                }
+                Actor::Account(a) => {
+                    if tx.account(a)?.is_none() {
+                        return Err(Error::UnknownAccount(a.clone()));
+                    }
+                    let rows = match kind {
+                        FolderKind::Inbox => FolderRows::AccountInbox,
+                        FolderKind::AwaitingResponse => FolderRows::AccountAwaiting,
+                        _ => {
+                            return Err(Error::InvalidArgument(format!(
+                                "folder {folder:?} is a staff folder; accounts have inbox and awaiting_response (§7)"
+                            )))
+                        }
+                    };
+                    (rows, access::account_folder_ranges(tx, a)?, true)
+                }
+            };
+            let mut rows = tx.folder_page(rows, &ranges, after, i64::from(size) + 1)?;
+            let next_cursor = if rows.len() > size as usize {
+                rows.truncate(size as usize);
+                rows.last().map(|c| encode_cursor(c.last_activity, c.created_at, c.seq))
+            } else {
+                None
+            };
             let mut entries = Vec::with_capacity(rows.len());
             for c in rows.drain(..) {
                 let patient = tx.patient(&c.patient_key)?;

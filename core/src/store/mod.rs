@@ -81,6 +81,7 @@ pub(crate) trait StoreTx {
     fn conversation_by_seq(&self, seq: i64) -> Result<Option<ConvRow>>;
     /// A new open conversation whose creation and last activity are `now`;
     /// returns its `seq`.
+    #[allow(clippy::too_many_arguments)]
     fn insert_conversation(
         &self,
         id: &str,
@@ -88,6 +89,7 @@ pub(crate) trait StoreTx {
         subject: &str,
         now: i64,
         from: &str,
+        confidential: bool,
     ) -> Result<i64>;
     /// Returns the new message's `seq`.
     fn insert_message(&self, m: &NewMessage) -> Result<i64>;
@@ -96,16 +98,43 @@ pub(crate) trait StoreTx {
     /// conversation's sort key, once).
     fn insert_delivery(&self, message_seq: i64, conversation_seq: i64, account: &str)
         -> Result<()>;
-    /// Whether the message was delivered to the account.
-    fn is_delivered(&self, message_seq: i64, account: &str) -> Result<bool>;
     /// Adds a staff-side party with the conversation's sort key and no
     /// folder flag, or, when it is there, keeps it and sets `authored`
     /// when this one is.
     fn insert_party(&self, conversation_seq: i64, party: &str, authored: bool) -> Result<()>;
-    /// The staff-side parties of a conversation.
-    fn conversation_parties(&self, conversation_seq: i64) -> Result<Vec<String>>;
-    /// Whether the account is a patient-side participant of the conversation.
-    fn is_conversation_account(&self, conversation_seq: i64, account: &str) -> Result<bool>;
+    /// The staff-side parties of a conversation (R-M0): every author,
+    /// `from` identity and assignee it has had, by party.
+    fn staff_parties(&self, conv: i64) -> Result<Vec<String>>;
+    /// Whether a message of the conversation was delivered to the account
+    /// (a patient-side participant, R-M0).
+    fn is_patient_side_participant(&self, conv: i64, account: &str) -> Result<bool>;
+    /// The patients whose own account this is, by key.
+    fn patients_of_account(&self, account: &str) -> Result<Vec<String>>;
+    /// The patients the account has an active connection to, by key.
+    fn connected_patients(&self, account: &str) -> Result<Vec<String>>;
+    /// R-AS2: the conversation's current `from` identity.
+    fn set_current_from(&self, conv: i64, party: &str) -> Result<()>;
+    /// R-AS1: records one assignment of the conversation.
+    fn insert_assignment(
+        &self,
+        conv: i64,
+        by_party: &str,
+        to_party: &str,
+        note: Option<&str>,
+        at: i64,
+    ) -> Result<()>;
+    /// R-AS4: the conversation's assignments in the order they were made.
+    fn assignments(&self, conv: i64) -> Result<Vec<AssignmentRow>>;
+    /// When a message was first read by its addressee side (R-M1), if it was.
+    fn message_read_at(&self, message_seq: i64) -> Result<Option<i64>>;
+    /// R-G4: records a group send; returns its `seq`.
+    fn insert_group(&self, id: &str, author: &str, from_party: &str, sent_at: i64) -> Result<i64>;
+    /// R-G4: one patient of a group send at its list position.
+    fn insert_group_entry(&self, group_seq: i64, position: i64, e: &GroupEntryRow) -> Result<()>;
+    /// A group send by id.
+    fn group(&self, id: &str) -> Result<Option<GroupRow>>;
+    /// A group's patients in list order.
+    fn group_entries(&self, group_seq: i64) -> Result<Vec<GroupEntryRow>>;
     /// Sets the folder flags of every staff-side party row of the conversation.
     fn set_party_flags(&self, conversation_seq: i64, flags: PartyFlags) -> Result<()>;
     fn insert_attachment(
@@ -161,14 +190,16 @@ pub(crate) trait StoreTx {
     /// Cancels the conversation's pending events of `kind`; with
     /// `due_after`, only those due strictly after it.
     fn cancel_events(&self, conv: i64, kind: &str, due_after: Option<i64>) -> Result<()>;
-    /// The pending events addressed to `account:` recipients in the
-    /// patient's conversations: (event seq, recipient, conversation seq).
-    fn pending_account_events_of_patient(
-        &self,
-        patient_key: &str,
-    ) -> Result<Vec<(i64, String, i64)>>;
     /// Cancels one pending event.
     fn cancel_event(&self, event_seq: i64) -> Result<()>;
+    /// The pending events of a patient's conversations, in creation order,
+    /// each with its conversation's confidentiality.
+    fn pending_events_of_patient(&self, patient_key: &str) -> Result<Vec<PendingEventRow>>;
+    /// Visits the pending events due at `now` (in [`StoreTx::due_events`]'s
+    /// order, without a limit) until `f` returns false.
+    fn scan_due_events(&self, now: i64, f: &mut dyn FnMut(EventRow) -> bool) -> Result<()>;
+    /// Records a claim of the event `seq` by `worker` until `until` (R-D7).
+    fn set_event_claim(&self, seq: i64, worker: &str, until: i64) -> Result<()>;
     /// Pending events due at `now`, by due instant then creation order;
     /// a negative limit is no limit.
     fn due_events(&self, now: i64, limit: i64) -> Result<Vec<EventRow>>;
@@ -179,19 +210,13 @@ pub(crate) trait StoreTx {
 
     // ---- folders ---------------------------------------------------------
 
-    /// One staff-side party's rows flagged for `folder`, after the cursor
-    /// `(last_activity, created_at, seq)`, newest activity first, at most `limit`.
-    fn party_folder_page(
+    /// One page of a folder after the cursor `(last_activity, created_at, seq)`,
+    /// newest activity first (§7), at most `limit` rows. Each range is one
+    /// index range in sort order; they are merged, each conversation once.
+    fn folder_page(
         &self,
-        party: &str,
-        folder: StaffFolder,
-        after: Option<(i64, i64, i64)>,
-        limit: i64,
-    ) -> Result<Vec<ConvRow>>;
-    /// One account's participant rows, in the same order.
-    fn account_folder_page(
-        &self,
-        account: &str,
+        rows: FolderRows,
+        ranges: &[FolderRange],
         after: Option<(i64, i64, i64)>,
         limit: i64,
     ) -> Result<Vec<ConvRow>>;

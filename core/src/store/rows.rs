@@ -43,13 +43,14 @@ pub(crate) struct ConvRow {
     pub created_at: i64,
     pub last_activity: i64,
     pub closed: bool,
-    pub has_patient_message: bool,
     pub current_from: String,
     pub unread_by_patient: i64,
     pub unread_by_staff: i64,
     pub last_staff_message: Option<i64>,
     pub req_message: Option<i64>,
     pub req_due_at: Option<i64>,
+    pub has_patient_message: bool,
+    pub confidential: bool,
 }
 
 /// A message as stored.
@@ -127,12 +128,46 @@ pub(crate) struct NewEvent {
 
 /// A pending event with its conversation's and message's ids.
 pub(crate) struct EventRow {
+    pub seq: i64,
     pub id: String,
     pub kind: String,
     pub recipient: String,
     pub conversation_id: String,
     pub message_id: Option<String>,
     pub due_at: i64,
+    /// The end of its latest claim, if it was ever claimed (R-D7).
+    pub claimed_until: Option<i64>,
+}
+
+/// An assignment as stored (R-AS4).
+pub(crate) struct AssignmentRow {
+    pub by_party: String,
+    pub to_party: String,
+    pub note: Option<String>,
+    pub at: i64,
+}
+
+/// A group send as stored (R-G4).
+pub(crate) struct GroupRow {
+    pub seq: i64,
+    pub id: String,
+    pub author: String,
+    pub from_party: String,
+}
+
+/// One patient of a group send, in list order (R-G4).
+pub(crate) struct GroupEntryRow {
+    pub emr_id: String,
+    pub conversation_seq: Option<i64>,
+    pub message_seq: Option<i64>,
+    pub skipped: Option<String>,
+}
+
+/// A pending event of a patient's conversation (§15 "Directory upserts").
+pub(crate) struct PendingEventRow {
+    pub seq: i64,
+    pub recipient: String,
+    pub confidential: bool,
 }
 
 /// An audit row.
@@ -166,6 +201,29 @@ pub(crate) struct PurgeRow {
     pub message_id: String,
 }
 
+/// Which rows a folder page reads (SPEC §7); the rules pick the folder
+/// and the ranges, storage only reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FolderRows {
+    StaffInbox,
+    StaffSent,
+    StaffAwaiting,
+    StaffClosed,
+    AccountInbox,
+    AccountAwaiting,
+}
+
+/// One index range of a folder page: a staff-side party's rows (`key` is
+/// `staff:ID` or `workgroup:ID`), or an account's rows (`key` is the
+/// account id) of one patient's conversations, with or without the
+/// confidential ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FolderRange {
+    pub key: String,
+    pub patient: Option<String>,
+    pub confidential: bool,
+}
+
 /// The folder flags of a conversation's staff-side party rows (§7): each
 /// staff folder reads only the rows flagged for it. The rules compute them
 /// (`folders::party_flags`); the backends store and index them.
@@ -177,19 +235,6 @@ pub(crate) struct PartyFlags {
     pub awaiting: bool,
     /// Closed.
     pub closed: bool,
-}
-
-/// A staff folder, as the flagged rows of one party (§7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StaffFolder {
-    /// Flagged `inbox`.
-    Inbox,
-    /// Authored by the party and not flagged `closed`.
-    Sent,
-    /// Flagged `awaiting`.
-    Awaiting,
-    /// Flagged `closed`.
-    Closed,
 }
 
 /// How a backend chains its audit entries (R-AU1).

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 const CONV_COLS: &str = "c.seq, c.id, c.patient_key, c.subject, c.created_at, c.last_activity, c.status, \
      c.current_from, c.unread_by_patient, c.unread_by_staff, c.last_staff_message, c.req_message, c.req_due_at, \
-     c.has_patient_message";
+     c.has_patient_message, c.confidential";
 
 fn conv_row(r: &Row) -> ConvRow {
     ConvRow {
@@ -28,6 +28,7 @@ fn conv_row(r: &Row) -> ConvRow {
         req_message: r.get(11),
         req_due_at: r.get(12),
         has_patient_message: r.get(13),
+        confidential: r.get(14),
     }
 }
 
@@ -44,6 +45,26 @@ fn att_row(r: &Row) -> AttRow {
         size: r.get(5),
         first_download_at: r.get(6),
         purged_at: r.get(7),
+    }
+}
+
+/// R-D5: pending events due at `$1`, at most `$2` (negative: all), through
+/// the partial index on pending events.
+const DUE_EVENTS_SQL: &str = "SELECT e.seq, e.id, e.kind, e.recipient, c.id, m.id, e.due_at, e.claimed_until
+     FROM event e JOIN conversation c ON c.seq = e.conversation_seq LEFT JOIN message m ON m.seq = e.message_seq
+     WHERE e.state = 'pending' AND e.due_at <= $1 ORDER BY e.due_at, e.seq
+     LIMIT CASE WHEN $2::bigint < 0 THEN NULL ELSE $2::bigint END";
+
+fn event_row(r: &Row) -> EventRow {
+    EventRow {
+        seq: r.get(0),
+        id: r.get(1),
+        kind: r.get(2),
+        recipient: r.get(3),
+        conversation_id: r.get(4),
+        message_id: r.get(5),
+        due_at: r.get(6),
+        claimed_until: r.get(7),
     }
 }
 
@@ -72,26 +93,32 @@ fn patient_row(r: &Row) -> PatientRow {
     }
 }
 
+/// An account's rows of one patient's conversations (`$6`), the
+/// confidential ones only when `$7` is true.
+const ACCOUNT_RANGE: &str = "AND c.patient_key = $6::text AND ($7::boolean OR NOT c.confidential)";
+
 /// Statements built once from the column lists.
 struct Sql {
     conversation: String,
     conversation_by_seq: String,
     attachments_of_conversation: String,
     attachment_in: String,
-    /// [folder (inbox, sent, awaiting, closed, account)][with cursor].
+    /// [staff inbox, sent, awaiting, closed, account inbox, awaiting][with cursor].
     folders: Vec<[String; 2]>,
 }
 
 static SQL: LazyLock<Sql> = LazyLock::new(|| {
     let folder = |table: &str, party_col: &str, cond: &str, cursor: bool| {
-        let (range, limit) = if cursor {
-            (
-                "AND (p.last_activity, p.created_at, p.conversation_seq) < ($2, $3, $4)",
-                "$5",
-            )
+        // Parameters: $1 the range key, $2 $3 $4 the cursor, $5 the limit,
+        // $6 $7 an account range's patient and whether confidential
+        // conversations are in it. Without a cursor, $2…$4 are unused and
+        // typed here so that both statements take the same parameters.
+        let range = if cursor {
+            "AND (p.last_activity, p.created_at, p.conversation_seq) < ($2, $3, $4)"
         } else {
-            ("", "$2")
+            "AND $2::bigint IS NULL AND $3::bigint IS NULL AND $4::bigint IS NULL"
         };
+        let limit = "$5";
         format!(
             "SELECT {CONV_COLS} FROM {table} p JOIN conversation c ON c.seq = p.conversation_seq
              WHERE p.{party_col} = $1 {cond} {range}
@@ -116,30 +143,22 @@ static SQL: LazyLock<Sql> = LazyLock::new(|| {
              WHERE a.id = $2 AND m.conversation_seq = $1"
         ),
         folders: vec![
-            both("conversation_party", "party", "AND p.inbox"),
-            both("conversation_party", "party", "AND p.authored AND NOT p.closed"),
-            both("conversation_party", "party", "AND p.awaiting"),
-            both("conversation_party", "party", "AND p.closed"),
-            both("conversation_account", "account_id", ""),
+            both("conversation_party", "party", "AND p.inbox AND c.status = 'open' AND c.has_patient_message"),
+            both("conversation_party", "party", "AND p.authored AND NOT p.closed AND c.status = 'open'"),
+            both("conversation_party", "party", "AND p.awaiting AND c.status = 'open' AND c.req_message IS NOT NULL"),
+            both("conversation_party", "party", "AND p.closed AND c.status = 'closed'"),
+            both("conversation_account", "account_id", ACCOUNT_RANGE),
+            both(
+                "conversation_account",
+                "account_id",
+                &format!(
+                    "{ACCOUNT_RANGE} AND c.req_message IS NOT NULL AND EXISTS (SELECT 1 FROM delivery d \
+                     WHERE d.message_seq = c.req_message AND d.account_id = $1)"
+                ),
+            ),
         ],
     }
 });
-
-impl PgTx<'_> {
-    fn folder_rows(
-        &self,
-        which: usize,
-        party: &str,
-        after: Option<(i64, i64, i64)>,
-        limit: i64,
-    ) -> Result<Vec<ConvRow>> {
-        let rows = match after {
-            Some((a, b, s)) => self.query(&SQL.folders[which][1], &[&party, &a, &b, &s, &limit])?,
-            None => self.query(&SQL.folders[which][0], &[&party, &limit])?,
-        };
-        Ok(rows.iter().map(conv_row).collect())
-    }
-}
 
 impl StoreTx for PgTx<'_> {
     // ---- directory -------------------------------------------------------
@@ -347,12 +366,14 @@ impl StoreTx for PgTx<'_> {
         subject: &str,
         now: i64,
         from: &str,
+        confidential: bool,
     ) -> Result<i64> {
         Ok(self
             .query_one(
-                "INSERT INTO conversation (id, patient_key, subject, created_at, last_activity, status, current_from)
-                 VALUES ($1, $2, $3, $4, $4, 'open', $5) RETURNING seq",
-                &[&id, &patient_key, &subject, &now, &from],
+                "INSERT INTO conversation (id, patient_key, subject, created_at, last_activity, status, current_from,
+                                           confidential)
+                 VALUES ($1, $2, $3, $4, $4, 'open', $5, $6) RETURNING seq",
+                &[&id, &patient_key, &subject, &now, &from, &confidential],
             )?
             .get(0))
     }
@@ -408,15 +429,6 @@ impl StoreTx for PgTx<'_> {
         Ok(())
     }
 
-    fn is_delivered(&self, message_seq: i64, account: &str) -> Result<bool> {
-        Ok(self
-            .query_opt(
-                "SELECT 1 FROM delivery WHERE message_seq = $1 AND account_id = $2",
-                &[&message_seq, &account],
-            )?
-            .is_some())
-    }
-
     fn insert_party(&self, conversation_seq: i64, party: &str, authored: bool) -> Result<()> {
         self.execute(
             "INSERT INTO conversation_party (party, conversation_seq, authored, last_activity, created_at,
@@ -429,24 +441,150 @@ impl StoreTx for PgTx<'_> {
         Ok(())
     }
 
-    fn conversation_parties(&self, conversation_seq: i64) -> Result<Vec<String>> {
+    fn staff_parties(&self, conv: i64) -> Result<Vec<String>> {
         Ok(self
             .query(
-                "SELECT party FROM conversation_party WHERE conversation_seq = $1",
-                &[&conversation_seq],
+                "SELECT party FROM conversation_party WHERE conversation_seq = $1 ORDER BY party",
+                &[&conv],
             )?
             .iter()
             .map(|r| r.get(0))
             .collect())
     }
 
-    fn is_conversation_account(&self, conversation_seq: i64, account: &str) -> Result<bool> {
+    fn is_patient_side_participant(&self, conv: i64, account: &str) -> Result<bool> {
         Ok(self
             .query_opt(
                 "SELECT 1 FROM conversation_account WHERE account_id = $1 AND conversation_seq = $2",
-                &[&account, &conversation_seq],
+                &[&account, &conv],
             )?
             .is_some())
+    }
+
+    fn patients_of_account(&self, account: &str) -> Result<Vec<String>> {
+        Ok(self
+            .query(
+                "SELECT emr_key FROM patient WHERE account_id = $1 ORDER BY emr_key",
+                &[&account],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn connected_patients(&self, account: &str) -> Result<Vec<String>> {
+        Ok(self
+            .query(
+                "SELECT patient_key FROM connection WHERE caregiver_id = $1 AND active ORDER BY patient_key",
+                &[&account],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn set_current_from(&self, conv: i64, party: &str) -> Result<()> {
+        self.execute(
+            "UPDATE conversation SET current_from = $2 WHERE seq = $1",
+            &[&conv, &party],
+        )?;
+        Ok(())
+    }
+
+    fn insert_assignment(
+        &self,
+        conv: i64,
+        by_party: &str,
+        to_party: &str,
+        note: Option<&str>,
+        at: i64,
+    ) -> Result<()> {
+        self.execute(
+            "INSERT INTO assignment (conversation_seq, by_party, to_party, note, at) VALUES ($1, $2, $3, $4, $5)",
+            &[&conv, &by_party, &to_party, &note, &at],
+        )?;
+        Ok(())
+    }
+
+    fn assignments(&self, conv: i64) -> Result<Vec<AssignmentRow>> {
+        Ok(self
+            .query(
+                "SELECT by_party, to_party, note, at FROM assignment WHERE conversation_seq = $1 ORDER BY seq",
+                &[&conv],
+            )?
+            .iter()
+            .map(|r| AssignmentRow {
+                by_party: r.get(0),
+                to_party: r.get(1),
+                note: r.get(2),
+                at: r.get(3),
+            })
+            .collect())
+    }
+
+    fn message_read_at(&self, message_seq: i64) -> Result<Option<i64>> {
+        Ok(self
+            .query_opt(
+                "SELECT read_at FROM message WHERE seq = $1",
+                &[&message_seq],
+            )?
+            .and_then(|r| r.get(0)))
+    }
+
+    fn insert_group(&self, id: &str, author: &str, from_party: &str, sent_at: i64) -> Result<i64> {
+        Ok(self
+            .query_one(
+                "INSERT INTO group_send (id, author, from_party, sent_at) VALUES ($1, $2, $3, $4) RETURNING seq",
+                &[&id, &author, &from_party, &sent_at],
+            )?
+            .get(0))
+    }
+
+    fn insert_group_entry(&self, group_seq: i64, position: i64, e: &GroupEntryRow) -> Result<()> {
+        self.execute(
+            "INSERT INTO group_entry (group_seq, position, emr_id, conversation_seq, message_seq, skipped)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &group_seq,
+                &position,
+                &e.emr_id,
+                &e.conversation_seq,
+                &e.message_seq,
+                &e.skipped,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn group(&self, id: &str) -> Result<Option<GroupRow>> {
+        Ok(self
+            .query_opt(
+                "SELECT seq, id, author, from_party FROM group_send WHERE id = $1",
+                &[&id],
+            )?
+            .map(|r| GroupRow {
+                seq: r.get(0),
+                id: r.get(1),
+                author: r.get(2),
+                from_party: r.get(3),
+            }))
+    }
+
+    fn group_entries(&self, group_seq: i64) -> Result<Vec<GroupEntryRow>> {
+        Ok(self
+            .query(
+                "SELECT emr_id, conversation_seq, message_seq, skipped FROM group_entry
+                 WHERE group_seq = $1 ORDER BY position",
+                &[&group_seq],
+            )?
+            .iter()
+            .map(|r| GroupEntryRow {
+                emr_id: r.get(0),
+                conversation_seq: r.get(1),
+                message_seq: r.get(2),
+                skipped: r.get(3),
+            })
+            .collect())
     }
 
     fn set_party_flags(&self, conversation_seq: i64, flags: PartyFlags) -> Result<()> {
@@ -712,22 +850,6 @@ impl StoreTx for PgTx<'_> {
         Ok(())
     }
 
-    fn pending_account_events_of_patient(
-        &self,
-        patient_key: &str,
-    ) -> Result<Vec<(i64, String, i64)>> {
-        Ok(self
-            .query(
-                "SELECT e.seq, e.recipient, e.conversation_seq FROM conversation c
-                   JOIN event e ON e.conversation_seq = c.seq AND e.state = 'pending'
-                 WHERE c.patient_key = $1 AND e.recipient LIKE 'account:%' ORDER BY e.seq",
-                &[&patient_key],
-            )?
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect())
-    }
-
     fn cancel_event(&self, event_seq: i64) -> Result<()> {
         self.execute(
             "UPDATE event SET state = 'cancelled' WHERE seq = $1 AND state = 'pending'",
@@ -738,21 +860,40 @@ impl StoreTx for PgTx<'_> {
 
     fn due_events(&self, now: i64, limit: i64) -> Result<Vec<EventRow>> {
         Ok(self
+            .query(DUE_EVENTS_SQL, &[&now, &limit])?
+            .iter()
+            .map(event_row)
+            .collect())
+    }
+
+    fn scan_due_events(&self, now: i64, f: &mut dyn FnMut(EventRow) -> bool) -> Result<()> {
+        let no_limit = -1i64;
+        self.scan(DUE_EVENTS_SQL, &[&now, &no_limit], 500, &mut |r| {
+            Ok(f(event_row(r)))
+        })
+    }
+
+    fn set_event_claim(&self, seq: i64, worker: &str, until: i64) -> Result<()> {
+        self.execute(
+            "UPDATE event SET claimed_by = $2, claimed_until = $3 WHERE seq = $1",
+            &[&seq, &worker, &until],
+        )?;
+        Ok(())
+    }
+
+    fn pending_events_of_patient(&self, patient_key: &str) -> Result<Vec<PendingEventRow>> {
+        Ok(self
             .query(
-                "SELECT e.id, e.kind, e.recipient, c.id, m.id, e.due_at FROM event e
-                   JOIN conversation c ON c.seq = e.conversation_seq LEFT JOIN message m ON m.seq = e.message_seq
-                 WHERE e.state = 'pending' AND e.due_at <= $1 ORDER BY e.due_at, e.seq
-                 LIMIT CASE WHEN $2::bigint < 0 THEN NULL ELSE $2::bigint END",
-                &[&now, &limit],
+                "SELECT e.seq, e.recipient, c.confidential FROM conversation c
+                   JOIN event e ON e.conversation_seq = c.seq AND e.state = 'pending'
+                 WHERE c.patient_key = $1 ORDER BY e.seq",
+                &[&patient_key],
             )?
             .iter()
-            .map(|r| EventRow {
-                id: r.get(0),
-                kind: r.get(1),
-                recipient: r.get(2),
-                conversation_id: r.get(3),
-                message_id: r.get(4),
-                due_at: r.get(5),
+            .map(|r| PendingEventRow {
+                seq: r.get(0),
+                recipient: r.get(1),
+                confidential: r.get(2),
             })
             .collect())
     }
@@ -773,29 +914,52 @@ impl StoreTx for PgTx<'_> {
 
     // ---- folders ---------------------------------------------------------
 
-    fn party_folder_page(
+    fn folder_page(
         &self,
-        party: &str,
-        folder: StaffFolder,
+        rows: FolderRows,
+        ranges: &[FolderRange],
         after: Option<(i64, i64, i64)>,
         limit: i64,
     ) -> Result<Vec<ConvRow>> {
-        let which = match folder {
-            StaffFolder::Inbox => 0,
-            StaffFolder::Sent => 1,
-            StaffFolder::Awaiting => 2,
-            StaffFolder::Closed => 3,
+        let which = match rows {
+            FolderRows::StaffInbox => 0,
+            FolderRows::StaffSent => 1,
+            FolderRows::StaffAwaiting => 2,
+            FolderRows::StaffClosed => 3,
+            FolderRows::AccountInbox => 4,
+            FolderRows::AccountAwaiting => 5,
         };
-        self.folder_rows(which, party, after, limit)
-    }
-
-    fn account_folder_page(
-        &self,
-        account: &str,
-        after: Option<(i64, i64, i64)>,
-        limit: i64,
-    ) -> Result<Vec<ConvRow>> {
-        self.folder_rows(4, account, after, limit)
+        let with_cursor = after.is_some() as usize;
+        let sql: &'static str = &SQL.folders[which][with_cursor];
+        let (a, b, c) = match after {
+            Some((a, b, c)) => (Some(a), Some(b), Some(c)),
+            None => (None, None, None),
+        };
+        let mut merged: Vec<ConvRow> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for r in ranges {
+            let patient = r.patient.as_deref().unwrap_or_default();
+            let found = if which >= 4 {
+                self.query(
+                    sql,
+                    &[&r.key, &a, &b, &c, &limit, &patient, &r.confidential],
+                )?
+            } else {
+                self.query(sql, &[&r.key, &a, &b, &c, &limit])?
+            };
+            for row in &found {
+                let row = conv_row(row);
+                if seen.insert(row.seq) {
+                    merged.push(row);
+                }
+            }
+        }
+        // Newest activity first; ties: the newer conversation, then creation order.
+        merged.sort_by(|x, y| {
+            (y.last_activity, y.created_at, y.seq).cmp(&(x.last_activity, x.created_at, x.seq))
+        });
+        merged.truncate(limit.max(0) as usize);
+        Ok(merged)
     }
 
     // ---- billing -----------------------------------------------------------

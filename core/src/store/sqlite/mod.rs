@@ -16,6 +16,7 @@ use std::time::Duration;
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_folder_indexes.sql"),
+    include_str!("../migrations/0003_claims_groups_assignments_confidential.sql"),
 ];
 
 impl From<rusqlite::Error> for Error {

@@ -9,7 +9,7 @@ use rusqlite::{params, OptionalExtension, Row};
 
 const CONV_COLS: &str = "c.seq, c.id, c.patient_key, c.subject, c.created_at, c.last_activity, c.status, \
      c.current_from, c.unread_by_patient, c.unread_by_staff, c.last_staff_message, c.req_message, c.req_due_at, \
-     c.has_patient_message";
+     c.has_patient_message, c.confidential";
 
 fn conv_row(r: &Row) -> rusqlite::Result<ConvRow> {
     Ok(ConvRow {
@@ -27,6 +27,7 @@ fn conv_row(r: &Row) -> rusqlite::Result<ConvRow> {
         req_message: r.get(11)?,
         req_due_at: r.get(12)?,
         has_patient_message: r.get(13)?,
+        confidential: r.get(14)?,
     })
 }
 
@@ -46,6 +47,19 @@ fn att_row(r: &Row) -> rusqlite::Result<AttRow> {
     })
 }
 
+fn event_row(r: &Row) -> rusqlite::Result<EventRow> {
+    Ok(EventRow {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        kind: r.get(2)?,
+        recipient: r.get(3)?,
+        conversation_id: r.get(4)?,
+        message_id: r.get(5)?,
+        due_at: r.get(6)?,
+        claimed_until: r.get(7)?,
+    })
+}
+
 fn audit_row(r: &Row) -> rusqlite::Result<AuditRow> {
     Ok(AuditRow {
         seq: r.get(0)?,
@@ -60,9 +74,17 @@ fn audit_row(r: &Row) -> rusqlite::Result<AuditRow> {
 }
 
 /// R-D5: pending events due at `?1`, at most `?2`, through the partial index on pending events.
-pub(crate) const DUE_EVENTS_SQL: &str = "SELECT e.id, e.kind, e.recipient, c.id, m.id, e.due_at FROM event e
-       JOIN conversation c ON c.seq = e.conversation_seq LEFT JOIN message m ON m.seq = e.message_seq
+pub(crate) const DUE_EVENTS_SQL: &str = "SELECT e.seq, e.id, e.kind, e.recipient, c.id, m.id, e.due_at, e.claimed_until
+     FROM event e JOIN conversation c ON c.seq = e.conversation_seq LEFT JOIN message m ON m.seq = e.message_seq
      WHERE e.state = 'pending' AND e.due_at <= ?1 ORDER BY e.due_at, e.seq LIMIT ?2";
+
+/// §15 "Directory upserts": the pending events of one patient's
+/// conversations, through `conversation_by_patient` and the partial index
+/// on pending events (run for every patient a directory upsert touches).
+pub(crate) const PENDING_EVENTS_OF_PATIENT_SQL: &str =
+    "SELECT e.seq, e.recipient, c.confidential FROM conversation c
+       JOIN event e ON e.conversation_seq = c.seq AND e.state = 'pending'
+     WHERE c.patient_key = ?1 ORDER BY e.seq";
 
 /// R-R1: by folded EMR ID or folded last-name prefix range, through indexes;
 /// the name branch reads at most `?4` rows of `patient_by_name`, in order.
@@ -74,21 +96,39 @@ pub(crate) const SEARCH_SQL: &str =
                        ORDER BY last_folded, first_folded, emr_id LIMIT ?4))
      ORDER BY last_folded, first_folded, emr_id LIMIT ?4";
 
-/// The statement reading one party's folder rows in sort order: a staff
-/// party's rows flagged for `folder` through that folder's partial index
-/// (schema version 2), or an account's rows (`None`) through
-/// `conversation_account_by_activity`.
-pub(crate) fn folder_sql(folder: Option<StaffFolder>, with_cursor: bool) -> String {
-    let (table, party_col, cond) = match folder {
-        Some(StaffFolder::Inbox) => ("conversation_party", "party", "AND p.inbox = 1"),
-        Some(StaffFolder::Sent) => (
+/// The statement reading one range of a folder's rows in sort order,
+/// through the folder's own partial index (staff, schema version 2) or
+/// `conversation_account_by_activity` (accounts). The flag a staff index
+/// holds is the folder's condition, also checked on the conversation.
+fn folder_sql(rows: FolderRows, with_cursor: bool) -> String {
+    let (table, key_col, cond) = match rows {
+        FolderRows::StaffInbox => (
             "conversation_party",
             "party",
-            "AND p.authored = 1 AND p.closed = 0",
+            "p.inbox = 1 AND c.status = 'open' AND c.has_patient_message = 1",
         ),
-        Some(StaffFolder::Awaiting) => ("conversation_party", "party", "AND p.awaiting = 1"),
-        Some(StaffFolder::Closed) => ("conversation_party", "party", "AND p.closed = 1"),
-        None => ("conversation_account", "account_id", ""),
+        FolderRows::StaffSent => (
+            "conversation_party",
+            "party",
+            "p.authored = 1 AND p.closed = 0 AND c.status = 'open'",
+        ),
+        FolderRows::StaffAwaiting => (
+            "conversation_party",
+            "party",
+            "p.awaiting = 1 AND c.status = 'open' AND c.req_message IS NOT NULL",
+        ),
+        FolderRows::StaffClosed => (
+            "conversation_party",
+            "party",
+            "p.closed = 1 AND c.status = 'closed'",
+        ),
+        FolderRows::AccountInbox => ("conversation_account", "account_id", ACCOUNT_RANGE),
+        FolderRows::AccountAwaiting => (
+            "conversation_account",
+            "account_id",
+            "c.patient_key = ?6 AND (?7 OR c.confidential = 0) AND c.req_message IS NOT NULL \
+             AND EXISTS (SELECT 1 FROM delivery d WHERE d.message_seq = c.req_message AND d.account_id = ?1)",
+        ),
     };
     let range = if with_cursor {
         "AND (p.last_activity, p.created_at, p.conversation_seq) < (?2, ?3, ?4)"
@@ -97,10 +137,14 @@ pub(crate) fn folder_sql(folder: Option<StaffFolder>, with_cursor: bool) -> Stri
     };
     format!(
         "SELECT {CONV_COLS} FROM {table} p JOIN conversation c ON c.seq = p.conversation_seq
-         WHERE p.{party_col} = ?1 {cond} {range}
+         WHERE p.{key_col} = ?1 {range} AND {cond}
          ORDER BY p.last_activity DESC, p.created_at DESC, p.conversation_seq DESC LIMIT ?5"
     )
 }
+
+/// An account's rows of one patient's conversations (`?6`), the
+/// confidential ones only when `?7` is true.
+const ACCOUNT_RANGE: &str = "c.patient_key = ?6 AND (?7 OR c.confidential = 0)";
 
 impl StoreTx for SqliteTx<'_> {
     // ---- directory -------------------------------------------------------
@@ -180,25 +224,27 @@ impl StoreTx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn pending_account_events_of_patient(
-        &self,
-        patient_key: &str,
-    ) -> Result<Vec<(i64, String, i64)>> {
-        let mut st = self.c.prepare_cached(
-            "SELECT e.seq, e.recipient, e.conversation_seq FROM conversation c
-               JOIN event e ON e.conversation_seq = c.seq AND e.state = 'pending'
-             WHERE c.patient_key = ?1 AND e.recipient LIKE 'account:%' ORDER BY e.seq",
-        )?;
-        let rows = st.query_map([patient_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    /// The pending events of a patient's conversations, in creation order,
+    /// each with its conversation's confidentiality.
+    fn pending_events_of_patient(&self, patient_key: &str) -> Result<Vec<PendingEventRow>> {
+        let mut st = self.c.prepare_cached(PENDING_EVENTS_OF_PATIENT_SQL)?;
+        let rows = st.query_map([patient_key], |r| {
+            Ok(PendingEventRow {
+                seq: r.get(0)?,
+                recipient: r.get(1)?,
+                confidential: r.get(2)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn cancel_event(&self, event_seq: i64) -> Result<()> {
+    /// Cancels one pending event (an acked one stays acked).
+    fn cancel_event(&self, seq: i64) -> Result<()> {
         self.c
             .prepare_cached(
                 "UPDATE event SET state = 'cancelled' WHERE seq = ?1 AND state = 'pending'",
             )?
-            .execute([event_seq])?;
+            .execute([seq])?;
         Ok(())
     }
 
@@ -245,23 +291,6 @@ impl StoreTx for SqliteTx<'_> {
                 "SELECT 1 FROM workgroup_member WHERE workgroup_id = ?1 AND staff_id = ?2",
             )?
             .exists(params![workgroup, staff])?)
-    }
-
-    fn workgroups_of(&self, staff: &str) -> Result<Vec<String>> {
-        let mut st = self.c.prepare_cached(
-            "SELECT workgroup_id FROM workgroup_member WHERE staff_id = ?1 ORDER BY workgroup_id",
-        )?;
-        let rows = st.query_map([staff], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    fn connection_active(&self, patient_key: &str, caregiver: &str) -> Result<bool> {
-        Ok(self
-            .c
-            .prepare_cached(
-                "SELECT 1 FROM connection WHERE patient_key = ?1 AND caregiver_id = ?2 AND active = 1",
-            )?
-            .exists(params![patient_key, caregiver])?)
     }
 
     fn patient(&self, key: &str) -> Result<Option<PatientRow>> {
@@ -315,15 +344,6 @@ impl StoreTx for SqliteTx<'_> {
             .optional()?)
     }
 
-    fn conversation_by_seq(&self, seq: i64) -> Result<Option<ConvRow>> {
-        let sql = format!("SELECT {CONV_COLS} FROM conversation c WHERE c.seq = ?1");
-        Ok(self
-            .c
-            .prepare_cached(&sql)?
-            .query_row([seq], conv_row)
-            .optional()?)
-    }
-
     #[allow(clippy::too_many_arguments)]
     fn insert_conversation(
         &self,
@@ -332,13 +352,15 @@ impl StoreTx for SqliteTx<'_> {
         subject: &str,
         now: i64,
         from: &str,
+        confidential: bool,
     ) -> Result<i64> {
         self.c
             .prepare_cached(
-                "INSERT INTO conversation (id, patient_key, subject, created_at, last_activity, status, current_from)
-                 VALUES (?1, ?2, ?3, ?4, ?4, 'open', ?5)",
+                "INSERT INTO conversation (id, patient_key, subject, created_at, last_activity, status, current_from,
+                                           confidential)
+                 VALUES (?1, ?2, ?3, ?4, ?4, 'open', ?5, ?6)",
             )?
-            .execute(params![id, patient_key, subject, now, from])?;
+            .execute(params![id, patient_key, subject, now, from, confidential])?;
         Ok(self.c.last_insert_rowid())
     }
 
@@ -392,13 +414,6 @@ impl StoreTx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn is_delivered(&self, message_seq: i64, account: &str) -> Result<bool> {
-        Ok(self
-            .c
-            .prepare_cached("SELECT 1 FROM delivery WHERE message_seq = ?1 AND account_id = ?2")?
-            .exists(params![message_seq, account])?)
-    }
-
     fn insert_party(&self, conversation_seq: i64, party: &str, authored: bool) -> Result<()> {
         self.c
             .prepare_cached(
@@ -409,23 +424,6 @@ impl StoreTx for SqliteTx<'_> {
             )?
             .execute(params![party, authored, conversation_seq])?;
         Ok(())
-    }
-
-    fn conversation_parties(&self, conversation_seq: i64) -> Result<Vec<String>> {
-        let mut st = self
-            .c
-            .prepare_cached("SELECT party FROM conversation_party WHERE conversation_seq = ?1")?;
-        let rows = st.query_map([conversation_seq], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    fn is_conversation_account(&self, conversation_seq: i64, account: &str) -> Result<bool> {
-        Ok(self
-            .c
-            .prepare_cached(
-                "SELECT 1 FROM conversation_account WHERE account_id = ?1 AND conversation_seq = ?2",
-            )?
-            .exists(params![account, conversation_seq])?)
     }
 
     fn set_party_flags(&self, conversation_seq: i64, flags: PartyFlags) -> Result<()> {
@@ -536,6 +534,130 @@ impl StoreTx for SqliteTx<'_> {
             .prepare_cached("UPDATE conversation SET status = 'closed' WHERE seq = ?1")?
             .execute([conv])?;
         Ok(())
+    }
+
+    /// R-AS2: the conversation's current `from` identity.
+    fn set_current_from(&self, conv: i64, party: &str) -> Result<()> {
+        self.c
+            .prepare_cached("UPDATE conversation SET current_from = ?2 WHERE seq = ?1")?
+            .execute(params![conv, party])?;
+        Ok(())
+    }
+
+    /// R-AS1: records one assignment of the conversation.
+    fn insert_assignment(
+        &self,
+        conv: i64,
+        by_party: &str,
+        to_party: &str,
+        note: Option<&str>,
+        at: i64,
+    ) -> Result<()> {
+        self.c
+            .prepare_cached(
+                "INSERT INTO assignment (conversation_seq, by_party, to_party, note, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![conv, by_party, to_party, note, at])?;
+        Ok(())
+    }
+
+    /// R-AS4: the conversation's assignments in the order they were made.
+    fn assignments(&self, conv: i64) -> Result<Vec<AssignmentRow>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT by_party, to_party, note, at FROM assignment WHERE conversation_seq = ?1 ORDER BY seq",
+        )?;
+        let rows = st.query_map([conv], |r| {
+            Ok(AssignmentRow {
+                by_party: r.get(0)?,
+                to_party: r.get(1)?,
+                note: r.get(2)?,
+                at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A conversation by its `seq`.
+    fn conversation_by_seq(&self, seq: i64) -> Result<Option<ConvRow>> {
+        let sql = format!("SELECT {CONV_COLS} FROM conversation c WHERE c.seq = ?1");
+        Ok(self
+            .c
+            .prepare_cached(&sql)?
+            .query_row([seq], conv_row)
+            .optional()?)
+    }
+
+    /// When a message was first read by its addressee side (R-M1), if it was.
+    fn message_read_at(&self, message_seq: i64) -> Result<Option<i64>> {
+        Ok(self
+            .c
+            .prepare_cached("SELECT read_at FROM message WHERE seq = ?1")?
+            .query_row([message_seq], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+
+    // ---- group sends -------------------------------------------------------
+
+    /// R-G4: records a group send; returns its `seq`.
+    fn insert_group(&self, id: &str, author: &str, from_party: &str, sent_at: i64) -> Result<i64> {
+        self.c
+            .prepare_cached(
+                "INSERT INTO group_send (id, author, from_party, sent_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![id, author, from_party, sent_at])?;
+        Ok(self.c.last_insert_rowid())
+    }
+
+    /// R-G4: one patient of a group send at its list position.
+    fn insert_group_entry(&self, group_seq: i64, position: i64, e: &GroupEntryRow) -> Result<()> {
+        self.c
+            .prepare_cached(
+                "INSERT INTO group_entry (group_seq, position, emr_id, conversation_seq, message_seq, skipped)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                group_seq,
+                position,
+                e.emr_id,
+                e.conversation_seq,
+                e.message_seq,
+                e.skipped
+            ])?;
+        Ok(())
+    }
+
+    /// A group send by id.
+    fn group(&self, id: &str) -> Result<Option<GroupRow>> {
+        Ok(self
+            .c
+            .prepare_cached("SELECT seq, id, author, from_party FROM group_send WHERE id = ?1")?
+            .query_row([id], |r| {
+                Ok(GroupRow {
+                    seq: r.get(0)?,
+                    id: r.get(1)?,
+                    author: r.get(2)?,
+                    from_party: r.get(3)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// A group's patients in list order.
+    fn group_entries(&self, group_seq: i64) -> Result<Vec<GroupEntryRow>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT emr_id, conversation_seq, message_seq, skipped FROM group_entry
+             WHERE group_seq = ?1 ORDER BY position",
+        )?;
+        let rows = st.query_map([group_seq], |r| {
+            Ok(GroupEntryRow {
+                emr_id: r.get(0)?,
+                conversation_seq: r.get(1)?,
+                message_seq: r.get(2)?,
+                skipped: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn set_filed_to_chart(&self, conv: i64, now: i64) -> Result<()> {
@@ -661,6 +783,66 @@ impl StoreTx for SqliteTx<'_> {
         Ok(())
     }
 
+    // ---- access ----------------------------------------------------------
+
+    /// The staff-side parties of a conversation (R-M0): every author,
+    /// `from` identity and assignee it has had, by party.
+    fn staff_parties(&self, conv: i64) -> Result<Vec<String>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT party FROM conversation_party WHERE conversation_seq = ?1 ORDER BY party",
+        )?;
+        let rows = st.query_map([conv], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The workgroups a staff member is a member of now, by id.
+    fn workgroups_of(&self, staff: &str) -> Result<Vec<String>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT workgroup_id FROM workgroup_member WHERE staff_id = ?1 ORDER BY workgroup_id",
+        )?;
+        let rows = st.query_map([staff], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Whether a message of the conversation was delivered to the account
+    /// (a patient-side participant, R-M0).
+    fn is_patient_side_participant(&self, conv: i64, account: &str) -> Result<bool> {
+        Ok(self
+            .c
+            .prepare_cached(
+                "SELECT 1 FROM conversation_account WHERE account_id = ?1 AND conversation_seq = ?2",
+            )?
+            .exists(params![account, conv])?)
+    }
+
+    /// Whether the account has an active connection to the patient.
+    fn connection_active(&self, patient_key: &str, account: &str) -> Result<bool> {
+        Ok(self
+            .c
+            .prepare_cached(
+                "SELECT 1 FROM connection WHERE patient_key = ?1 AND caregiver_id = ?2 AND active = 1",
+            )?
+            .exists(params![patient_key, account])?)
+    }
+
+    /// The patients whose own account this is, by key.
+    fn patients_of_account(&self, account: &str) -> Result<Vec<String>> {
+        let mut st = self
+            .c
+            .prepare_cached("SELECT emr_key FROM patient WHERE account_id = ?1 ORDER BY emr_key")?;
+        let rows = st.query_map([account], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The patients the account has an active connection to, by key.
+    fn connected_patients(&self, account: &str) -> Result<Vec<String>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT patient_key FROM connection WHERE caregiver_id = ?1 AND active = 1 ORDER BY patient_key",
+        )?;
+        let rows = st.query_map([account], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     // ---- events ----------------------------------------------------------
 
     fn insert_event(&self, conv: i64, e: &NewEvent) -> Result<()> {
@@ -688,17 +870,29 @@ impl StoreTx for SqliteTx<'_> {
     /// R-D5: pending events due at `now`, by due instant then creation order.
     fn due_events(&self, now: i64, limit: i64) -> Result<Vec<EventRow>> {
         let mut st = self.c.prepare_cached(DUE_EVENTS_SQL)?;
-        let rows = st.query_map(params![now, limit], |r| {
-            Ok(EventRow {
-                id: r.get(0)?,
-                kind: r.get(1)?,
-                recipient: r.get(2)?,
-                conversation_id: r.get(3)?,
-                message_id: r.get(4)?,
-                due_at: r.get(5)?,
-            })
-        })?;
+        let rows = st.query_map(params![now, limit], event_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Visits the pending events due at `now` (R-D5's order, the same
+    /// range as [`Tx::due_events`]) until `f` returns false.
+    fn scan_due_events(&self, now: i64, f: &mut dyn FnMut(EventRow) -> bool) -> Result<()> {
+        let mut st = self.c.prepare_cached(DUE_EVENTS_SQL)?;
+        let mut rows = st.query(params![now, -1])?;
+        while let Some(r) = rows.next()? {
+            if !f(event_row(r)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a claim of the event `seq` by `worker` until `until` (R-D7).
+    fn set_event_claim(&self, seq: i64, worker: &str, until: i64) -> Result<()> {
+        self.c
+            .prepare_cached("UPDATE event SET claimed_by = ?2, claimed_until = ?3 WHERE seq = ?1")?
+            .execute(params![seq, worker, until])?;
+        Ok(())
     }
 
     /// The state of an event (`pending`, `acked`, `cancelled`), if it exists.
@@ -719,23 +913,49 @@ impl StoreTx for SqliteTx<'_> {
 
     // ---- folders ---------------------------------------------------------
 
-    fn party_folder_page(
+    /// One page of a folder after the cursor `(last_activity, created_at, seq)`,
+    /// newest activity first (§7), at most `limit` rows. Each range is one
+    /// index range in sort order; they are merged here, each conversation once.
+    fn folder_page(
         &self,
-        party: &str,
-        folder: StaffFolder,
+        rows: FolderRows,
+        ranges: &[FolderRange],
         after: Option<(i64, i64, i64)>,
         limit: i64,
     ) -> Result<Vec<ConvRow>> {
-        self.folder_rows(Some(folder), party, after, limit)
-    }
-
-    fn account_folder_page(
-        &self,
-        account: &str,
-        after: Option<(i64, i64, i64)>,
-        limit: i64,
-    ) -> Result<Vec<ConvRow>> {
-        self.folder_rows(None, account, after, limit)
+        let sql = folder_sql(rows, after.is_some());
+        let (a, b, s) = match after {
+            Some((a, b, s)) => (Some(a), Some(b), Some(s)),
+            None => (None, None, None),
+        };
+        let mut st = self.c.prepare_cached(&sql)?;
+        let mut merged: Vec<ConvRow> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let account_rows = matches!(rows, FolderRows::AccountInbox | FolderRows::AccountAwaiting);
+        for r in ranges {
+            let found = if account_rows {
+                let patient = r.patient.as_deref().unwrap_or_default();
+                st.query_map(
+                    params![r.key, a, b, s, limit, patient, r.confidential],
+                    conv_row,
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?
+            } else {
+                st.query_map(params![r.key, a, b, s, limit], conv_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            for row in found {
+                if seen.insert(row.seq) {
+                    merged.push(row);
+                }
+            }
+        }
+        // Newest activity first; ties: the newer conversation, then creation order.
+        merged.sort_by(|x, y| {
+            (y.last_activity, y.created_at, y.seq).cmp(&(x.last_activity, x.created_at, x.seq))
+        });
+        merged.truncate(limit.max(0) as usize);
+        Ok(merged)
     }
 
     // ---- billing -----------------------------------------------------------
@@ -838,25 +1058,6 @@ impl StoreTx for SqliteTx<'_> {
     }
 }
 
-impl SqliteTx<'_> {
-    fn folder_rows(
-        &self,
-        folder: Option<StaffFolder>,
-        party: &str,
-        after: Option<(i64, i64, i64)>,
-        limit: i64,
-    ) -> Result<Vec<ConvRow>> {
-        let sql = folder_sql(folder, after.is_some());
-        let (a, b, s) = match after {
-            Some((a, b, s)) => (Some(a), Some(b), Some(s)),
-            None => (None, None, None),
-        };
-        let mut st = self.c.prepare_cached(&sql)?;
-        let rows = st.query_map(params![party, a, b, s, limit], conv_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-}
-
 fn patient_row(r: &Row) -> rusqlite::Result<PatientRow> {
     Ok(PatientRow {
         key: r.get(0)?,
@@ -904,24 +1105,51 @@ mod tests {
     }
 
     #[test]
+    fn the_claim_scan_reads_the_pending_index_in_order_without_a_limit() {
+        // R-D7 walks the same range as due_events, with no limit (it stops
+        // once it has `limit` claimable events).
+        let db = Db::open(None).unwrap();
+        let p = plan(&db, &DUE_EVENTS_SQL.replace("?1", "0").replace("?2", "-1"));
+        assert!(p.contains("event_pending_by_due"), "{p}");
+        no_table_scan(&p, "e");
+        assert!(!p.contains("TEMP B-TREE"), "no sort\n{p}");
+    }
+
+    #[test]
+    fn a_directory_upsert_reads_only_its_patients_pending_events() {
+        let db = Db::open(None).unwrap();
+        let p = plan(&db, &PENDING_EVENTS_OF_PATIENT_SQL.replace("?1", "'e1'"));
+        assert!(p.contains("conversation_by_patient"), "{p}");
+        assert!(p.contains("event_by_conversation"), "{p}");
+        no_table_scan(&p, "c");
+        no_table_scan(&p, "e");
+    }
+
+    #[test]
     fn folder_pages_are_index_ranges_in_sort_order() {
         let db = Db::open(None).unwrap();
         // Each staff folder reads its own partial index (schema version 2).
         let queries = [
-            (Some(StaffFolder::Inbox), "conversation_party_inbox"),
-            (Some(StaffFolder::Sent), "conversation_party_sent"),
-            (Some(StaffFolder::Awaiting), "conversation_party_awaiting"),
-            (Some(StaffFolder::Closed), "conversation_party_closed"),
-            (None, "conversation_account_by_activity"),
+            (FolderRows::StaffInbox, "conversation_party_inbox"),
+            (FolderRows::StaffSent, "conversation_party_sent"),
+            (FolderRows::StaffAwaiting, "conversation_party_awaiting"),
+            (FolderRows::StaffClosed, "conversation_party_closed"),
+            (FolderRows::AccountInbox, "conversation_account_by_activity"),
+            (
+                FolderRows::AccountAwaiting,
+                "conversation_account_by_activity",
+            ),
         ];
-        for (q, index) in &queries {
+        for (rows, index) in &queries {
             for cursor in [false, true] {
-                let sql = folder_sql(*q, cursor)
+                let sql = folder_sql(*rows, cursor)
                     .replace("?1", "'p'")
                     .replace("?2", "1")
                     .replace("?3", "1")
                     .replace("?4", "1")
-                    .replace("?5", "51");
+                    .replace("?5", "51")
+                    .replace("?6", "'e1'")
+                    .replace("?7", "0");
                 let p = plan(&db, &sql);
                 assert!(p.contains(&format!("INDEX {index} ")), "{index}:\n{p}");
                 assert!(
