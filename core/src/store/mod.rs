@@ -361,6 +361,26 @@ impl Db {
         })
     }
 
+    /// Limits an SQLite file's size in pages (tests of a full disk).
+    #[cfg(test)]
+    pub fn set_max_page_count(&self, pages: i64) -> Result<()> {
+        match self {
+            Db::Sqlite(d) => d.set_max_page_count(pages),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(_) => unreachable!("an SQLite test"),
+        }
+    }
+
+    /// An SQLite file's size in pages.
+    #[cfg(test)]
+    pub fn page_count(&self) -> Result<i64> {
+        match self {
+            Db::Sqlite(d) => d.page_count(),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(_) => unreachable!("an SQLite test"),
+        }
+    }
+
     /// After a purge (R-D6): the SQLite backend copies the WAL into the file
     /// and truncates it, so purged content survives in neither; on
     /// PostgreSQL the deleted values are left to the server's vacuum.
