@@ -44,7 +44,8 @@ pub(crate) fn assign(
     // R-AS2: the current `from` becomes the assignee, who becomes a staff
     // participant; earlier messages keep their own `from`.
     tx.set_current_from(conv.seq, &assignee)?;
-    tx.insert_party(conv.seq, &assignee, "assigned")?;
+    tx.insert_party(conv.seq, &assignee, false)?;
+    crate::folders::sync_flags(tx, conv.seq)?;
     // R-AS3: one event to the assignee, no message, due now, never cancelled.
     tx.insert_event(
         conv.seq,

@@ -3,8 +3,9 @@
 
 use crate::error::Result;
 use crate::model::AuditVerification;
-use crate::store::{AuditRow, Tx};
+use crate::store::{AuditChaining, AuditRow, Tx};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 /// The `prev_hash` of the first entry.
 pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -38,7 +39,9 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// Appends one entry at the head of the chain.
+/// Appends one entry at the head of its chain: the one chain, or, where
+/// the backend chains per conversation ([`AuditChaining`]), the chain of
+/// its conversation (entries without one have a chain of their own).
 pub(crate) fn append(
     tx: &Tx,
     at: i64,
@@ -47,10 +50,8 @@ pub(crate) fn append(
     conversation: Option<&str>,
     message: Option<&str>,
 ) -> Result<()> {
-    let (seq, prev_hash) = match tx.audit_head()? {
-        Some((seq, hash)) => (seq + 1, hash),
-        None => (1, GENESIS.to_string()),
-    };
+    let (seq, prev_hash) = tx.audit_link(conversation)?;
+    let prev_hash = prev_hash.unwrap_or_else(|| GENESIS.to_string());
     let hash = entry_hash(&prev_hash, seq, at, actor, action, conversation, message);
     tx.insert_audit(&AuditRow {
         seq,
@@ -64,16 +65,34 @@ pub(crate) fn append(
     })
 }
 
-/// R-AU1: walks the chain from the first entry; reports the first entry
-/// whose sequence number, link or hash is wrong.
+/// R-AU1: walks every entry in sequence order; reports the first entry
+/// whose sequence number, link or hash is wrong. With one chain, sequence
+/// numbers run 1, 2, 3… and each entry links to the one before; chained
+/// per conversation, sequence numbers increase (gaps are the numbers of
+/// transactions that rolled back) and each entry links to the one before
+/// in its conversation's chain.
 pub(crate) fn verify(tx: &Tx) -> Result<AuditVerification> {
+    let chaining = tx.audit_chaining();
     let mut expected_seq = 1;
-    let mut prev = GENESIS.to_string();
+    let mut last_seq = 0;
+    let mut entries = 0u64;
+    // The newest hash of each chain (one chain: the key is always None).
+    let mut heads: HashMap<Option<String>, String> = HashMap::new();
     let mut broken: Option<(u64, String)> = None;
-    tx.audit_scan(|r| {
-        let problem = if r.seq != expected_seq {
+    tx.audit_scan(&mut |r| {
+        let chain = match chaining {
+            AuditChaining::Single => None,
+            AuditChaining::PerConversation => r.conversation.clone(),
+        };
+        let prev = heads.get(&chain).map_or(GENESIS, String::as_str);
+        let problem = if chaining == AuditChaining::Single && r.seq != expected_seq {
             Some(format!(
                 "expected entry {expected_seq}, found {} (entries missing or reordered)",
+                r.seq
+            ))
+        } else if r.seq <= last_seq {
+            Some(format!(
+                "entry {} follows entry {last_seq} (entries reordered)",
                 r.seq
             ))
         } else if r.prev_hash != prev {
@@ -95,17 +114,22 @@ pub(crate) fn verify(tx: &Tx) -> Result<AuditVerification> {
         };
         match problem {
             Some(p) => {
-                broken = Some((expected_seq as u64, p));
+                let at = match chaining {
+                    AuditChaining::Single => expected_seq,
+                    AuditChaining::PerConversation => r.seq,
+                };
+                broken = Some((at as u64, p));
                 false
             }
             None => {
-                prev = r.hash;
+                last_seq = r.seq;
+                heads.insert(chain, r.hash);
                 expected_seq += 1;
+                entries += 1;
                 true
             }
         }
     })?;
-    let entries = (expected_seq - 1) as u64;
     Ok(match broken {
         None => AuditVerification {
             ok: true,

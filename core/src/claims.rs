@@ -83,7 +83,7 @@ pub(crate) fn claim(
         None => usize::MAX,
     };
     let mut claimable = Vec::new();
-    tx.scan_due_events(ms(now), |e| {
+    tx.scan_due_events(ms(now), &mut |e| {
         if !under_claim(e.claimed_until, now) {
             claimable.push(e);
         }

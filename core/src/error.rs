@@ -219,12 +219,6 @@ impl Error {
     }
 }
 
-impl From<rusqlite::Error> for Error {
-    fn from(e: rusqlite::Error) -> Self {
-        Error::Storage(e.to_string())
-    }
-}
-
 /// The result type of every fallible pmsg operation.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

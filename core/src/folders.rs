@@ -2,6 +2,7 @@
 //! cursor that names the last row shown (keyset paging, never OFFSET).
 
 use crate::error::{Error, Result};
+use crate::store::{ConvRow, PartyFlags, Tx};
 
 /// Default page size (§7).
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
@@ -49,6 +50,26 @@ pub(crate) fn page_size(requested: Option<u32>) -> Result<u32> {
             "page size {n} must be 1..={MAX_PAGE_SIZE} (§7)"
         ))),
     }
+}
+
+/// §7: the staff folders a conversation is in, for each of its staff-side
+/// parties (`sent` also needs the party to have authored a message).
+pub(crate) fn party_flags(c: &ConvRow) -> PartyFlags {
+    PartyFlags {
+        inbox: !c.closed && c.has_patient_message,
+        awaiting: !c.closed && c.req_message.is_some(),
+        closed: c.closed,
+    }
+}
+
+/// Brings the folder flags of the conversation's party rows in step with
+/// its state: every operation that changes status, requirement or the
+/// presence of a patient message, or adds a party, ends with this.
+pub(crate) fn sync_flags(tx: &Tx, conv: i64) -> Result<()> {
+    let c = tx
+        .conversation_by_seq(conv)?
+        .ok_or_else(|| Error::Internal(format!("conversation {conv} vanished")))?;
+    tx.set_party_flags(conv, party_flags(&c))
 }
 
 #[cfg(test)]

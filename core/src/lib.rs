@@ -43,7 +43,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use config::Settings;
 use folders::{decode_cursor, encode_cursor};
 use party::Actor;
-use store::{Db, FolderRows};
+use store::{Db, FolderRows, Tx};
 
 /// The library version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -85,7 +85,7 @@ impl Store {
     pub fn open(path: &str, config: &Config) -> Result<Store> {
         let settings = config.resolve()?;
         Ok(Store {
-            db: Db::open(Some(path))?,
+            db: Db::open(path)?,
             settings,
         })
     }
@@ -109,7 +109,7 @@ impl Store {
             )));
         }
         Ok(Store {
-            db: Db::open_keyed(Some(path), Some(key))?,
+            db: Db::open_keyed(path, key)?,
             settings,
         })
     }
@@ -118,14 +118,26 @@ impl Store {
     pub fn open_in_memory(config: &Config) -> Result<Store> {
         let settings = config.resolve()?;
         Ok(Store {
-            db: Db::open(None)?,
+            db: Db::open_in_memory()?,
             settings,
+        })
+    }
+
+    /// Runs `f` in one write transaction. It commits when `f` succeeds, and
+    /// also when `f` fails with `not_authorized`, whose refusal entry must
+    /// stay in the audit (R-A1); any other failure rolls everything back
+    /// (R-S2, R-S3). `f` may run more than once (a backend retries a
+    /// transaction that lost a serialization conflict); each run sees a
+    /// fresh transaction.
+    fn write<T>(&self, mut f: impl FnMut(&Tx) -> Result<T>) -> Result<T> {
+        self.db.write(&mut f, |r| {
+            matches!(r, Ok(_) | Err(Error::NotAuthorized { .. }))
         })
     }
 
     /// Upserts directory records, all or nothing (§2, §15).
     pub fn upsert_directory(&self, update: &DirectoryUpdate) -> Result<()> {
-        self.db.write(|tx| directory::upsert(tx, update))
+        self.write(|tx| directory::upsert(tx, update))
     }
 
     /// R-R1: patients by EMR ID or last-name prefix, at most 50, each with
@@ -160,20 +172,17 @@ impl Store {
 
     /// §4: sends the first message of a new conversation (R-S1…R-S5).
     pub fn send(&self, request: &SendRequest, now: DateTime<Utc>) -> Result<SendOutcome> {
-        self.db
-            .write(|tx| messaging::send(tx, &self.settings, request, now))
+        self.write(|tx| messaging::send(tx, &self.settings, request, now))
     }
 
     /// R-M2, R-M3: replies in a conversation, as the patient side or staff.
     pub fn reply(&self, request: &ReplyRequest, now: DateTime<Utc>) -> Result<SendOutcome> {
-        self.db
-            .write(|tx| messaging::reply(tx, &self.settings, request, now))
+        self.write(|tx| messaging::reply(tx, &self.settings, request, now))
     }
 
     /// R-M1: marks what is addressed to `by`'s side as read.
     pub fn read(&self, by: &str, conversation: &str, now: DateTime<Utc>) -> Result<()> {
-        self.db
-            .write(|tx| messaging::read(tx, by, conversation, now))
+        self.write(|tx| messaging::read(tx, by, conversation, now))
     }
 
     /// The conversation as `by` sees it (audited as `view`).
@@ -183,8 +192,7 @@ impl Store {
         conversation: &str,
         now: DateTime<Utc>,
     ) -> Result<ConversationView> {
-        self.db
-            .write(|tx| messaging::view(tx, &self.settings, by, conversation, now))
+        self.write(|tx| messaging::view(tx, &self.settings, by, conversation, now))
     }
 
     /// R-D6: an attachment's content (audited as `download`).
@@ -195,14 +203,12 @@ impl Store {
         attachment: &str,
         now: DateTime<Utc>,
     ) -> Result<Download> {
-        self.db
-            .write(|tx| messaging::download(tx, &self.settings, by, conversation, attachment, now))
+        self.write(|tx| messaging::download(tx, &self.settings, by, conversation, attachment, now))
     }
 
     /// R-M4: closes an open conversation (staff participants only).
     pub fn close(&self, by: &str, conversation: &str, now: DateTime<Utc>) -> Result<()> {
-        self.db
-            .write(|tx| messaging::close(tx, by, conversation, now))
+        self.write(|tx| messaging::close(tx, by, conversation, now))
     }
 
     /// R-D5: pending events due at `now`, by due instant then creation
@@ -230,8 +236,7 @@ impl Store {
         lease_seconds: i64,
     ) -> Result<Vec<Event>> {
         let args = claims::ClaimArgs::check(worker, limit, lease_seconds)?;
-        self.db
-            .write(|tx| claims::claim(tx, &self.settings, &args, now))
+        self.write(|tx| claims::claim(tx, &self.settings, &args, now))
     }
 
     /// §16 (R-G1…R-G4): one composition to many patients, each in a
@@ -241,8 +246,7 @@ impl Store {
         request: &GroupSendRequest,
         now: DateTime<Utc>,
     ) -> Result<GroupSendOutcome> {
-        self.db
-            .write(|tx| group::send(tx, &self.settings, request, now))
+        self.write(|tx| group::send(tx, &self.settings, request, now))
     }
 
     /// R-G5: per patient of a group send, read/replied/awaiting/overdue at
@@ -254,7 +258,7 @@ impl Store {
         group_id: &str,
         now: DateTime<Utc>,
     ) -> Result<GroupReport> {
-        self.db.write(|tx| group::report(tx, by, group_id, now))
+        self.write(|tx| group::report(tx, by, group_id, now))
     }
 
     /// §17 (R-AS1…R-AS4): hands a conversation on to `to` (`workgroup:ID`
@@ -267,14 +271,13 @@ impl Store {
         note: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.db
-            .write(|tx| assignment::assign(tx, by, conversation, to, note, now))
+        self.write(|tx| assignment::assign(tx, by, conversation, to, note, now))
     }
 
     /// R-D5: acknowledges a delivered event; idempotent; acknowledging a
     /// cancelled event succeeds; an unknown id is `unknown_event`.
     pub fn ack(&self, event_id: &str, now: DateTime<Utc>) -> Result<()> {
-        self.db.write(|tx| ack(tx, event_id, now))
+        self.write(|tx| ack(tx, event_id, now))
     }
 
     /// §7: one page of a folder for `by` (`staff:ID` or `account:ID`),
@@ -331,37 +334,51 @@ impl Store {
                 None
             };
             let mut entries = Vec::with_capacity(rows.len());
-            for c in rows {
+            for c in rows.drain(..) {
                 let patient = tx.patient(&c.patient_key)?;
                 let (awaiting, overdue, due) = messaging::requirement(&c, now);
                 entries.push(FolderEntry {
                     conversation: c.id.clone(),
                     subject: c.subject.clone(),
-                    last_activity: deadline::format_local(from_ms(c.last_activity), self.settings.zone),
-                    unread: if patient_side { c.unread_by_patient > 0 } else { c.unread_by_staff > 0 },
+                    last_activity: deadline::format_local(
+                        from_ms(c.last_activity),
+                        self.settings.zone,
+                    ),
+                    unread: if patient_side {
+                        c.unread_by_patient > 0
+                    } else {
+                        c.unread_by_staff > 0
+                    },
                     awaiting_response: awaiting,
                     overdue,
-                    response_due_at: due.map(|t| deadline::format_local(from_ms(t), self.settings.zone)),
-                    status: if c.closed { ConversationStatus::Closed } else { ConversationStatus::Open },
-                    patient_emr_id: patient.as_ref().map(|p| p.emr_id.clone()).unwrap_or_default(),
-                    patient_name: patient.map(|p| format!("{} {}", p.first_name, p.last_name)).unwrap_or_default(),
+                    response_due_at: due
+                        .map(|t| deadline::format_local(from_ms(t), self.settings.zone)),
+                    status: if c.closed {
+                        ConversationStatus::Closed
+                    } else {
+                        ConversationStatus::Open
+                    },
+                    patient_emr_id: patient
+                        .as_ref()
+                        .map(|p| p.emr_id.clone())
+                        .unwrap_or_default(),
+                    patient_name: patient
+                        .map(|p| format!("{} {}", p.first_name, p.last_name))
+                        .unwrap_or_default(),
                 });
             }
-            Ok(FolderPage { entries, next_cursor })
+            Ok(FolderPage {
+                entries,
+                next_cursor,
+            })
         })
     }
 
     /// R-D6: deletes the content of attachments whose retention ended.
     pub fn purge(&self, now: DateTime<Utc>) -> Result<Vec<PurgedAttachment>> {
-        let purged = self.db.write(|tx| messaging::purge(tx, now))?;
-        if !purged.is_empty() {
-            self.db.owe_checkpoint();
-        }
-        if self.db.checkpoint_owed() {
-            // secure_delete zeroed the pages; the checkpoint also clears the
-            // WAL. Owed too after an earlier purge whose checkpoint failed.
-            self.db.checkpoint()?;
-        }
+        let purged = self.write(|tx| messaging::purge(tx, now))?;
+        // The backend's duty to the purged bytes (SQLite: a WAL checkpoint).
+        self.db.after_purge(!purged.is_empty())?;
         Ok(purged)
     }
 
@@ -385,7 +402,7 @@ impl Store {
         format: &str,
         now: DateTime<Utc>,
     ) -> Result<String> {
-        self.db.write(|tx| {
+        self.write(|tx| {
             let (actor, conv) =
                 messaging::open_conversation(tx, by, conversation, "export", true, now)?;
             let format = ChartFormat::parse(format)?;
@@ -431,19 +448,32 @@ impl Store {
     /// generators): each follows exactly the rules of its `Store` method,
     /// and all of them commit or none do. A failure of any operation, an
     /// access refusal included, rolls the whole batch back.
+    ///
+    /// On PostgreSQL a batch that loses a serialization conflict is not run
+    /// again (`f` runs once): it fails with `storage` saying so, and the
+    /// caller may run it again.
     pub fn batch<T>(&self, f: impl FnOnce(&Batch) -> Result<T>) -> Result<T> {
-        self.db.write_all_or_nothing(|tx| {
-            f(&Batch {
-                tx,
-                settings: &self.settings,
-            })
-        })
+        let mut f = Some(f);
+        self.db.write(
+            &mut |tx| match f.take() {
+                Some(f) => f(&Batch {
+                    tx,
+                    settings: &self.settings,
+                }),
+                None => Err(Error::Storage(
+                    "the batch lost a serialization conflict with another writer and was rolled \
+                     back; a batch is not retried by pmsg: run it again"
+                        .into(),
+                )),
+            },
+            |r| r.is_ok(),
+        )
     }
 }
 
 /// Operations inside one [`Store::batch`] transaction.
 pub struct Batch<'a> {
-    tx: &'a store::Tx<'a>,
+    tx: &'a Tx<'a>,
     settings: &'a Settings,
 }
 
@@ -480,7 +510,7 @@ impl Batch<'_> {
 }
 
 /// R-D5: acknowledges one event (idempotent; unknown ids refused).
-fn ack(tx: &store::Tx, event_id: &str, now: DateTime<Utc>) -> Result<()> {
+fn ack(tx: &Tx, event_id: &str, now: DateTime<Utc>) -> Result<()> {
     if tx.event_state(event_id)?.is_none() {
         return Err(Error::UnknownEvent(event_id.to_string()));
     }
@@ -574,10 +604,12 @@ mod tests {
         };
         let first = store.send(&request(vec![1; 1000]), now).unwrap();
         // The disk is "full": the file may not grow past its current size.
-        store
-            .db
-            .set_max_page_count(store.db.page_count().unwrap())
-            .unwrap();
+        #[allow(irrefutable_let_patterns)] // without the postgres feature
+        let store::Db::Sqlite(db) = &store.db
+        else {
+            unreachable!("a file store is SQLite")
+        };
+        db.set_max_page_count(db.page_count().unwrap()).unwrap();
         let err = store.send(&request(vec![2; 200_000]), now).unwrap_err();
         assert_eq!(err.code(), "storage", "{err}");
         // Everything committed before is intact and readable.

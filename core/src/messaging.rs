@@ -11,6 +11,7 @@ use crate::config::Settings;
 use crate::deadline;
 use crate::error::{Error, Result};
 use crate::events;
+use crate::folders;
 use crate::folding;
 use crate::model::*;
 use crate::party::{self, Actor};
@@ -216,7 +217,7 @@ pub(crate) fn start_conversation(
     let posted = post_staff_message(
         tx,
         s,
-        conv_seq,
+        (conv_seq, ms(now)),
         &author.id,
         from_party,
         &to,
@@ -254,11 +255,12 @@ struct Posted {
 
 /// Writes a staff message and everything it implies: deliveries, parties,
 /// attachments, requirement, events, billing (R-S3, R-D1…R-D3, R-B1).
+/// `conv` is the conversation's seq and its last activity before the message.
 #[allow(clippy::too_many_arguments)]
 fn post_staff_message(
     tx: &Tx,
     s: &Settings,
-    conv: i64,
+    (conv, last_activity): (i64, i64),
     author: &str,
     from_party: &str,
     to: &[String],
@@ -305,13 +307,17 @@ fn post_staff_message(
     for account in to {
         tx.insert_delivery(msg, conv, account)?;
     }
-    tx.insert_party(conv, &format!("staff:{author}"), "author")?;
-    tx.insert_party(conv, from_party, "from")?;
+    tx.insert_party(conv, &format!("staff:{author}"), true)?;
+    tx.insert_party(conv, from_party, false)?;
     let attachments = insert_attachments(tx, msg, files, now)?;
-    tx.conversation_after_message(conv, now_ms, Some((msg, from_party)))?;
+    tx.conversation_after_message(
+        conv,
+        activity_after(last_activity, now_ms),
+        Some((msg, from_party)),
+    )?;
     if is_reply {
         // R-M1: replying counts as reading what was addressed to staff.
-        tx.mark_read(conv, false, now_ms)?;
+        mark_read(tx, conv, false, now_ms)?;
     }
     let mut new_events: Vec<NewEvent> = to
         .iter()
@@ -354,6 +360,7 @@ fn post_staff_message(
     if let Some(code) = &opts.fee_code {
         tx.insert_billing(code, author, &patient.emr_id, conv, msg, now_ms)?;
     }
+    folders::sync_flags(tx, conv)?;
     Ok(Posted {
         message_id,
         message_seq: msg,
@@ -450,10 +457,28 @@ fn end_requirement(tx: &Tx, conv: i64) -> Result<()> {
     tx.cancel_events(conv, EventKind::ResponseOverdue.as_str(), None)
 }
 
+/// §15: a conversation's last activity is the greatest message instant,
+/// whatever the order in which `now` values arrived.
+fn activity_after(last_activity: i64, message_at: i64) -> i64 {
+    last_activity.max(message_at)
+}
+
+/// R-M1: marks every message of one side (`staff_side`: the staff
+/// messages, read by the patient side) read at `now`; a message already
+/// read keeps its first read instant. The side's unread count is zeroed.
+fn mark_read(tx: &Tx, conv: i64, staff_side: bool, now: i64) -> Result<()> {
+    for (seq, read_at) in tx.message_reads(conv, staff_side)? {
+        if read_at.is_none() {
+            tx.set_message_read(seq, now)?;
+        }
+    }
+    tx.clear_unread(conv, staff_side)
+}
+
 /// R-M1 for the patient side: every staff message is read; a reminder not
 /// yet due is recalled (R-D3, R-D5).
 fn patient_side_reads(tx: &Tx, conv: i64, now: i64) -> Result<()> {
-    tx.mark_read(conv, true, now)?;
+    mark_read(tx, conv, true, now)?;
     tx.cancel_events(conv, EventKind::UnreadReminder.as_str(), Some(now))
 }
 
@@ -533,11 +558,12 @@ fn patient_reply(
         file_to_chart: false,
     })?;
     let attachments = insert_attachments(tx, msg, &req.attachments, now)?;
-    tx.conversation_after_message(conv.seq, now_ms, None)?;
+    tx.conversation_after_message(conv.seq, activity_after(conv.last_activity, now_ms), None)?;
     patient_side_reads(tx, conv.seq, now_ms)?;
     if conv.req_message.is_some() {
         end_requirement(tx, conv.seq)?;
     }
+    folders::sync_flags(tx, conv.seq)?;
     tx.insert_event(
         conv.seq,
         &event(
@@ -625,7 +651,7 @@ fn staff_reply(
     let posted = post_staff_message(
         tx,
         s,
-        conv.seq,
+        (conv.seq, conv.last_activity),
         &author.id,
         &from_party,
         &to,
@@ -653,7 +679,7 @@ pub(crate) fn read(tx: &Tx, by: &str, conversation: &str, now: DateTime<Utc>) ->
     let (actor, conv) = open_conversation(tx, by, conversation, "read", false, now)?;
     match &actor {
         Actor::Account(_) => patient_side_reads(tx, conv.seq, ms(now))?,
-        Actor::Staff(_) => tx.mark_read(conv.seq, false, ms(now))?,
+        Actor::Staff(_) => mark_read(tx, conv.seq, false, ms(now))?,
     }
     audit::append(tx, ms(now), &actor.party(), "read", Some(&conv.id), None)
 }
@@ -843,6 +869,7 @@ pub(crate) fn close(tx: &Tx, by: &str, conversation: &str, now: DateTime<Utc>) -
     }
     tx.set_closed(conv.seq)?;
     end_requirement(tx, conv.seq)?;
+    folders::sync_flags(tx, conv.seq)?;
     audit::append(tx, ms(now), &actor.party(), "close", Some(&conv.id), None)
 }
 

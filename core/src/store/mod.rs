@@ -1,285 +1,394 @@
-//! Storage (SPEC R-ST1, R-ST2): one SQLite file, WAL, foreign keys on, a
-//! busy timeout, numbered migrations. Every SQL statement of pmsg lives in
-//! this module; the rules see only [`Tx`]'s narrow, typed methods, so that
-//! another backend can be added without touching them.
+//! Storage (SPEC R-ST1, R-ST2): the seam between the rules and a backend.
+//!
+//! The rules see only [`StoreTx`] (as `&Tx`): narrow, typed methods over
+//! rows, keys, indexes and ranges, with no rule in them. Two backends
+//! implement it: SQLite (`sqlite/`, the embedded default: one file, WAL) and
+//! PostgreSQL (`postgres/`, opened by a `postgres://` or `postgresql://`
+//! URL). Each backend holds every SQL statement it runs and converts its
+//! driver's errors to [`Error::Storage`]; no driver type crosses this seam.
+//!
+//! Transactions go through [`Db::write`] and [`Db::read`]: the backend runs
+//! a closure in one transaction, and the closure says whether to commit
+//! ([`Finish`]). A backend may run the closure again after a serialization
+//! failure (PostgreSQL), so the closure must be re-runnable: it sees a fresh
+//! transaction each time.
 
-mod queries;
+mod rows;
+pub(crate) mod sqlite;
 
-pub(crate) use queries::*;
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres;
+
+pub(crate) use rows::*;
 
 use crate::error::{Error, Result};
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
-use std::time::Duration;
 
-/// The migrations, in order; migration `i` takes the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[
-    include_str!("migrations/0001_initial.sql"),
-    include_str!("migrations/0002_folder_indexes.sql"),
-    include_str!("migrations/0003_claims_groups_assignments_confidential.sql"),
-];
+/// The newest schema version this library writes (R-ST1); every backend
+/// reaches the same versions through its own numbered migrations.
+pub const SCHEMA_VERSION: i64 = sqlite::MIGRATIONS.len() as i64;
 
-/// The newest schema version this library writes (R-ST1).
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+/// What a transaction closure asks of its backend when it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Finish {
+    /// Make everything it wrote durable.
+    Commit,
+    /// Leave no trace.
+    Rollback,
+}
 
-/// How long a writer waits for another connection's lock (R-ST2).
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// A transaction in progress, as the rules see it.
+pub(crate) type Tx<'a> = dyn StoreTx + 'a;
 
-/// A database: one connection behind a mutex (rusqlite's `Connection` is
-/// `Send` but not `Sync`), so one handle serves many threads (R-ST2).
-pub(crate) struct Db {
-    conn: Mutex<Connection>,
-    /// A checkpoint is owed to purged content: set by a purge that purged
-    /// something, cleared only by a checkpoint that completed. A purge
-    /// commits before it checkpoints, so when the checkpoint fails
-    /// (`storage`) and the caller retries, the retry finds nothing left to
-    /// purge but must still checkpoint, or the purged bytes stay in the WAL
-    /// (R-D6). It starts set, so the first purge after an open also
-    /// checkpoints (the failure may have been in an earlier process).
-    checkpoint_owed: AtomicBool,
+/// Every storage operation of pmsg, inside one transaction. Instants are
+/// integer milliseconds (UTC); `seq` values give creation order. Strings
+/// are ordered by code point (§15 "String order") by every backend.
+pub(crate) trait StoreTx {
+    // ---- directory -------------------------------------------------------
+
+    fn upsert_account(
+        &self,
+        id: &str,
+        kind: &str,
+        display_name: &str,
+        registered: bool,
+    ) -> Result<()>;
+    fn upsert_staff(&self, id: &str, display_name: &str, accepts_direct: bool) -> Result<()>;
+    fn upsert_patient(&self, p: &PatientRow, first_folded: &str, last_folded: &str) -> Result<()>;
+    fn upsert_connection(&self, patient_key: &str, caregiver: &str, active: bool) -> Result<()>;
+    /// Sets the workgroup's name and replaces its members.
+    fn upsert_workgroup(&self, id: &str, name: &str, members: &[String]) -> Result<()>;
+    fn staff(&self, id: &str) -> Result<Option<StaffRow>>;
+    fn account(&self, id: &str) -> Result<Option<AccountRow>>;
+    fn workgroup_name(&self, id: &str) -> Result<Option<String>>;
+    fn is_member(&self, workgroup: &str, staff: &str) -> Result<bool>;
+    /// The ids of the workgroups the staff member is in now, in id order.
+    fn workgroups_of(&self, staff: &str) -> Result<Vec<String>>;
+    fn patient(&self, key: &str) -> Result<Option<PatientRow>>;
+    /// Whether the connection (patient, caregiver) exists and is active.
+    fn connection_active(&self, patient_key: &str, caregiver: &str) -> Result<bool>;
+    /// Registered or not, every account with an active connection to the
+    /// patient, by account id.
+    fn active_caregivers(&self, patient_key: &str) -> Result<Vec<CaregiverRow>>;
+    /// R-R1: patients whose key equals `emr_key` or whose folded last name
+    /// starts with `prefix`, ordered by folded last, folded first, EMR ID,
+    /// at most `limit`.
+    fn search_patients(&self, emr_key: &str, prefix: &str, limit: usize)
+        -> Result<Vec<PatientRow>>;
+
+    // ---- conversations and messages --------------------------------------
+
+    fn conversation(&self, id: &str) -> Result<Option<ConvRow>>;
+    fn conversation_by_seq(&self, seq: i64) -> Result<Option<ConvRow>>;
+    /// A new open conversation whose creation and last activity are `now`;
+    /// returns its `seq`.
+    #[allow(clippy::too_many_arguments)]
+    fn insert_conversation(
+        &self,
+        id: &str,
+        patient_key: &str,
+        subject: &str,
+        now: i64,
+        from: &str,
+        confidential: bool,
+    ) -> Result<i64>;
+    /// Returns the new message's `seq`.
+    fn insert_message(&self, m: &NewMessage) -> Result<i64>;
+    /// Records that the message went to `account` and that the account is a
+    /// patient-side participant (a `conversation_account` row with the
+    /// conversation's sort key, once).
+    fn insert_delivery(&self, message_seq: i64, conversation_seq: i64, account: &str)
+        -> Result<()>;
+    /// Adds a staff-side party with the conversation's sort key and no
+    /// folder flag, or, when it is there, keeps it and sets `authored`
+    /// when this one is.
+    fn insert_party(&self, conversation_seq: i64, party: &str, authored: bool) -> Result<()>;
+    /// The staff-side parties of a conversation (R-M0): every author,
+    /// `from` identity and assignee it has had, by party.
+    fn staff_parties(&self, conv: i64) -> Result<Vec<String>>;
+    /// Whether a message of the conversation was delivered to the account
+    /// (a patient-side participant, R-M0).
+    fn is_patient_side_participant(&self, conv: i64, account: &str) -> Result<bool>;
+    /// The patients whose own account this is, by key.
+    fn patients_of_account(&self, account: &str) -> Result<Vec<String>>;
+    /// The patients the account has an active connection to, by key.
+    fn connected_patients(&self, account: &str) -> Result<Vec<String>>;
+    /// R-AS2: the conversation's current `from` identity.
+    fn set_current_from(&self, conv: i64, party: &str) -> Result<()>;
+    /// R-AS1: records one assignment of the conversation.
+    fn insert_assignment(
+        &self,
+        conv: i64,
+        by_party: &str,
+        to_party: &str,
+        note: Option<&str>,
+        at: i64,
+    ) -> Result<()>;
+    /// R-AS4: the conversation's assignments in the order they were made.
+    fn assignments(&self, conv: i64) -> Result<Vec<AssignmentRow>>;
+    /// When a message was first read by its addressee side (R-M1), if it was.
+    fn message_read_at(&self, message_seq: i64) -> Result<Option<i64>>;
+    /// R-G4: records a group send; returns its `seq`.
+    fn insert_group(&self, id: &str, author: &str, from_party: &str, sent_at: i64) -> Result<i64>;
+    /// R-G4: one patient of a group send at its list position.
+    fn insert_group_entry(&self, group_seq: i64, position: i64, e: &GroupEntryRow) -> Result<()>;
+    /// A group send by id.
+    fn group(&self, id: &str) -> Result<Option<GroupRow>>;
+    /// A group's patients in list order.
+    fn group_entries(&self, group_seq: i64) -> Result<Vec<GroupEntryRow>>;
+    /// Sets the folder flags of every staff-side party row of the conversation.
+    fn set_party_flags(&self, conversation_seq: i64, flags: PartyFlags) -> Result<()>;
+    fn insert_attachment(
+        &self,
+        id: &str,
+        message_seq: i64,
+        name: &str,
+        media_type: &str,
+        content: &[u8],
+    ) -> Result<()>;
+    /// After a new message: sets the last activity (in the conversation and
+    /// its sort key copies), counts one unread message for the addressee
+    /// side, and, for a staff message `(seq, from)`, records the last staff
+    /// message and the current `from`; for a patient message, that the
+    /// conversation holds one.
+    fn conversation_after_message(
+        &self,
+        conv: i64,
+        last_activity: i64,
+        staff_message: Option<(i64, &str)>,
+    ) -> Result<()>;
+    /// The (seq, read_at) of every message of one side, in order.
+    fn message_reads(&self, conv: i64, staff_side: bool) -> Result<Vec<(i64, Option<i64>)>>;
+    fn set_message_read(&self, message_seq: i64, at: i64) -> Result<()>;
+    /// Zeroes the unread counter of the side that reads `staff_side` messages.
+    fn clear_unread(&self, conv: i64, staff_side: bool) -> Result<()>;
+    /// Sets (or, with `None`, clears) the outstanding requirement (message, due).
+    fn set_requirement(&self, conv: i64, req: Option<(i64, i64)>) -> Result<()>;
+    fn set_closed(&self, conv: i64) -> Result<()>;
+    fn set_filed_to_chart(&self, conv: i64, now: i64) -> Result<()>;
+    /// Every message of the conversation, in order.
+    fn messages(&self, conv: i64) -> Result<Vec<MsgRow>>;
+    fn allows_reply_attachments(&self, message_seq: i64) -> Result<bool>;
+    /// Accounts a message was delivered to, by account id.
+    fn deliveries(&self, message_seq: i64) -> Result<Vec<String>>;
+    /// Every attachment of the conversation, by message then attachment order.
+    fn attachments_of_conversation(&self, conv: i64) -> Result<Vec<AttRow>>;
+    /// An attachment of the conversation by id, with its message's id and
+    /// side and its content (`None` once purged).
+    fn attachment_in(&self, conv: i64, id: &str) -> Result<Option<AttContent>>;
+    /// Records the first download and the purge instant (only when no
+    /// download was recorded yet).
+    fn start_retention(&self, attachment_seq: i64, now: i64, purge_due_at: i64) -> Result<()>;
+    /// Attachments not purged whose purge instant is at or before `now`, in
+    /// conversation, message and attachment order.
+    fn attachments_due_for_purge(&self, now: i64) -> Result<Vec<PurgeRow>>;
+    /// Deletes an attachment's content for good.
+    fn purge_attachment(&self, attachment_seq: i64, now: i64) -> Result<()>;
+
+    // ---- events ----------------------------------------------------------
+
+    fn insert_event(&self, conv: i64, e: &NewEvent) -> Result<()>;
+    /// Cancels the conversation's pending events of `kind`; with
+    /// `due_after`, only those due strictly after it.
+    fn cancel_events(&self, conv: i64, kind: &str, due_after: Option<i64>) -> Result<()>;
+    /// Cancels one pending event.
+    fn cancel_event(&self, event_seq: i64) -> Result<()>;
+    /// The pending events of a patient's conversations, in creation order,
+    /// each with its conversation's confidentiality.
+    fn pending_events_of_patient(&self, patient_key: &str) -> Result<Vec<PendingEventRow>>;
+    /// Visits the pending events due at `now` (in [`StoreTx::due_events`]'s
+    /// order, without a limit) until `f` returns false.
+    fn scan_due_events(&self, now: i64, f: &mut dyn FnMut(EventRow) -> bool) -> Result<()>;
+    /// Records a claim of the event `seq` by `worker` until `until` (R-D7).
+    fn set_event_claim(&self, seq: i64, worker: &str, until: i64) -> Result<()>;
+    /// Pending events due at `now`, by due instant then creation order;
+    /// a negative limit is no limit.
+    fn due_events(&self, now: i64, limit: i64) -> Result<Vec<EventRow>>;
+    /// The state of an event (`pending`, `acked`, `cancelled`), if it exists.
+    fn event_state(&self, id: &str) -> Result<Option<String>>;
+    /// Acknowledges a pending event (others are left as they are).
+    fn ack_event(&self, id: &str, now: i64) -> Result<()>;
+
+    // ---- folders ---------------------------------------------------------
+
+    /// One page of a folder after the cursor `(last_activity, created_at, seq)`,
+    /// newest activity first (§7), at most `limit` rows. Each range is one
+    /// index range in sort order; they are merged, each conversation once.
+    fn folder_page(
+        &self,
+        rows: FolderRows,
+        ranges: &[FolderRange],
+        after: Option<(i64, i64, i64)>,
+        limit: i64,
+    ) -> Result<Vec<ConvRow>>;
+
+    // ---- billing -----------------------------------------------------------
+
+    fn insert_billing(
+        &self,
+        fee_code: &str,
+        author: &str,
+        emr_id: &str,
+        conv: i64,
+        msg: i64,
+        sent_at: i64,
+    ) -> Result<()>;
+    /// Entries sent in [start, end), by sent instant then creation order.
+    fn billing_entries(&self, start: i64, end: i64) -> Result<Vec<BillingRow>>;
+
+    // ---- audit -------------------------------------------------------------
+
+    /// How this backend chains its audit entries (R-AU1).
+    fn audit_chaining(&self) -> AuditChaining;
+    /// The sequence number a new entry gets, and the hash of the newest
+    /// entry of its chain (`conversation`'s chain under
+    /// [`AuditChaining::PerConversation`], the one chain otherwise), if any.
+    fn audit_link(&self, conversation: Option<&str>) -> Result<(i64, Option<String>)>;
+    fn insert_audit(&self, row: &AuditRow) -> Result<()>;
+    /// The last `count` audit rows, oldest first.
+    fn audit_tail(&self, count: i64) -> Result<Vec<AuditRow>>;
+    /// Visits every audit row in sequence order until `f` returns false.
+    fn audit_scan(&self, f: &mut dyn FnMut(AuditRow) -> bool) -> Result<()>;
+}
+
+/// A storage backend: opens transactions for the rules.
+pub(crate) trait Backend: Send + Sync {
+    /// Runs `f` in one write transaction and commits or rolls back as it
+    /// says. May run `f` more than once (after a serialization failure),
+    /// each time in a fresh transaction.
+    fn write(&self, f: &mut dyn FnMut(&Tx) -> Finish) -> Result<()>;
+    /// Runs `f` in one read-only transaction (one consistent snapshot).
+    fn read(&self, f: &mut dyn FnMut(&Tx)) -> Result<()>;
+}
+
+/// The open database of a [`crate::Store`].
+pub(crate) enum Db {
+    Sqlite(sqlite::SqliteDb),
+    #[cfg(feature = "postgres")]
+    Postgres(postgres::PgDb),
+}
+
+/// Whether `s` names a PostgreSQL database rather than a file.
+pub(crate) fn is_postgres_url(s: &str) -> bool {
+    s.starts_with("postgres://") || s.starts_with("postgresql://")
 }
 
 impl Db {
-    /// Opens (creating if needed) the file at `path`, or an in-memory database
-    /// for `None`, applies the production PRAGMAs and migrates the schema.
-    pub fn open(path: Option<&str>) -> Result<Db> {
-        Self::open_keyed(path, None)
+    /// Opens the SQLite file at `path`, or the PostgreSQL database of a
+    /// `postgres://` / `postgresql://` URL, and migrates it.
+    pub fn open(path_or_url: &str) -> Result<Db> {
+        if is_postgres_url(path_or_url) {
+            #[cfg(feature = "postgres")]
+            return Ok(Db::Postgres(postgres::PgDb::open(path_or_url)?));
+            #[cfg(not(feature = "postgres"))]
+            return Err(Error::Storage(
+                "cannot open a PostgreSQL URL: this build of pmsg has no PostgreSQL backend \
+                 (build it with the cargo feature `postgres`)"
+                    .into(),
+            ));
+        }
+        Ok(Db::Sqlite(sqlite::SqliteDb::open(Some(path_or_url))?))
     }
 
-    /// As [`Db::open`], with the SQLCipher key for an encrypted file. The
-    /// key is checked at once: a wrong key (or a file that is not a pmsg
-    /// database) fails here with a clear `storage` error, not at some later read.
-    pub fn open_keyed(path: Option<&str>, key: Option<&str>) -> Result<Db> {
-        let conn = match path {
-            Some(p) => Connection::open_with_flags(
-                p,
-                OpenFlags::SQLITE_OPEN_READ_WRITE
-                    | OpenFlags::SQLITE_OPEN_CREATE
-                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            ),
-            None => Connection::open_in_memory(),
+    /// A private in-memory SQLite database.
+    pub fn open_in_memory() -> Result<Db> {
+        Ok(Db::Sqlite(sqlite::SqliteDb::open(None)?))
+    }
+
+    /// An encrypted SQLite file (SQLCipher).
+    pub fn open_keyed(path: &str, key: &str) -> Result<Db> {
+        if is_postgres_url(path) {
+            return Err(Error::InvalidArgument(
+                "a PostgreSQL database is not encrypted by pmsg: open it with Store::open \
+                 (use sslmode for encryption in transit, and the server's own encryption at rest)"
+                    .into(),
+            ));
         }
-        .map_err(|e| {
-            Error::Storage(format!(
-                "cannot open database {:?}: {e}",
-                path.unwrap_or(":memory:")
-            ))
-        })?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        if let Some(key) = key {
-            // SQLCipher would otherwise log its own errors to stderr.
-            let _ = conn.query_row("PRAGMA cipher_log_level = NONE", [], |_| Ok(()));
-            conn.pragma_update(None, "key", key)?;
+        Ok(Db::Sqlite(sqlite::SqliteDb::open_keyed(
+            Some(path),
+            Some(key),
+        )?))
+    }
+
+    fn backend(&self) -> &dyn Backend {
+        match self {
+            Db::Sqlite(d) => d,
+            #[cfg(feature = "postgres")]
+            Db::Postgres(d) => d,
         }
-        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-            r.get::<_, i64>(0)
-        }) {
-            let what = path.unwrap_or(":memory:");
-            return Err(match e.sqlite_error_code() {
-                Some(rusqlite::ErrorCode::NotADatabase) if key.is_some() => Error::Storage(format!(
-                    "cannot open {what:?}: the encryption key is wrong, or the file is not a pmsg database"
-                )),
-                Some(rusqlite::ErrorCode::NotADatabase) => Error::Storage(format!(
-                    "cannot open {what:?}: it is not a pmsg database (or it is encrypted and needs its key)"
-                )),
-                _ => Error::Storage(format!("cannot read {what:?}: {e}")),
-            });
-        }
-        if path.is_some() {
-            // WAL survives a crash of the process at any instant and lets
-            // readers run beside one writer (R-ST1, R-ST2).
-            let mode = wal_mode(&conn)?;
-            if !mode.eq_ignore_ascii_case("wal") {
-                return Err(Error::Storage(format!(
-                    "journal_mode WAL refused (got {mode})"
-                )));
+    }
+
+    /// Runs `f` in one write transaction, which commits when `commits`
+    /// says so of `f`'s result and rolls back otherwise (the rules decide:
+    /// see `Store`'s R-A1 policy). `f` may run more than once (see
+    /// [`Backend::write`]); the result of its last run is returned.
+    pub fn write<T>(
+        &self,
+        f: &mut dyn FnMut(&Tx) -> Result<T>,
+        commits: fn(&Result<T>) -> bool,
+    ) -> Result<T> {
+        let mut out: Option<Result<T>> = None;
+        let done = self.backend().write(&mut |tx| {
+            let r = f(tx);
+            let finish = if commits(&r) {
+                Finish::Commit
+            } else {
+                Finish::Rollback
+            };
+            out = Some(r);
+            finish
+        });
+        match (done, out) {
+            (Ok(()), Some(r)) => r,
+            // The rollback of a failed closure failed too: report both.
+            (Err(Error::Storage(why)), Some(Err(e))) if !commits(&Err(e.clone())) => {
+                Err(Error::Storage(format!("{e}; and {why}")))
             }
+            (Err(e), _) => Err(e),
+            (Ok(()), None) => Err(Error::Internal(
+                "the storage backend finished a transaction without running it".into(),
+            )),
         }
-        conn.execute_batch(
-            "PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA secure_delete = ON;",
-        )?;
-        conn.set_prepared_statement_cache_capacity(128);
-        migrate(&conn)?;
-        Ok(Db {
-            conn: Mutex::new(conn),
-            checkpoint_owed: AtomicBool::new(true),
+    }
+
+    /// Runs `f` in one read transaction (one consistent snapshot).
+    pub fn read<T>(&self, mut f: impl FnMut(&Tx) -> Result<T>) -> Result<T> {
+        let mut out: Option<Result<T>> = None;
+        self.backend().read(&mut |tx| out = Some(f(tx)))?;
+        out.unwrap_or_else(|| {
+            Err(Error::Internal(
+                "the storage backend finished a transaction without running it".into(),
+            ))
         })
     }
 
-    /// Runs `f` in a write transaction (`BEGIN IMMEDIATE`, so no BUSY on
-    /// upgrade). It commits when `f` succeeds, and also when `f` fails with
-    /// `not_authorized`, whose refusal entry must stay in the audit (R-A1);
-    /// any other failure rolls everything back (R-S2, R-S3).
-    pub fn write<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&Tx { c: &tx });
-        match out {
-            Ok(v) => {
-                tx.commit()?;
-                Ok(v)
-            }
-            Err(e @ Error::NotAuthorized { .. }) => {
-                tx.commit()?;
-                Err(e)
-            }
-            Err(e) => {
-                let rolled_back = tx.rollback();
-                Err(after_rollback(&conn, rolled_back, e))
-            }
-        }
-    }
-
-    /// Runs `f` in one write transaction that commits only when `f`
-    /// succeeds: any failure, a refusal included, rolls all of it back.
-    pub fn write_all_or_nothing<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&Tx { c: &tx });
-        match out {
-            Ok(v) => {
-                tx.commit()?;
-                Ok(v)
-            }
-            Err(e) => {
-                let rolled_back = tx.rollback();
-                Err(after_rollback(&conn, rolled_back, e))
-            }
-        }
-    }
-
-    /// Runs `f` in a read transaction (one consistent snapshot).
-    pub fn read<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-        let out = f(&Tx { c: &tx });
-        let rolled_back = tx.rollback();
-        match out {
-            Ok(v) => rolled_back.map(|()| v).map_err(Into::into),
-            Err(e) => Err(after_rollback(&conn, rolled_back, e)),
-        }
-    }
-
-    /// Copies the WAL into the database file and truncates the WAL, so that
-    /// content deleted by a purge survives in neither (R-D6). Best effort:
-    /// a busy reader elsewhere only delays it to the next checkpoint.
-    pub fn checkpoint(&self) -> Result<()> {
-        let conn = self.lock()?;
-        let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
-        if busy == 0 {
-            self.checkpoint_owed.store(false, Ordering::SeqCst);
-        }
-        Ok(())
-    }
-
-    /// Records that purged content awaits a checkpoint ([`Db::checkpoint_owed`]).
-    pub fn owe_checkpoint(&self) {
-        self.checkpoint_owed.store(true, Ordering::SeqCst);
-    }
-
-    /// Whether purged content may still be in the WAL.
-    pub fn checkpoint_owed(&self) -> bool {
-        self.checkpoint_owed.load(Ordering::SeqCst)
-    }
-
-    /// Limits the file's size in pages (tests of a full disk).
+    /// Limits an SQLite file's size in pages (tests of a full disk).
     #[cfg(test)]
     pub fn set_max_page_count(&self, pages: i64) -> Result<()> {
-        let conn = self.lock()?;
-        conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
-        Ok(())
+        match self {
+            Db::Sqlite(d) => d.set_max_page_count(pages),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(_) => unreachable!("an SQLite test"),
+        }
     }
 
-    /// The file's size in pages.
+    /// An SQLite file's size in pages.
     #[cfg(test)]
     pub fn page_count(&self) -> Result<i64> {
-        Ok(self
-            .lock()?
-            .query_row("PRAGMA page_count", [], |r| r.get(0))?)
-    }
-
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>> {
-        // A panic while holding the lock leaves no open transaction behind
-        // (rusqlite rolls back on drop), so the connection is still sound.
-        Ok(self.conn.lock().unwrap_or_else(|p| p.into_inner()))
-    }
-}
-
-/// Switches the file to WAL. Switching a new file needs an exclusive lock,
-/// and SQLite answers SQLITE_BUSY at once there (no busy handler), so
-/// several processes creating one file together retry until the busy
-/// timeout instead of failing (R-ST2).
-fn wal_mode(conn: &Connection) -> Result<String> {
-    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
-    loop {
-        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
-            Ok(mode) => return Ok(mode),
-            Err(e)
-                if matches!(
-                    e.sqlite_error_code(),
-                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-                ) && std::time::Instant::now() < deadline =>
-            {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Err(e) => return Err(e.into()),
+        match self {
+            Db::Sqlite(d) => d.page_count(),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(_) => unreachable!("an SQLite test"),
         }
     }
-}
 
-/// Applies every migration newer than the file's `user_version`, each in
-/// one transaction; a file newer than this library is `schema_too_new`.
-/// The error to report for a transaction that failed with `e` and was then
-/// rolled back with result `rolled_back`: `e` itself. After an I/O error
-/// SQLite may already have rolled the transaction back on its own, and the
-/// explicit ROLLBACK then fails with "no transaction is active", which
-/// would hide the cause; only a rollback that failed and left the
-/// transaction open is worth reporting too.
-fn after_rollback(conn: &Connection, rolled_back: rusqlite::Result<()>, e: Error) -> Error {
-    match rolled_back {
-        Err(rb) if !conn.is_autocommit() => {
-            Error::Storage(format!("{e}; and the rollback failed: {rb}"))
-        }
-        _ => e,
-    }
-}
-
-fn migrate(conn: &Connection) -> Result<()> {
-    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if found > SCHEMA_VERSION {
-        return Err(Error::SchemaTooNew {
-            found,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        let version = i as i64 + 1;
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        let applied = (|| -> Result<()> {
-            // Another process may have migrated between our check and our lock.
-            let now: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            if now >= version {
-                return Ok(());
-            }
-            conn.execute_batch(sql)?;
-            conn.execute_batch(&format!("PRAGMA user_version = {version}"))?;
-            Ok(())
-        })();
-        match applied {
-            Ok(()) => conn.execute_batch("COMMIT")?,
-            Err(e) => {
-                let _ = conn.execute_batch("ROLLBACK");
-                return Err(e);
-            }
+    /// After a purge (R-D6): the SQLite backend copies the WAL into the file
+    /// and truncates it, so purged content survives in neither; on
+    /// PostgreSQL the deleted values are left to the server's vacuum.
+    pub fn after_purge(&self, purged_any: bool) -> Result<()> {
+        match self {
+            Db::Sqlite(d) => d.after_purge(purged_any),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(_) => Ok(()),
         }
     }
-    Ok(())
-}
-
-/// A transaction in progress: the only way the rules reach the database.
-pub(crate) struct Tx<'a> {
-    c: &'a rusqlite::Transaction<'a>,
 }

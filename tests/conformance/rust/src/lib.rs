@@ -80,6 +80,27 @@ fn run_scenario(text: &str, fhir: Option<(&Path, &Path)>) -> Result<(), String> 
     Ok(())
 }
 
+/// With `PMSG_TEST_DATABASE_URL` set (a `postgres://` URL), every
+/// scenario runs on a fresh PostgreSQL schema of that database: the URL
+/// with `pmsg_schema=` a new name (pmsg creates the schema). Without it,
+/// every scenario runs on a fresh in-memory SQLite database.
+fn scenario_database_url() -> Option<String> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let url = std::env::var("PMSG_TEST_DATABASE_URL").ok()?;
+    if url.is_empty() {
+        return None;
+    }
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    let schema = format!("pmsg_conf_{}_{stamp}_{n}", std::process::id());
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Some(format!("{url}{sep}pmsg_schema={schema}"))
+}
+
 const TOP_KEYS: &[&str] = &[
     "name",
     "rules",
@@ -126,7 +147,11 @@ impl Runner {
             Some(c) => Config::from_json(c).map_err(|e| describe(&e))?,
             None => Config::default(),
         };
-        let store = Store::open_in_memory(&config).map_err(|e| describe(&e))?;
+        let store = match scenario_database_url() {
+            Some(url) => Store::open(&url, &config),
+            None => Store::open_in_memory(&config),
+        }
+        .map_err(|e| describe(&e))?;
         let mut r = Runner {
             store,
             conversations: HashMap::new(),

@@ -40,6 +40,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    match std::env::var("PMSG_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => {
+            println!("backend: PostgreSQL (PMSG_TEST_DATABASE_URL), a fresh schema per scenario")
+        }
+        _ => println!("backend: SQLite in memory"),
+    }
     let (_, failed) = pmsg_conformance::run_files(&files, fhir_out.as_deref());
     if failed == 0 {
         ExitCode::SUCCESS

@@ -1,61 +1,11 @@
-//! The typed statements the rules use. Instants are integer milliseconds
-//! (UTC); `seq` columns give creation order.
+//! The SQLite statements behind [`StoreTx`]. Instants are integer
+//! milliseconds (UTC); `seq` columns give creation order. Text compares
+//! by SQLite's default BINARY collation: code point order (§15).
 
-use super::Tx;
+use super::SqliteTx;
 use crate::error::Result;
+use crate::store::*;
 use rusqlite::{params, OptionalExtension, Row};
-
-/// A staff member as stored.
-pub(crate) struct StaffRow {
-    pub id: String,
-    pub display_name: String,
-    pub accepts_direct: bool,
-}
-
-/// An account as stored.
-pub(crate) struct AccountRow {
-    pub id: String,
-    pub display_name: String,
-    pub registered: bool,
-}
-
-/// A patient as stored.
-#[derive(Clone)]
-pub(crate) struct PatientRow {
-    pub key: String,
-    pub emr_id: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub date_of_birth: String,
-    pub dependent: bool,
-    pub account_id: Option<String>,
-}
-
-/// A caregiver with an active connection to a patient.
-pub(crate) struct CaregiverRow {
-    pub account_id: String,
-    pub registered: bool,
-}
-
-/// A conversation as stored.
-#[derive(Clone)]
-pub(crate) struct ConvRow {
-    pub seq: i64,
-    pub id: String,
-    pub patient_key: String,
-    pub subject: String,
-    pub created_at: i64,
-    pub last_activity: i64,
-    pub closed: bool,
-    pub current_from: String,
-    pub unread_by_patient: i64,
-    pub unread_by_staff: i64,
-    pub last_staff_message: Option<i64>,
-    pub req_message: Option<i64>,
-    pub req_due_at: Option<i64>,
-    pub has_patient_message: bool,
-    pub confidential: bool,
-}
 
 const CONV_COLS: &str = "c.seq, c.id, c.patient_key, c.subject, c.created_at, c.last_activity, c.status, \
      c.current_from, c.unread_by_patient, c.unread_by_staff, c.last_staff_message, c.req_message, c.req_due_at, \
@@ -81,62 +31,6 @@ fn conv_row(r: &Row) -> rusqlite::Result<ConvRow> {
     })
 }
 
-/// A message as stored.
-#[derive(Clone)]
-pub(crate) struct MsgRow {
-    pub seq: i64,
-    pub id: String,
-    pub staff_side: bool,
-    pub author: String,
-    pub from_party: String,
-    pub to_party: Option<String>,
-    pub sent_at: i64,
-    pub body: String,
-    pub response: Option<String>,
-    pub required_days: Option<i64>,
-    pub response_due_at: Option<i64>,
-    pub allow_reply_attachments: bool,
-    pub mask_name: bool,
-    pub notify_count: Option<i64>,
-    pub notify_unit: Option<String>,
-    pub fee_code: Option<String>,
-    pub read_at: Option<i64>,
-}
-
-/// A message to insert.
-pub(crate) struct NewMessage<'a> {
-    pub id: &'a str,
-    pub conversation_seq: i64,
-    pub staff_side: bool,
-    pub author: &'a str,
-    pub from_party: &'a str,
-    pub to_party: Option<&'a str>,
-    pub sent_at: i64,
-    pub body: &'a str,
-    pub response: Option<&'a str>,
-    pub required_days: Option<i64>,
-    pub response_due_at: Option<i64>,
-    pub allow_reply_attachments: bool,
-    pub mask_name: bool,
-    pub notify_count: Option<i64>,
-    pub notify_unit: Option<&'a str>,
-    pub fee_code: Option<&'a str>,
-    pub file_to_chart: bool,
-}
-
-/// An attachment's metadata as stored.
-#[derive(Clone)]
-pub(crate) struct AttRow {
-    pub seq: i64,
-    pub id: String,
-    pub message_seq: i64,
-    pub name: String,
-    pub media_type: String,
-    pub size: i64,
-    pub first_download_at: Option<i64>,
-    pub purged_at: Option<i64>,
-}
-
 const ATT_COLS: &str =
     "a.seq, a.id, a.message_seq, a.name, a.media_type, a.size, a.first_download_at, a.purged_at";
 
@@ -153,36 +47,6 @@ fn att_row(r: &Row) -> rusqlite::Result<AttRow> {
     })
 }
 
-/// An attachment with its content and its message.
-pub(crate) struct AttContent {
-    pub meta: AttRow,
-    pub content: Option<Vec<u8>>,
-    pub message_id: String,
-    pub staff_message: bool,
-}
-
-/// An event to insert.
-pub(crate) struct NewEvent {
-    pub id: String,
-    pub kind: &'static str,
-    pub recipient: String,
-    pub message_seq: Option<i64>,
-    pub due_at: i64,
-}
-
-/// A pending event with its conversation's and message's ids.
-pub(crate) struct EventRow {
-    pub seq: i64,
-    pub id: String,
-    pub kind: String,
-    pub recipient: String,
-    pub conversation_id: String,
-    pub message_id: Option<String>,
-    pub due_at: i64,
-    /// The end of its latest claim, if it was ever claimed (R-D7).
-    pub claimed_until: Option<i64>,
-}
-
 fn event_row(r: &Row) -> rusqlite::Result<EventRow> {
     Ok(EventRow {
         seq: r.get(0)?,
@@ -196,49 +60,6 @@ fn event_row(r: &Row) -> rusqlite::Result<EventRow> {
     })
 }
 
-/// An assignment as stored (R-AS4).
-pub(crate) struct AssignmentRow {
-    pub by_party: String,
-    pub to_party: String,
-    pub note: Option<String>,
-    pub at: i64,
-}
-
-/// A group send as stored (R-G4).
-pub(crate) struct GroupRow {
-    pub seq: i64,
-    pub id: String,
-    pub author: String,
-    pub from_party: String,
-}
-
-/// One patient of a group send, in list order (R-G4).
-pub(crate) struct GroupEntryRow {
-    pub emr_id: String,
-    pub conversation_seq: Option<i64>,
-    pub message_seq: Option<i64>,
-    pub skipped: Option<String>,
-}
-
-/// A pending event of a patient's conversation (§15 "Directory upserts").
-pub(crate) struct PendingEventRow {
-    pub seq: i64,
-    pub recipient: String,
-    pub confidential: bool,
-}
-
-/// An audit row.
-pub(crate) struct AuditRow {
-    pub seq: i64,
-    pub at: i64,
-    pub actor: String,
-    pub action: String,
-    pub conversation: Option<String>,
-    pub message: Option<String>,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
 fn audit_row(r: &Row) -> rusqlite::Result<AuditRow> {
     Ok(AuditRow {
         seq: r.get(0)?,
@@ -250,48 +71,6 @@ fn audit_row(r: &Row) -> rusqlite::Result<AuditRow> {
         prev_hash: r.get(6)?,
         hash: r.get(7)?,
     })
-}
-
-/// A billing entry with its ids.
-pub(crate) struct BillingRow {
-    pub fee_code: String,
-    pub author: String,
-    pub emr_id: String,
-    pub conversation_id: String,
-    pub message_id: String,
-    pub sent_at: i64,
-}
-
-/// An attachment due for purge, with its ids.
-pub(crate) struct PurgeRow {
-    pub attachment_seq: i64,
-    pub attachment_id: String,
-    pub name: String,
-    pub conversation_id: String,
-    pub message_id: String,
-}
-
-/// Which rows a folder page reads (SPEC §7); the rules pick the folder
-/// and the ranges, storage only reads them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FolderRows {
-    StaffInbox,
-    StaffSent,
-    StaffAwaiting,
-    StaffClosed,
-    AccountInbox,
-    AccountAwaiting,
-}
-
-/// One index range of a folder page: a staff-side party's rows (`key` is
-/// `staff:ID` or `workgroup:ID`), or an account's rows (`key` is the
-/// account id) of one patient's conversations, with or without the
-/// confidential ones.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct FolderRange {
-    pub key: String,
-    pub patient: Option<String>,
-    pub confidential: bool,
 }
 
 /// R-D5: pending events due at `?1`, at most `?2`, through the partial index on pending events.
@@ -367,10 +146,10 @@ fn folder_sql(rows: FolderRows, with_cursor: bool) -> String {
 /// confidential ones only when `?7` is true.
 const ACCOUNT_RANGE: &str = "c.patient_key = ?6 AND (?7 OR c.confidential = 0)";
 
-impl Tx<'_> {
+impl StoreTx for SqliteTx<'_> {
     // ---- directory -------------------------------------------------------
 
-    pub fn upsert_account(
+    fn upsert_account(
         &self,
         id: &str,
         kind: &str,
@@ -386,7 +165,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn upsert_staff(&self, id: &str, display_name: &str, accepts_direct: bool) -> Result<()> {
+    fn upsert_staff(&self, id: &str, display_name: &str, accepts_direct: bool) -> Result<()> {
         self.c
             .prepare_cached(
                 "INSERT INTO staff (id, display_name, accepts_direct) VALUES (?1, ?2, ?3)
@@ -396,12 +175,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn upsert_patient(
-        &self,
-        p: &PatientRow,
-        first_folded: &str,
-        last_folded: &str,
-    ) -> Result<()> {
+    fn upsert_patient(&self, p: &PatientRow, first_folded: &str, last_folded: &str) -> Result<()> {
         self.c
             .prepare_cached(
                 "INSERT INTO patient (emr_key, emr_id, first_name, last_name, first_folded, last_folded,
@@ -424,12 +198,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn upsert_connection(
-        &self,
-        patient_key: &str,
-        caregiver: &str,
-        active: bool,
-    ) -> Result<()> {
+    fn upsert_connection(&self, patient_key: &str, caregiver: &str, active: bool) -> Result<()> {
         self.c
             .prepare_cached(
                 "INSERT INTO connection (patient_key, caregiver_id, active) VALUES (?1, ?2, ?3)
@@ -439,7 +208,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn upsert_workgroup(&self, id: &str, name: &str, members: &[String]) -> Result<()> {
+    fn upsert_workgroup(&self, id: &str, name: &str, members: &[String]) -> Result<()> {
         self.c
             .prepare_cached("INSERT INTO workgroup (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET name = ?2")?
             .execute(params![id, name])?;
@@ -457,7 +226,7 @@ impl Tx<'_> {
 
     /// The pending events of a patient's conversations, in creation order,
     /// each with its conversation's confidentiality.
-    pub fn pending_events_of_patient(&self, patient_key: &str) -> Result<Vec<PendingEventRow>> {
+    fn pending_events_of_patient(&self, patient_key: &str) -> Result<Vec<PendingEventRow>> {
         let mut st = self.c.prepare_cached(PENDING_EVENTS_OF_PATIENT_SQL)?;
         let rows = st.query_map([patient_key], |r| {
             Ok(PendingEventRow {
@@ -470,7 +239,7 @@ impl Tx<'_> {
     }
 
     /// Cancels one pending event (an acked one stays acked).
-    pub fn cancel_event(&self, seq: i64) -> Result<()> {
+    fn cancel_event(&self, seq: i64) -> Result<()> {
         self.c
             .prepare_cached(
                 "UPDATE event SET state = 'cancelled' WHERE seq = ?1 AND state = 'pending'",
@@ -479,7 +248,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn staff(&self, id: &str) -> Result<Option<StaffRow>> {
+    fn staff(&self, id: &str) -> Result<Option<StaffRow>> {
         Ok(self
             .c
             .prepare_cached("SELECT id, display_name, accepts_direct FROM staff WHERE id = ?1")?
@@ -493,7 +262,7 @@ impl Tx<'_> {
             .optional()?)
     }
 
-    pub fn account(&self, id: &str) -> Result<Option<AccountRow>> {
+    fn account(&self, id: &str) -> Result<Option<AccountRow>> {
         Ok(self
             .c
             .prepare_cached("SELECT id, display_name, registered FROM account WHERE id = ?1")?
@@ -507,7 +276,7 @@ impl Tx<'_> {
             .optional()?)
     }
 
-    pub fn workgroup_name(&self, id: &str) -> Result<Option<String>> {
+    fn workgroup_name(&self, id: &str) -> Result<Option<String>> {
         Ok(self
             .c
             .prepare_cached("SELECT name FROM workgroup WHERE id = ?1")?
@@ -515,7 +284,7 @@ impl Tx<'_> {
             .optional()?)
     }
 
-    pub fn is_member(&self, workgroup: &str, staff: &str) -> Result<bool> {
+    fn is_member(&self, workgroup: &str, staff: &str) -> Result<bool> {
         Ok(self
             .c
             .prepare_cached(
@@ -524,7 +293,7 @@ impl Tx<'_> {
             .exists(params![workgroup, staff])?)
     }
 
-    pub fn patient(&self, key: &str) -> Result<Option<PatientRow>> {
+    fn patient(&self, key: &str) -> Result<Option<PatientRow>> {
         Ok(self
             .c
             .prepare_cached(
@@ -536,7 +305,7 @@ impl Tx<'_> {
     }
 
     /// Registered or not, every account with an active connection to the patient, by account id.
-    pub fn active_caregivers(&self, patient_key: &str) -> Result<Vec<CaregiverRow>> {
+    fn active_caregivers(&self, patient_key: &str) -> Result<Vec<CaregiverRow>> {
         let mut st = self.c.prepare_cached(
             "SELECT a.id, a.registered FROM connection k JOIN account a ON a.id = k.caregiver_id
              WHERE k.patient_key = ?1 AND k.active = 1 ORDER BY a.id",
@@ -552,7 +321,7 @@ impl Tx<'_> {
 
     /// R-R1: patients whose key equals `emr_key` or whose folded last name
     /// starts with `prefix`, ordered by folded last, folded first, EMR ID.
-    pub fn search_patients(
+    fn search_patients(
         &self,
         emr_key: &str,
         prefix: &str,
@@ -566,7 +335,7 @@ impl Tx<'_> {
 
     // ---- conversations and messages --------------------------------------
 
-    pub fn conversation(&self, id: &str) -> Result<Option<ConvRow>> {
+    fn conversation(&self, id: &str) -> Result<Option<ConvRow>> {
         let sql = format!("SELECT {CONV_COLS} FROM conversation c WHERE c.id = ?1");
         Ok(self
             .c
@@ -576,7 +345,7 @@ impl Tx<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub fn insert_conversation(
+    fn insert_conversation(
         &self,
         id: &str,
         patient_key: &str,
@@ -595,7 +364,7 @@ impl Tx<'_> {
         Ok(self.c.last_insert_rowid())
     }
 
-    pub fn insert_message(&self, m: &NewMessage) -> Result<i64> {
+    fn insert_message(&self, m: &NewMessage) -> Result<i64> {
         self.c
             .prepare_cached(
                 "INSERT INTO message (id, conversation_seq, side, author, from_party, sent_at, body, response,
@@ -627,7 +396,7 @@ impl Tx<'_> {
 
     /// Records that the message went to `account` and that the account is a
     /// patient-side participant (R-M0).
-    pub fn insert_delivery(
+    fn insert_delivery(
         &self,
         message_seq: i64,
         conversation_seq: i64,
@@ -645,23 +414,34 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Records a staff-side party (R-M0): `role` is `author`, `from` or
-    /// `assigned` (only `author` marks it as having authored).
-    pub fn insert_party(&self, conversation_seq: i64, party: &str, role: &str) -> Result<()> {
+    fn insert_party(&self, conversation_seq: i64, party: &str, authored: bool) -> Result<()> {
         self.c
             .prepare_cached(
                 "INSERT INTO conversation_party (party, conversation_seq, authored, last_activity, created_at,
                                                  inbox, awaiting, closed)
-                 SELECT ?1, seq, ?2, last_activity, created_at, status = 'open' AND has_patient_message = 1,
-                        status = 'open' AND req_message IS NOT NULL, status = 'closed'
-                 FROM conversation WHERE seq = ?3
+                 SELECT ?1, seq, ?2, last_activity, created_at, 0, 0, 0 FROM conversation WHERE seq = ?3
                  ON CONFLICT (party, conversation_seq) DO UPDATE SET authored = max(authored, excluded.authored)",
             )?
-            .execute(params![party, role == "author", conversation_seq])?;
+            .execute(params![party, authored, conversation_seq])?;
         Ok(())
     }
 
-    pub fn insert_attachment(
+    fn set_party_flags(&self, conversation_seq: i64, flags: PartyFlags) -> Result<()> {
+        self.c
+            .prepare_cached(
+                "UPDATE conversation_party SET inbox = ?2, awaiting = ?3, closed = ?4
+                 WHERE conversation_seq = ?1 AND (inbox, awaiting, closed) <> (?2, ?3, ?4)",
+            )?
+            .execute(params![
+                conversation_seq,
+                flags.inbox,
+                flags.awaiting,
+                flags.closed
+            ])?;
+        Ok(())
+    }
+
+    fn insert_attachment(
         &self,
         id: &str,
         message_seq: i64,
@@ -677,52 +457,60 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// After a new message: activity, unread counter of the addressee side,
-    /// and (for staff messages) the last staff message and current `from`.
-    pub fn conversation_after_message(
+    fn conversation_after_message(
         &self,
         conv: i64,
-        now: i64,
+        last_activity: i64,
         staff_message: Option<(i64, &str)>,
     ) -> Result<()> {
         match staff_message {
             Some((msg, from)) => self
                 .c
                 .prepare_cached(
-                    "UPDATE conversation SET last_activity = max(last_activity, ?2),
+                    "UPDATE conversation SET last_activity = ?2,
                        unread_by_patient = unread_by_patient + 1, last_staff_message = ?3, current_from = ?4
                      WHERE seq = ?1",
                 )?
-                .execute(params![conv, now, msg, from])?,
+                .execute(params![conv, last_activity, msg, from])?,
             None => self
                 .c
                 .prepare_cached(
-                    "UPDATE conversation SET last_activity = max(last_activity, ?2),
+                    "UPDATE conversation SET last_activity = ?2,
                        unread_by_staff = unread_by_staff + 1, has_patient_message = 1
                      WHERE seq = ?1",
                 )?
-                .execute(params![conv, now])?,
+                .execute(params![conv, last_activity])?,
         };
         // Keep the folder sort key copies in step (§7).
         for sql in [
-            "UPDATE conversation_party SET last_activity = max(last_activity, ?2) WHERE conversation_seq = ?1",
-            "UPDATE conversation_account SET last_activity = max(last_activity, ?2) WHERE conversation_seq = ?1",
+            "UPDATE conversation_party SET last_activity = ?2 WHERE conversation_seq = ?1",
+            "UPDATE conversation_account SET last_activity = ?2 WHERE conversation_seq = ?1",
         ] {
-            self.c.prepare_cached(sql)?.execute(params![conv, now])?;
+            self.c
+                .prepare_cached(sql)?
+                .execute(params![conv, last_activity])?;
         }
         Ok(())
     }
 
-    /// R-M1: marks every message addressed to one side as read at `now`
-    /// (first read wins) and zeroes that side's unread counter.
-    pub fn mark_read(&self, conv: i64, staff_messages: bool, now: i64) -> Result<()> {
-        let side = if staff_messages { "staff" } else { "patient" };
+    fn message_reads(&self, conv: i64, staff_side: bool) -> Result<Vec<(i64, Option<i64>)>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT seq, read_at FROM message WHERE conversation_seq = ?1 AND side = ?2 ORDER BY seq",
+        )?;
+        let side = if staff_side { "staff" } else { "patient" };
+        let rows = st.query_map(params![conv, side], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn set_message_read(&self, message_seq: i64, at: i64) -> Result<()> {
         self.c
-            .prepare_cached(
-                "UPDATE message SET read_at = ?3 WHERE conversation_seq = ?1 AND side = ?2 AND read_at IS NULL",
-            )?
-            .execute(params![conv, side, now])?;
-        let sql = if staff_messages {
+            .prepare_cached("UPDATE message SET read_at = ?2 WHERE seq = ?1")?
+            .execute(params![message_seq, at])?;
+        Ok(())
+    }
+
+    fn clear_unread(&self, conv: i64, staff_side: bool) -> Result<()> {
+        let sql = if staff_side {
             "UPDATE conversation SET unread_by_patient = 0 WHERE seq = ?1"
         } else {
             "UPDATE conversation SET unread_by_staff = 0 WHERE seq = ?1"
@@ -732,7 +520,7 @@ impl Tx<'_> {
     }
 
     /// R-D2: sets (or, with `None`, ends) the outstanding requirement.
-    pub fn set_requirement(&self, conv: i64, req: Option<(i64, i64)>) -> Result<()> {
+    fn set_requirement(&self, conv: i64, req: Option<(i64, i64)>) -> Result<()> {
         self.c
             .prepare_cached(
                 "UPDATE conversation SET req_message = ?2, req_due_at = ?3 WHERE seq = ?1",
@@ -741,7 +529,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn set_closed(&self, conv: i64) -> Result<()> {
+    fn set_closed(&self, conv: i64) -> Result<()> {
         self.c
             .prepare_cached("UPDATE conversation SET status = 'closed' WHERE seq = ?1")?
             .execute([conv])?;
@@ -749,7 +537,7 @@ impl Tx<'_> {
     }
 
     /// R-AS2: the conversation's current `from` identity.
-    pub fn set_current_from(&self, conv: i64, party: &str) -> Result<()> {
+    fn set_current_from(&self, conv: i64, party: &str) -> Result<()> {
         self.c
             .prepare_cached("UPDATE conversation SET current_from = ?2 WHERE seq = ?1")?
             .execute(params![conv, party])?;
@@ -757,7 +545,7 @@ impl Tx<'_> {
     }
 
     /// R-AS1: records one assignment of the conversation.
-    pub fn insert_assignment(
+    fn insert_assignment(
         &self,
         conv: i64,
         by_party: &str,
@@ -774,7 +562,7 @@ impl Tx<'_> {
     }
 
     /// R-AS4: the conversation's assignments in the order they were made.
-    pub fn assignments(&self, conv: i64) -> Result<Vec<AssignmentRow>> {
+    fn assignments(&self, conv: i64) -> Result<Vec<AssignmentRow>> {
         let mut st = self.c.prepare_cached(
             "SELECT by_party, to_party, note, at FROM assignment WHERE conversation_seq = ?1 ORDER BY seq",
         )?;
@@ -790,7 +578,7 @@ impl Tx<'_> {
     }
 
     /// A conversation by its `seq`.
-    pub fn conversation_by_seq(&self, seq: i64) -> Result<Option<ConvRow>> {
+    fn conversation_by_seq(&self, seq: i64) -> Result<Option<ConvRow>> {
         let sql = format!("SELECT {CONV_COLS} FROM conversation c WHERE c.seq = ?1");
         Ok(self
             .c
@@ -800,7 +588,7 @@ impl Tx<'_> {
     }
 
     /// When a message was first read by its addressee side (R-M1), if it was.
-    pub fn message_read_at(&self, message_seq: i64) -> Result<Option<i64>> {
+    fn message_read_at(&self, message_seq: i64) -> Result<Option<i64>> {
         Ok(self
             .c
             .prepare_cached("SELECT read_at FROM message WHERE seq = ?1")?
@@ -812,13 +600,7 @@ impl Tx<'_> {
     // ---- group sends -------------------------------------------------------
 
     /// R-G4: records a group send; returns its `seq`.
-    pub fn insert_group(
-        &self,
-        id: &str,
-        author: &str,
-        from_party: &str,
-        sent_at: i64,
-    ) -> Result<i64> {
+    fn insert_group(&self, id: &str, author: &str, from_party: &str, sent_at: i64) -> Result<i64> {
         self.c
             .prepare_cached(
                 "INSERT INTO group_send (id, author, from_party, sent_at) VALUES (?1, ?2, ?3, ?4)",
@@ -828,12 +610,7 @@ impl Tx<'_> {
     }
 
     /// R-G4: one patient of a group send at its list position.
-    pub fn insert_group_entry(
-        &self,
-        group_seq: i64,
-        position: i64,
-        e: &GroupEntryRow,
-    ) -> Result<()> {
+    fn insert_group_entry(&self, group_seq: i64, position: i64, e: &GroupEntryRow) -> Result<()> {
         self.c
             .prepare_cached(
                 "INSERT INTO group_entry (group_seq, position, emr_id, conversation_seq, message_seq, skipped)
@@ -851,7 +628,7 @@ impl Tx<'_> {
     }
 
     /// A group send by id.
-    pub fn group(&self, id: &str) -> Result<Option<GroupRow>> {
+    fn group(&self, id: &str) -> Result<Option<GroupRow>> {
         Ok(self
             .c
             .prepare_cached("SELECT seq, id, author, from_party FROM group_send WHERE id = ?1")?
@@ -867,7 +644,7 @@ impl Tx<'_> {
     }
 
     /// A group's patients in list order.
-    pub fn group_entries(&self, group_seq: i64) -> Result<Vec<GroupEntryRow>> {
+    fn group_entries(&self, group_seq: i64) -> Result<Vec<GroupEntryRow>> {
         let mut st = self.c.prepare_cached(
             "SELECT emr_id, conversation_seq, message_seq, skipped FROM group_entry
              WHERE group_seq = ?1 ORDER BY position",
@@ -883,14 +660,14 @@ impl Tx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    pub fn set_filed_to_chart(&self, conv: i64, now: i64) -> Result<()> {
+    fn set_filed_to_chart(&self, conv: i64, now: i64) -> Result<()> {
         self.c
             .prepare_cached("UPDATE conversation SET filed_to_chart_at = ?2 WHERE seq = ?1")?
             .execute(params![conv, now])?;
         Ok(())
     }
 
-    pub fn messages(&self, conv: i64) -> Result<Vec<MsgRow>> {
+    fn messages(&self, conv: i64) -> Result<Vec<MsgRow>> {
         let mut st = self.c.prepare_cached(
             "SELECT seq, id, side, author, from_party, sent_at, body, response, required_days, response_due_at,
                     allow_reply_attachments, mask_name, notify_count, notify_unit, fee_code, read_at, to_party
@@ -921,7 +698,7 @@ impl Tx<'_> {
     }
 
     /// Whether the message lets the patient attach files to a reply.
-    pub fn allows_reply_attachments(&self, message_seq: i64) -> Result<bool> {
+    fn allows_reply_attachments(&self, message_seq: i64) -> Result<bool> {
         Ok(self
             .c
             .prepare_cached("SELECT allow_reply_attachments FROM message WHERE seq = ?1")?
@@ -929,7 +706,7 @@ impl Tx<'_> {
     }
 
     /// Accounts a message was delivered to, by account id.
-    pub fn deliveries(&self, message_seq: i64) -> Result<Vec<String>> {
+    fn deliveries(&self, message_seq: i64) -> Result<Vec<String>> {
         let mut st = self.c.prepare_cached(
             "SELECT account_id FROM delivery WHERE message_seq = ?1 ORDER BY account_id",
         )?;
@@ -937,7 +714,7 @@ impl Tx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    pub fn attachments_of_conversation(&self, conv: i64) -> Result<Vec<AttRow>> {
+    fn attachments_of_conversation(&self, conv: i64) -> Result<Vec<AttRow>> {
         let sql = format!(
             "SELECT {ATT_COLS} FROM attachment a JOIN message m ON m.seq = a.message_seq
              WHERE m.conversation_seq = ?1 ORDER BY a.message_seq, a.seq"
@@ -949,7 +726,7 @@ impl Tx<'_> {
 
     /// An attachment of the conversation by id, with its message's id and
     /// side and its content (`None` once purged).
-    pub fn attachment_in(&self, conv: i64, id: &str) -> Result<Option<AttContent>> {
+    fn attachment_in(&self, conv: i64, id: &str) -> Result<Option<AttContent>> {
         let sql = format!(
             "SELECT {ATT_COLS}, a.content, m.id, m.side FROM attachment a JOIN message m ON m.seq = a.message_seq
              WHERE a.id = ?2 AND m.conversation_seq = ?1"
@@ -968,7 +745,7 @@ impl Tx<'_> {
             .optional()?)
     }
 
-    pub fn start_retention(&self, attachment_seq: i64, now: i64, purge_due_at: i64) -> Result<()> {
+    fn start_retention(&self, attachment_seq: i64, now: i64, purge_due_at: i64) -> Result<()> {
         self.c
             .prepare_cached(
                 "UPDATE attachment SET first_download_at = ?2, purge_due_at = ?3 WHERE seq = ?1 AND first_download_at IS NULL",
@@ -979,7 +756,7 @@ impl Tx<'_> {
 
     /// R-D6: attachments whose retention ended, in conversation creation,
     /// message and attachment order.
-    pub fn attachments_due_for_purge(&self, now: i64) -> Result<Vec<PurgeRow>> {
+    fn attachments_due_for_purge(&self, now: i64) -> Result<Vec<PurgeRow>> {
         let mut st = self.c.prepare_cached(
             "SELECT a.seq, a.id, a.name, c.id, m.id FROM attachment a
                JOIN message m ON m.seq = a.message_seq JOIN conversation c ON c.seq = m.conversation_seq
@@ -999,7 +776,7 @@ impl Tx<'_> {
     }
 
     /// Deletes an attachment's content for good (`secure_delete` is on).
-    pub fn purge_attachment(&self, attachment_seq: i64, now: i64) -> Result<()> {
+    fn purge_attachment(&self, attachment_seq: i64, now: i64) -> Result<()> {
         self.c
             .prepare_cached("UPDATE attachment SET content = NULL, purged_at = ?2 WHERE seq = ?1")?
             .execute(params![attachment_seq, now])?;
@@ -1010,7 +787,7 @@ impl Tx<'_> {
 
     /// The staff-side parties of a conversation (R-M0): every author,
     /// `from` identity and assignee it has had, by party.
-    pub fn staff_parties(&self, conv: i64) -> Result<Vec<String>> {
+    fn staff_parties(&self, conv: i64) -> Result<Vec<String>> {
         let mut st = self.c.prepare_cached(
             "SELECT party FROM conversation_party WHERE conversation_seq = ?1 ORDER BY party",
         )?;
@@ -1019,7 +796,7 @@ impl Tx<'_> {
     }
 
     /// The workgroups a staff member is a member of now, by id.
-    pub fn workgroups_of(&self, staff: &str) -> Result<Vec<String>> {
+    fn workgroups_of(&self, staff: &str) -> Result<Vec<String>> {
         let mut st = self.c.prepare_cached(
             "SELECT workgroup_id FROM workgroup_member WHERE staff_id = ?1 ORDER BY workgroup_id",
         )?;
@@ -1029,7 +806,7 @@ impl Tx<'_> {
 
     /// Whether a message of the conversation was delivered to the account
     /// (a patient-side participant, R-M0).
-    pub fn is_patient_side_participant(&self, conv: i64, account: &str) -> Result<bool> {
+    fn is_patient_side_participant(&self, conv: i64, account: &str) -> Result<bool> {
         Ok(self
             .c
             .prepare_cached(
@@ -1039,7 +816,7 @@ impl Tx<'_> {
     }
 
     /// Whether the account has an active connection to the patient.
-    pub fn connection_active(&self, patient_key: &str, account: &str) -> Result<bool> {
+    fn connection_active(&self, patient_key: &str, account: &str) -> Result<bool> {
         Ok(self
             .c
             .prepare_cached(
@@ -1049,7 +826,7 @@ impl Tx<'_> {
     }
 
     /// The patients whose own account this is, by key.
-    pub fn patients_of_account(&self, account: &str) -> Result<Vec<String>> {
+    fn patients_of_account(&self, account: &str) -> Result<Vec<String>> {
         let mut st = self
             .c
             .prepare_cached("SELECT emr_key FROM patient WHERE account_id = ?1 ORDER BY emr_key")?;
@@ -1058,7 +835,7 @@ impl Tx<'_> {
     }
 
     /// The patients the account has an active connection to, by key.
-    pub fn connected_patients(&self, account: &str) -> Result<Vec<String>> {
+    fn connected_patients(&self, account: &str) -> Result<Vec<String>> {
         let mut st = self.c.prepare_cached(
             "SELECT patient_key FROM connection WHERE caregiver_id = ?1 AND active = 1 ORDER BY patient_key",
         )?;
@@ -1068,7 +845,7 @@ impl Tx<'_> {
 
     // ---- events ----------------------------------------------------------
 
-    pub fn insert_event(&self, conv: i64, e: &NewEvent) -> Result<()> {
+    fn insert_event(&self, conv: i64, e: &NewEvent) -> Result<()> {
         self.c
             .prepare_cached(
                 "INSERT INTO event (id, kind, recipient, conversation_seq, message_seq, due_at, state)
@@ -1080,7 +857,7 @@ impl Tx<'_> {
 
     /// Cancels the conversation's pending events of `kind`; with `due_after`,
     /// only those due strictly after it (R-D5).
-    pub fn cancel_events(&self, conv: i64, kind: &str, due_after: Option<i64>) -> Result<()> {
+    fn cancel_events(&self, conv: i64, kind: &str, due_after: Option<i64>) -> Result<()> {
         self.c
             .prepare_cached(
                 "UPDATE event SET state = 'cancelled'
@@ -1091,7 +868,7 @@ impl Tx<'_> {
     }
 
     /// R-D5: pending events due at `now`, by due instant then creation order.
-    pub fn due_events(&self, now: i64, limit: i64) -> Result<Vec<EventRow>> {
+    fn due_events(&self, now: i64, limit: i64) -> Result<Vec<EventRow>> {
         let mut st = self.c.prepare_cached(DUE_EVENTS_SQL)?;
         let rows = st.query_map(params![now, limit], event_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -1099,7 +876,7 @@ impl Tx<'_> {
 
     /// Visits the pending events due at `now` (R-D5's order, the same
     /// range as [`Tx::due_events`]) until `f` returns false.
-    pub fn scan_due_events(&self, now: i64, mut f: impl FnMut(EventRow) -> bool) -> Result<()> {
+    fn scan_due_events(&self, now: i64, f: &mut dyn FnMut(EventRow) -> bool) -> Result<()> {
         let mut st = self.c.prepare_cached(DUE_EVENTS_SQL)?;
         let mut rows = st.query(params![now, -1])?;
         while let Some(r) = rows.next()? {
@@ -1111,7 +888,7 @@ impl Tx<'_> {
     }
 
     /// Records a claim of the event `seq` by `worker` until `until` (R-D7).
-    pub fn set_event_claim(&self, seq: i64, worker: &str, until: i64) -> Result<()> {
+    fn set_event_claim(&self, seq: i64, worker: &str, until: i64) -> Result<()> {
         self.c
             .prepare_cached("UPDATE event SET claimed_by = ?2, claimed_until = ?3 WHERE seq = ?1")?
             .execute(params![seq, worker, until])?;
@@ -1119,7 +896,7 @@ impl Tx<'_> {
     }
 
     /// The state of an event (`pending`, `acked`, `cancelled`), if it exists.
-    pub fn event_state(&self, id: &str) -> Result<Option<String>> {
+    fn event_state(&self, id: &str) -> Result<Option<String>> {
         Ok(self
             .c
             .prepare_cached("SELECT state FROM event WHERE id = ?1")?
@@ -1127,7 +904,7 @@ impl Tx<'_> {
             .optional()?)
     }
 
-    pub fn ack_event(&self, id: &str, now: i64) -> Result<()> {
+    fn ack_event(&self, id: &str, now: i64) -> Result<()> {
         self.c
             .prepare_cached("UPDATE event SET state = 'acked', acked_at = ?2 WHERE id = ?1 AND state = 'pending'")?
             .execute(params![id, now])?;
@@ -1139,7 +916,7 @@ impl Tx<'_> {
     /// One page of a folder after the cursor `(last_activity, created_at, seq)`,
     /// newest activity first (§7), at most `limit` rows. Each range is one
     /// index range in sort order; they are merged here, each conversation once.
-    pub fn folder_page(
+    fn folder_page(
         &self,
         rows: FolderRows,
         ranges: &[FolderRange],
@@ -1184,7 +961,7 @@ impl Tx<'_> {
     // ---- billing -----------------------------------------------------------
 
     #[allow(clippy::too_many_arguments)]
-    pub fn insert_billing(
+    fn insert_billing(
         &self,
         fee_code: &str,
         author: &str,
@@ -1203,7 +980,7 @@ impl Tx<'_> {
     }
 
     /// R-B3: entries sent in [start, end), in sent order (instant, then creation).
-    pub fn billing_entries(&self, start: i64, end: i64) -> Result<Vec<BillingRow>> {
+    fn billing_entries(&self, start: i64, end: i64) -> Result<Vec<BillingRow>> {
         let mut st = self.c.prepare_cached(
             "SELECT b.fee_code, b.author, b.emr_id, c.id, m.id, b.sent_at FROM billing_entry b
                JOIN conversation c ON c.seq = b.conversation_seq JOIN message m ON m.seq = b.message_seq
@@ -1224,16 +1001,20 @@ impl Tx<'_> {
 
     // ---- audit -------------------------------------------------------------
 
-    /// The newest audit row's (seq, hash), if any.
-    pub fn audit_head(&self) -> Result<Option<(i64, String)>> {
+    fn audit_chaining(&self) -> AuditChaining {
+        AuditChaining::Single
+    }
+
+    fn audit_link(&self, _conversation: Option<&str>) -> Result<(i64, Option<String>)> {
         Ok(self
             .c
             .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")?
-            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?)
+            .query_row([], |r| Ok((r.get::<_, i64>(0)? + 1, Some(r.get(1)?))))
+            .optional()?
+            .unwrap_or((1, None)))
     }
 
-    pub fn insert_audit(&self, row: &AuditRow) -> Result<()> {
+    fn insert_audit(&self, row: &AuditRow) -> Result<()> {
         self.c
             .prepare_cached(
                 "INSERT INTO audit (seq, at, actor, action, conversation, message, prev_hash, hash)
@@ -1253,7 +1034,7 @@ impl Tx<'_> {
     }
 
     /// The last `count` audit rows, oldest first.
-    pub fn audit_tail(&self, count: i64) -> Result<Vec<AuditRow>> {
+    fn audit_tail(&self, count: i64) -> Result<Vec<AuditRow>> {
         let mut st = self.c.prepare_cached(
             "SELECT * FROM (SELECT seq, at, actor, action, conversation, message, prev_hash, hash
                             FROM audit ORDER BY seq DESC LIMIT ?1) ORDER BY seq",
@@ -1263,7 +1044,7 @@ impl Tx<'_> {
     }
 
     /// Visits every audit row in sequence order until `f` returns false.
-    pub fn audit_scan(&self, mut f: impl FnMut(AuditRow) -> bool) -> Result<()> {
+    fn audit_scan(&self, f: &mut dyn FnMut(AuditRow) -> bool) -> Result<()> {
         let mut st = self
             .c
             .prepare_cached("SELECT seq, at, actor, action, conversation, message, prev_hash, hash FROM audit ORDER BY seq")?;
@@ -1292,16 +1073,16 @@ fn patient_row(r: &Row) -> rusqlite::Result<PatientRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Db;
+    use crate::store::sqlite::SqliteDb as Db;
 
     /// The plan of a statement, one detail line per step.
     fn plan(db: &Db, sql: &str) -> String {
-        db.read(|tx| {
-            let mut st = tx.c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-            let rows = st.query_map([], |r| r.get::<_, String>(3))?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?.join("\n"))
-        })
-        .unwrap()
+        let conn = db.lock().unwrap();
+        let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows = st.query_map([], |r| r.get::<_, String>(3)).unwrap();
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap()
+            .join("\n")
     }
 
     fn no_table_scan(p: &str, table: &str) {

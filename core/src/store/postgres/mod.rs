@@ -1,0 +1,605 @@
+//! The PostgreSQL backend (SPEC R-ST1, R-ST2): a database named by a
+//! `postgres://` or `postgresql://` URL, reached through a small pool of
+//! connections (r2d2), optionally over TLS (rustls).
+//!
+//! - Every write is one `SERIALIZABLE` transaction: the rules read, decide
+//!   in Rust and write, exactly as on SQLite (where writers are serialized
+//!   outright). A transaction that loses a serialization conflict or a
+//!   deadlock (SQLSTATE 40001, 40P01) is rolled back and run again, at most
+//!   [`MAX_ATTEMPTS`] times, then fails with `storage` saying so.
+//! - Reads are `REPEATABLE READ READ ONLY`: one consistent snapshot.
+//! - The schema has its own numbered migrations
+//!   (`../migrations/postgres/000N_*.sql`) reaching the same versions as
+//!   SQLite's, recorded in `pmsg_schema_version`; concurrent first opens
+//!   migrate one at a time under `pg_advisory_xact_lock`.
+//! - The audit chain (R-AU1) is one chain per conversation
+//!   ([`AuditChaining::PerConversation`]).
+//!
+//! URL parameters of pmsg's own (removed before the URL reaches the
+//! driver): `pmsg_schema=NAME` (a schema, created if missing, used as the
+//! `search_path`: one database can hold many stores), `pmsg_pool_size=N`
+//! (connections per handle, default 8). `sslmode` takes `disable`,
+//! `allow`, `prefer` (the default), `require`, `verify-ca`, `verify-full`,
+//! with `sslrootcert=FILE` (PEM) as in libpq; see `tls.rs`.
+
+mod queries;
+mod tls;
+
+use crate::error::{Error, Result};
+use crate::store::{Backend, Finish, Tx, SCHEMA_VERSION};
+use postgres::{Client, Statement};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// The migrations, in order; migration `i` takes the schema to version
+/// `i + 1`, the same versions as the SQLite migrations.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/postgres/0001_initial.sql"),
+    include_str!("../migrations/postgres/0002_folder_indexes.sql"),
+    include_str!("../migrations/postgres/0003_claims_groups_assignments_confidential.sql"),
+];
+
+const _: () = assert!(MIGRATIONS.len() as i64 == SCHEMA_VERSION);
+
+/// How many times one operation's transaction is tried before a
+/// serialization failure is reported.
+pub(crate) const MAX_ATTEMPTS: u32 = 10;
+
+/// Connections per handle unless `pmsg_pool_size` says otherwise.
+const DEFAULT_POOL_SIZE: u32 = 8;
+
+/// How long an operation waits for a free connection (or a new one).
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One pooled connection and its prepared statements.
+pub(crate) struct PgConn {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+}
+
+/// Opens connections for the pool: the driver's configuration, the TLS
+/// choice, and the schema to put on the `search_path`.
+struct Manager {
+    config: postgres::Config,
+    tls: tls::Tls,
+    schema: Option<String>,
+}
+
+impl Manager {
+    fn connect(&self) -> std::result::Result<PgConn, postgres::Error> {
+        let mut client = self.tls.connect(&self.config)?;
+        if let Some(schema) = &self.schema {
+            client.batch_execute(&format!("SET search_path TO {}", quote_ident(schema)))?;
+        }
+        Ok(PgConn {
+            client,
+            statements: HashMap::new(),
+        })
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = PgConn;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> std::result::Result<PgConn, postgres::Error> {
+        Manager::connect(self)
+    }
+
+    fn is_valid(&self, conn: &mut PgConn) -> std::result::Result<(), postgres::Error> {
+        conn.client.simple_query("").map(|_| ())
+    }
+
+    fn has_broken(&self, conn: &mut PgConn) -> bool {
+        conn.client.is_closed()
+    }
+}
+
+/// A PostgreSQL database: a pool of connections.
+pub(crate) struct PgDb {
+    pool: r2d2::Pool<Manager>,
+}
+
+/// The parts of a pmsg URL.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct ParsedUrl {
+    /// The URL without pmsg's own parameters, for the driver.
+    pub driver_url: String,
+    pub schema: Option<String>,
+    pub pool_size: u32,
+    pub ssl: tls::SslSettings,
+}
+
+/// Splits a pmsg PostgreSQL URL into the driver's URL and pmsg's settings.
+pub(crate) fn parse_url(url: &str) -> Result<ParsedUrl> {
+    let bad = |why: String| Error::InvalidArgument(format!("PostgreSQL URL: {why} (R-ST1)"));
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, q),
+        None => (url, ""),
+    };
+    let mut kept = Vec::new();
+    let mut schema = None;
+    let mut pool_size = DEFAULT_POOL_SIZE;
+    let mut sslmode = None;
+    let mut sslrootcert = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = percent_decode(v).map_err(|e| bad(format!("parameter {k}: {e}")))?;
+        match k {
+            "pmsg_schema" => {
+                let ok = !value.is_empty()
+                    && value.len() <= 63
+                    && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if !ok {
+                    return Err(bad(format!(
+                        "pmsg_schema {value:?} must be 1 to 63 ASCII letters, digits or underscores"
+                    )));
+                }
+                schema = Some(value);
+            }
+            "pmsg_pool_size" => {
+                pool_size = match value.parse::<u32>() {
+                    Ok(n) if (1..=1000).contains(&n) => n,
+                    _ => {
+                        return Err(bad(format!(
+                            "pmsg_pool_size {value:?} must be a whole number from 1 to 1000"
+                        )))
+                    }
+                }
+            }
+            "sslmode" => sslmode = Some(value),
+            "sslrootcert" => sslrootcert = Some(value),
+            _ => kept.push(pair),
+        }
+    }
+    let ssl = tls::SslSettings::new(sslmode.as_deref(), sslrootcert).map_err(bad)?;
+    // As libpq: a `host` parameter replaces the host of the authority (the
+    // driver would try both, the authority's first).
+    let mut base = base.to_string();
+    let mut extra_port = None;
+    if kept.iter().any(|p| p.starts_with("host=")) {
+        if let Some(start) = base.find("://").map(|i| i + 3) {
+            let end = base[start..].find('/').map_or(base.len(), |i| start + i);
+            let auth = &base[start..end];
+            let (user, hostport) = match auth.rfind('@') {
+                Some(at) => (&auth[..=at], &auth[at + 1..]),
+                None => ("", auth),
+            };
+            if let Some((_, port)) = hostport.rsplit_once(':') {
+                if !port.is_empty() && !kept.iter().any(|p| p.starts_with("port=")) {
+                    extra_port = Some(format!("port={port}"));
+                }
+            }
+            base = format!("{}{user}{}", &base[..start], &base[end..]);
+        }
+    }
+    let mut kept: Vec<&str> = kept;
+    if let Some(p) = &extra_port {
+        kept.push(p);
+    }
+    let driver_url = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok(ParsedUrl {
+        driver_url,
+        schema,
+        pool_size,
+        ssl,
+    })
+}
+
+fn percent_decode(s: &str) -> std::result::Result<String, String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = s
+                    .get(i + 1..i + 3)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| format!("bad percent escape in {s:?}"))?;
+                out.push(hex);
+                i += 3;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|_| format!("{s:?} is not UTF-8"))
+}
+
+/// A quoted SQL identifier.
+fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// The URL with any password replaced, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The storage error for a driver error, naming its SQLSTATE when it has one.
+fn storage(e: &postgres::Error) -> Error {
+    match e.as_db_error() {
+        Some(db) => Error::Storage(format!(
+            "PostgreSQL: {} (SQLSTATE {})",
+            db.message(),
+            db.code().code()
+        )),
+        None => Error::Storage(format!("PostgreSQL: {e}")),
+    }
+}
+
+/// Whether a failed transaction may simply be run again: it lost a
+/// serialization conflict or was chosen as a deadlock victim.
+fn is_retryable(e: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    matches!(
+        e.code(),
+        Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED
+    )
+}
+
+impl PgDb {
+    /// Connects, creates the `pmsg_schema` if asked and missing, and migrates.
+    pub fn open(url: &str) -> Result<PgDb> {
+        let parsed = parse_url(url)?;
+        let config: postgres::Config = parsed.driver_url.parse().map_err(|e| {
+            Error::InvalidArgument(format!(
+                "PostgreSQL URL {:?}: {e} (R-ST1)",
+                redact(&parsed.driver_url)
+            ))
+        })?;
+        let tls = tls::Tls::new(&parsed.ssl, &config)?;
+        let manager = Manager {
+            config,
+            tls,
+            schema: parsed.schema.clone(),
+        };
+        // The first connection is made here, so that a wrong URL, host or
+        // password fails now with the server's own words.
+        let mut first = manager.connect_unscoped().map_err(|e| {
+            Error::Storage(format!(
+                "cannot connect to PostgreSQL {:?}: {}",
+                redact(url),
+                storage(&e)
+            ))
+        })?;
+        migrate(&mut first, parsed.schema.as_deref())?;
+        drop(first);
+        let pool = r2d2::Pool::builder()
+            .max_size(parsed.pool_size)
+            .min_idle(Some(0))
+            .test_on_check_out(false)
+            .connection_timeout(CHECKOUT_TIMEOUT)
+            .build(manager)
+            .map_err(|e| Error::Storage(format!("PostgreSQL connection pool: {e}")))?;
+        Ok(PgDb { pool })
+    }
+
+    fn checkout(&self) -> Result<r2d2::PooledConnection<Manager>> {
+        self.pool
+            .get()
+            .map_err(|e| Error::Storage(format!("no PostgreSQL connection: {e}")))
+    }
+
+    /// Runs `f` in transactions started by `begin` until it neither loses
+    /// a serialization conflict nor commits into one.
+    fn run(&self, write: bool, f: &mut dyn FnMut(&Tx) -> Finish) -> Result<()> {
+        for attempt in 1..=MAX_ATTEMPTS {
+            let mut conn = self.checkout()?;
+            let PgConn { client, statements } = &mut *conn;
+            let tx = if write {
+                client
+                    .build_transaction()
+                    .isolation_level(postgres::IsolationLevel::Serializable)
+                    .start()
+            } else {
+                client
+                    .build_transaction()
+                    .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start()
+            };
+            let tx = match tx {
+                Ok(tx) => tx,
+                Err(e) => return Err(storage(&e)),
+            };
+            let ptx = PgTx {
+                tx: RefCell::new(tx),
+                statements: RefCell::new(statements),
+                conflict: Cell::new(false),
+                failed: Cell::new(false),
+            };
+            let finish = f(&ptx);
+            let PgTx {
+                tx,
+                conflict,
+                failed,
+                ..
+            } = ptx;
+            let tx = tx.into_inner();
+            if conflict.get() {
+                drop(tx); // rolls back
+                backoff(attempt);
+                continue;
+            }
+            match finish {
+                Finish::Commit if failed.get() => {
+                    drop(tx);
+                    return Err(Error::Internal(
+                        "a statement failed inside a transaction that was asked to commit".into(),
+                    ));
+                }
+                Finish::Commit => match tx.commit() {
+                    Ok(()) => return Ok(()),
+                    Err(e) if is_retryable(&e) => {
+                        backoff(attempt);
+                        continue;
+                    }
+                    Err(e) => return Err(storage(&e)),
+                },
+                Finish::Rollback => {
+                    return tx
+                        .rollback()
+                        .map_err(|e| Error::Storage(format!("the rollback failed: {e}")));
+                }
+            }
+        }
+        Err(Error::Storage(format!(
+            "the transaction lost a serialization conflict with other writers (SQLSTATE 40001 \
+             or 40P01) {MAX_ATTEMPTS} times in a row and pmsg gave up; nothing of it was committed"
+        )))
+    }
+}
+
+impl Manager {
+    /// A connection without the `search_path`, whose schema may not exist yet.
+    fn connect_unscoped(&self) -> std::result::Result<Client, postgres::Error> {
+        self.tls.connect(&self.config)
+    }
+}
+
+/// Waits a little before trying again: a few milliseconds, growing with
+/// the attempt, with jitter so that the conflicting writers spread out.
+fn backoff(attempt: u32) {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let cap_ms = (1u64 << attempt.min(7)).min(100);
+    let ms = 1 + u64::from(nanos) % cap_ms;
+    std::thread::sleep(Duration::from_millis(ms));
+}
+
+impl Backend for PgDb {
+    fn write(&self, f: &mut dyn FnMut(&Tx) -> Finish) -> Result<()> {
+        self.run(true, f)
+    }
+
+    fn read(&self, f: &mut dyn FnMut(&Tx)) -> Result<()> {
+        self.run(false, &mut |tx| {
+            f(tx);
+            Finish::Rollback
+        })
+    }
+}
+
+/// Applies every migration newer than the recorded version, each in one
+/// transaction holding the advisory lock of this store, so that
+/// concurrent first opens migrate one at a time; a newer schema is
+/// `schema_too_new`.
+fn migrate(client: &mut Client, schema: Option<&str>) -> Result<()> {
+    let lock_key = format!("pmsg migrate {}", schema.unwrap_or(""));
+    let scope = |client: &mut postgres::Transaction| -> Result<()> {
+        if let Some(s) = schema {
+            client
+                .batch_execute(&format!(
+                    "CREATE SCHEMA IF NOT EXISTS {q}; SET LOCAL search_path TO {q}",
+                    q = quote_ident(s)
+                ))
+                .map_err(|e| storage(&e))?;
+        }
+        client
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS pmsg_schema_version (version BIGINT NOT NULL)",
+            )
+            .map_err(|e| storage(&e))
+    };
+    let mut version = 0;
+    loop {
+        let mut tx = client.transaction().map_err(|e| storage(&e))?;
+        tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&lock_key])
+            .map_err(|e| storage(&e))?;
+        scope(&mut tx)?;
+        let found: Option<i64> = tx
+            .query_opt("SELECT max(version) FROM pmsg_schema_version", &[])
+            .map_err(|e| storage(&e))?
+            .and_then(|r| r.get(0));
+        let found = found.unwrap_or(0);
+        if found > SCHEMA_VERSION {
+            return Err(Error::SchemaTooNew {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if found == SCHEMA_VERSION {
+            tx.commit().map_err(|e| storage(&e))?;
+            return Ok(());
+        }
+        if found < version {
+            return Err(Error::Storage(format!(
+                "the schema version went back from {version} to {found} during the migration"
+            )));
+        }
+        let next = found + 1;
+        tx.batch_execute(MIGRATIONS[found as usize]).map_err(|e| {
+            let Error::Storage(why) = storage(&e) else {
+                unreachable!()
+            };
+            Error::Storage(format!(
+                "PostgreSQL migration to schema version {next}: {why}"
+            ))
+        })?;
+        tx.execute("DELETE FROM pmsg_schema_version", &[])
+            .map_err(|e| storage(&e))?;
+        tx.execute(
+            "INSERT INTO pmsg_schema_version (version) VALUES ($1)",
+            &[&next],
+        )
+        .map_err(|e| storage(&e))?;
+        tx.commit().map_err(|e| storage(&e))?;
+        version = next;
+    }
+}
+
+/// A transaction in progress on PostgreSQL. Every driver error is turned
+/// into `storage` here; one that calls for a retry marks the transaction,
+/// and the backend runs the operation again whatever the rules made of it.
+pub(crate) struct PgTx<'a> {
+    tx: RefCell<postgres::Transaction<'a>>,
+    statements: RefCell<&'a mut HashMap<&'static str, Statement>>,
+    conflict: Cell<bool>,
+    failed: Cell<bool>,
+}
+
+type Params<'p> = &'p [&'p (dyn postgres::types::ToSql + Sync)];
+
+impl PgTx<'_> {
+    fn err(&self, e: postgres::Error) -> Error {
+        self.failed.set(true);
+        if is_retryable(&e) {
+            self.conflict.set(true);
+        }
+        storage(&e)
+    }
+
+    /// The prepared statement for `sql`, prepared once per connection.
+    fn statement(&self, sql: &'static str) -> Result<Statement> {
+        if let Some(st) = self.statements.borrow().get(sql) {
+            return Ok(st.clone());
+        }
+        let st = self.tx.borrow_mut().prepare(sql).map_err(|e| self.err(e))?;
+        self.statements.borrow_mut().insert(sql, st.clone());
+        Ok(st)
+    }
+
+    fn execute(&self, sql: &'static str, params: Params) -> Result<u64> {
+        let st = self.statement(sql)?;
+        let r = self.tx.borrow_mut().execute(&st, params);
+        r.map_err(|e| self.err(e))
+    }
+
+    fn query(&self, sql: &'static str, params: Params) -> Result<Vec<postgres::Row>> {
+        let st = self.statement(sql)?;
+        let r = self.tx.borrow_mut().query(&st, params);
+        r.map_err(|e| self.err(e))
+    }
+
+    fn query_opt(&self, sql: &'static str, params: Params) -> Result<Option<postgres::Row>> {
+        let st = self.statement(sql)?;
+        let r = self.tx.borrow_mut().query_opt(&st, params);
+        r.map_err(|e| self.err(e))
+    }
+
+    fn query_one(&self, sql: &'static str, params: Params) -> Result<postgres::Row> {
+        let st = self.statement(sql)?;
+        let r = self.tx.borrow_mut().query_one(&st, params);
+        r.map_err(|e| self.err(e))
+    }
+
+    /// Visits the rows of `sql` in batches of `batch`, through a portal,
+    /// until `f` returns false.
+    fn scan(
+        &self,
+        sql: &'static str,
+        params: Params,
+        batch: i32,
+        f: &mut dyn FnMut(&postgres::Row) -> Result<bool>,
+    ) -> Result<()> {
+        let st = self.statement(sql)?;
+        let portal = {
+            let r = self.tx.borrow_mut().bind(&st, params);
+            r.map_err(|e| self.err(e))?
+        };
+        loop {
+            let rows = {
+                let r = self.tx.borrow_mut().query_portal(&portal, batch);
+                r.map_err(|e| self.err(e))?
+            };
+            let done = rows.len() < batch as usize;
+            for row in &rows {
+                if !f(row)? {
+                    return Ok(());
+                }
+            }
+            if done {
+                return Ok(());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pmsg_parameters_leave_the_driver_url() {
+        let p = parse_url(
+            "postgresql://pmsg@localhost/pmsg?host=/tmp/x&pmsg_schema=s_01&port=5432&pmsg_pool_size=3",
+        )
+        .unwrap();
+        assert_eq!(
+            p.driver_url,
+            "postgresql://pmsg@/pmsg?host=/tmp/x&port=5432"
+        );
+        assert_eq!(p.schema.as_deref(), Some("s_01"));
+        assert_eq!(p.pool_size, 3);
+        let p = parse_url("postgres://u:secret@db.example/x").unwrap();
+        assert_eq!(p.driver_url, "postgres://u:secret@db.example/x");
+        assert_eq!(p.pool_size, DEFAULT_POOL_SIZE);
+        assert_eq!(p.schema, None);
+        let p = parse_url("postgres://u@h:6000/d?host=/run/pg").unwrap();
+        assert_eq!(p.driver_url, "postgres://u@/d?host=/run/pg&port=6000");
+    }
+
+    #[test]
+    fn bad_pmsg_parameters_are_invalid_arguments() {
+        for url in [
+            "postgres://h/d?pmsg_schema=",
+            "postgres://h/d?pmsg_schema=a-b",
+            "postgres://h/d?pmsg_schema=%22x",
+            "postgres://h/d?pmsg_pool_size=0",
+            "postgres://h/d?pmsg_pool_size=x",
+            "postgres://h/d?sslmode=sometimes",
+        ] {
+            let e = parse_url(url).err().unwrap_or_else(|| panic!("{url}"));
+            assert_eq!(e.code(), "invalid_argument", "{url}: {e}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_redacted_from_messages() {
+        assert_eq!(
+            redact("postgres://u:secret@h/d"),
+            "postgres://u:***@h/d".to_string()
+        );
+        assert_eq!(redact("postgres://u@h/d"), "postgres://u@h/d".to_string());
+    }
+}
