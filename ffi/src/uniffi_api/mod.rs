@@ -67,9 +67,6 @@ pub fn version() -> String {
     pmsg_core::VERSION.to_string()
 }
 
-/// The code of every `PmsgError` variant, in SPEC section 13 order
-/// (`unknown_patient` is `UnknownPatient`); a Rust test checks that they
-/// are exactly the codes of `pmsg_core::ERROR_CODES`.
 /// Whether this library encrypts at rest (built with the cargo feature
 /// `encryption`), so `Store.open_encrypted` works.
 #[uniffi::export]
@@ -77,6 +74,9 @@ pub fn has_encryption() -> bool {
     pmsg_core::ENCRYPTION
 }
 
+/// The code of every `PmsgError` variant, in SPEC section 13 order
+/// (`unknown_patient` is `UnknownPatient`); a Rust test checks that they
+/// are exactly the codes of `pmsg_core::ERROR_CODES`.
 #[uniffi::export]
 pub fn error_codes() -> Vec<String> {
     PmsgError::VARIANTS
@@ -169,6 +169,7 @@ mod tests {
             mask_name: false,
             billable_fee_code: None,
             file_to_chart: false,
+            confidential: false,
         }
     }
 
