@@ -4,6 +4,7 @@
 //! is a pure function of the loaded state: the same state gives the same
 //! bytes.
 
+use crate::confidential;
 use crate::config::Settings;
 use crate::deadline;
 use crate::error::{Error, Result};
@@ -18,6 +19,7 @@ pub(crate) struct ChartDoc {
     conversation_id: String,
     subject: String,
     closed: bool,
+    confidential: bool,
     emr_id: String,
     first_name: String,
     last_name: String,
@@ -130,6 +132,7 @@ pub(crate) fn load(tx: &Tx, s: &Settings, conv: &ConvRow) -> Result<ChartDoc> {
         conversation_id: conv.id.clone(),
         subject: conv.subject.clone(),
         closed: conv.closed,
+        confidential: conv.confidential,
         emr_id: patient.emr_id,
         first_name: patient.first_name,
         last_name: patient.last_name,
@@ -149,6 +152,10 @@ pub(crate) fn render_text(d: &ChartDoc) -> String {
     let _ = writeln!(t, "Subject: {}", d.subject);
     let _ = writeln!(t, "Conversation: {}", d.conversation_id);
     let _ = writeln!(t, "Status: {}", if d.closed { "closed" } else { "open" });
+    if d.confidential {
+        // R-CF5: on its own line, before the first message.
+        let _ = writeln!(t, "{}", confidential::CHART_TEXT_LINE);
+    }
     let total = d.messages.len();
     for (i, m) in d.messages.iter().enumerate() {
         let _ = writeln!(t);
@@ -258,6 +265,9 @@ pub(crate) fn render_fhir(d: &ChartDoc) -> String {
         });
         if let Some(r) = &m.read_at {
             c["received"] = Value::String(r.clone());
+        }
+        if d.confidential {
+            c["meta"] = confidential::fhir_security();
         }
         if let Some(prev) = &previous {
             c["inResponseTo"] = json!([{ "reference": prev }]);

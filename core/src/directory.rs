@@ -2,6 +2,7 @@
 //! the core. One upsert is all-or-nothing and applies accounts, staff,
 //! patients, connections, workgroups in that order; records replace whole.
 
+use crate::access;
 use crate::deadline;
 use crate::error::{Error, Result};
 use crate::folding;
@@ -100,7 +101,35 @@ pub(crate) fn upsert(tx: &Tx, d: &DirectoryUpdate) -> Result<()> {
     }
     // An account that lost access gets no more notices about it (§15).
     for key in &touched {
-        tx.cancel_events_without_access(key)?;
+        cancel_events_without_access(tx, key)?;
+    }
+    Ok(())
+}
+
+/// §15 "Directory upserts", R-CF3: cancels the pending events of the
+/// patient's conversations addressed to an account that no longer has
+/// access to them (a revoked caregiver; a replaced own account, which is
+/// now on the caregiver side and never sees a confidential conversation).
+fn cancel_events_without_access(tx: &Tx, patient_key: &str) -> Result<()> {
+    let events = tx.pending_events_of_patient(patient_key)?;
+    if events.is_empty() {
+        return Ok(());
+    }
+    let Some(patient) = tx.patient(patient_key)? else {
+        return Ok(());
+    };
+    let connected: Vec<String> = tx
+        .active_caregivers(patient_key)?
+        .into_iter()
+        .map(|c| c.account_id)
+        .collect();
+    for e in events {
+        if let Some(account) = e.recipient.strip_prefix("account:") {
+            if !access::patient_account_keeps_access(&patient, &connected, account, e.confidential)
+            {
+                tx.cancel_event(e.seq)?;
+            }
+        }
     }
     Ok(())
 }

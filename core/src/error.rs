@@ -101,13 +101,14 @@ pub enum Error {
     #[error("workgroup {0:?} is not in the directory (R-S1)")]
     UnknownWorkgroup(String),
     /// `not_authorized`: access refused (R-A1); the refusal is audited.
-    #[error("{actor} may not {action} conversation {conversation:?} (R-A1)")]
+    #[error("{actor} may not {action} {conversation:?} (R-A1)")]
     NotAuthorized {
         /// The party that asked.
         actor: String,
-        /// What it asked to do.
+        /// What it asked to do, e.g. `view conversation` or `see the
+        /// report of group`.
         action: String,
-        /// The conversation.
+        /// The conversation (for a group report, R-G5: the group).
         conversation: String,
     },
     /// `conversation_closed` (R-S4, R-M4).

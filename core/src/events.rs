@@ -2,8 +2,12 @@
 //! delivers, at least once, then acknowledges. A notice never carries
 //! health information: only that something waits in the Portal.
 
-use crate::model::EventKind;
-use crate::store::NewEvent;
+use crate::deadline;
+use crate::error::{Error, Result};
+use crate::from_ms;
+use crate::model::{Event, EventKind};
+use crate::store::{EventRow, NewEvent};
+use chrono_tz::Tz;
 
 /// The notice text of each kind: no subject, body, names or file names (R-D1).
 pub fn notice(kind: EventKind) -> &'static str {
@@ -32,6 +36,33 @@ pub(crate) fn parse_kind(s: &str) -> EventKind {
         "response_overdue" => EventKind::ResponseOverdue,
         "assigned" => EventKind::Assigned,
         _ => EventKind::UnreadReminder,
+    }
+}
+
+/// An event as the API shows it; `claimed_until` only from a claim (R-D7).
+pub(crate) fn shown(e: EventRow, zone: Tz, claimed_until: Option<i64>) -> Event {
+    let kind = parse_kind(&e.kind);
+    Event {
+        id: e.id,
+        kind,
+        to: e.recipient,
+        conversation: e.conversation_id,
+        message: e.message_id,
+        due_at: deadline::format_local(from_ms(e.due_at), zone),
+        notice: notice(kind).to_string(),
+        claimed_until: claimed_until.map(|t| deadline::format_local(from_ms(t), zone)),
+    }
+}
+
+/// §15 "Event limit" (R-D5, R-D7): `None` is every due event, `0` none, a
+/// negative limit is `invalid_argument`.
+pub(crate) fn check_limit(limit: Option<i64>) -> Result<Option<u64>> {
+    match limit {
+        None => Ok(None),
+        Some(n) if n < 0 => Err(Error::InvalidArgument(format!(
+            "event limit {n} is negative (R-D5)"
+        ))),
+        Some(n) => Ok(Some(n as u64)),
     }
 }
 

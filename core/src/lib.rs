@@ -10,10 +10,13 @@
 //! one [`Error`] type whose [`Error::code`] is the SPEC §13 code.
 #![warn(missing_docs)]
 
+mod access;
 mod audit;
 pub mod billing;
 mod chart;
+mod claims;
 pub mod compose;
+mod confidential;
 mod config;
 pub mod deadline;
 mod directory;
@@ -37,7 +40,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use config::Settings;
 use folders::{decode_cursor, encode_cursor};
 use party::Actor;
-use store::{Db, FolderQuery};
+use store::{Db, FolderRows};
 
 /// The library version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -137,6 +140,7 @@ impl Store {
                         }
                         routing::Route::Unreachable(why) => (Vec::new(), Some(why)),
                     };
+                let confidential_deliver_to = confidential::deliver_to(tx, &p)?;
                 out.push(SearchMatch {
                     emr_id: p.emr_id,
                     first_name: p.first_name,
@@ -144,7 +148,7 @@ impl Store {
                     date_of_birth: p.date_of_birth,
                     deliver_to,
                     unreachable_reason,
-                    confidential_deliver_to: Vec::new(), // TODO(R-CF4)
+                    confidential_deliver_to,
                 });
             }
             Ok(out)
@@ -202,32 +206,12 @@ impl Store {
     /// order; `None` returns every due event, a negative limit is
     /// `invalid_argument`.
     pub fn due_events(&self, now: DateTime<Utc>, limit: Option<i64>) -> Result<Vec<Event>> {
-        let limit = match limit {
-            None => -1,
-            Some(n) if n < 0 => {
-                return Err(Error::InvalidArgument(format!(
-                    "event limit {n} is negative (R-D5)"
-                )));
-            }
-            Some(n) => n,
-        };
+        let limit = events::check_limit(limit)?.map_or(-1, |n| n as i64);
         self.db.read(|tx| {
             Ok(tx
                 .due_events(ms(now), limit)?
                 .into_iter()
-                .map(|e| {
-                    let kind = events::parse_kind(&e.kind);
-                    Event {
-                        id: e.id,
-                        kind,
-                        to: e.recipient,
-                        conversation: e.conversation_id,
-                        message: e.message_id,
-                        due_at: deadline::format_local(from_ms(e.due_at), self.settings.zone),
-                        notice: events::notice(kind).to_string(),
-                        claimed_until: None,
-                    }
-                })
+                .map(|e| events::shown(e, self.settings.zone, None))
                 .collect())
         })
     }
@@ -242,8 +226,9 @@ impl Store {
         limit: Option<i64>,
         lease_seconds: i64,
     ) -> Result<Vec<Event>> {
-        let _ = (worker, now, limit, lease_seconds);
-        Err(Error::Internal("claim_due_events: not implemented yet (R-D7)".into()))
+        let args = claims::ClaimArgs::check(worker, limit, lease_seconds)?;
+        self.db
+            .write(|tx| claims::claim(tx, &self.settings, &args, now))
     }
 
     /// §16 (R-G1…R-G4): one composition to many patients, each in a
@@ -254,15 +239,24 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<GroupSendOutcome> {
         let _ = (request, now);
-        Err(Error::Internal("send_group: not implemented yet (R-G1)".into()))
+        Err(Error::Internal(
+            "send_group: not implemented yet (R-G1)".into(),
+        ))
     }
 
     /// R-G5: per patient of a group send, read/replied/awaiting/overdue at
     /// `now`, for the group's author and its from-workgroup's members
     /// (audited as `group_report`).
-    pub fn group_report(&self, by: &str, group_id: &str, now: DateTime<Utc>) -> Result<GroupReport> {
+    pub fn group_report(
+        &self,
+        by: &str,
+        group_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<GroupReport> {
         let _ = (by, group_id, now);
-        Err(Error::Internal("group_report: not implemented yet (R-G5)".into()))
+        Err(Error::Internal(
+            "group_report: not implemented yet (R-G5)".into(),
+        ))
     }
 
     /// §17 (R-AS1…R-AS4): hands a conversation on to `to` (`workgroup:ID`
@@ -276,7 +270,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let _ = (by, conversation, to, note, now);
-        Err(Error::Internal("assign: not implemented yet (R-AS1)".into()))
+        Err(Error::Internal(
+            "assign: not implemented yet (R-AS1)".into(),
+        ))
     }
 
     /// R-D5: acknowledges a delivered event; idempotent; acknowledging a
@@ -300,36 +296,38 @@ impl Store {
         let size = folders::page_size(page_size)?;
         let after = cursor.map(decode_cursor).transpose()?;
         self.db.read(|tx| {
-            let (query, patient_side) = match &actor {
+            let (rows, ranges, patient_side) = match &actor {
                 Actor::Staff(s) => {
                     if tx.staff(s)?.is_none() {
                         return Err(Error::UnknownStaff(s.clone()));
                     }
-                    let q = match kind {
-                        FolderKind::Inbox => FolderQuery::StaffInbox(s),
-                        FolderKind::Sent => FolderQuery::StaffSent(s),
-                        FolderKind::AwaitingResponse => FolderQuery::StaffAwaiting(s),
-                        FolderKind::Closed => FolderQuery::StaffClosed(s),
+                    let rows = match kind {
+                        FolderKind::Inbox => FolderRows::StaffInbox,
+                        FolderKind::Sent => FolderRows::StaffSent,
+                        FolderKind::AwaitingResponse => FolderRows::StaffAwaiting,
+                        FolderKind::Closed => FolderRows::StaffClosed,
                     };
-                    (q, false)
+                    // `sent` lists only what they authored themselves.
+                    let with_workgroups = kind != FolderKind::Sent;
+                    (rows, access::staff_folder_ranges(tx, s, with_workgroups)?, false)
                 }
                 Actor::Account(a) => {
                     if tx.account(a)?.is_none() {
                         return Err(Error::UnknownAccount(a.clone()));
                     }
-                    let q = match kind {
-                        FolderKind::Inbox => FolderQuery::AccountInbox(a),
-                        FolderKind::AwaitingResponse => FolderQuery::AccountAwaiting(a),
+                    let rows = match kind {
+                        FolderKind::Inbox => FolderRows::AccountInbox,
+                        FolderKind::AwaitingResponse => FolderRows::AccountAwaiting,
                         _ => {
                             return Err(Error::InvalidArgument(format!(
                                 "folder {folder:?} is a staff folder; accounts have inbox and awaiting_response (§7)"
                             )))
                         }
                     };
-                    (q, true)
+                    (rows, access::account_folder_ranges(tx, a)?, true)
                 }
             };
-            let mut rows = tx.folder_page(&query, after, i64::from(size) + 1)?;
+            let mut rows = tx.folder_page(rows, &ranges, after, i64::from(size) + 1)?;
             let next_cursor = if rows.len() > size as usize {
                 rows.truncate(size as usize);
                 rows.last().map(|c| encode_cursor(c.last_activity, c.created_at, c.seq))

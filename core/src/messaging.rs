@@ -3,8 +3,10 @@
 //! caller opened (R-S3); the checks run in the order the SPEC gives, and
 //! access is always checked first (R-A1).
 
+use crate::access;
 use crate::audit;
 use crate::compose::{self, malformed_at, StaffFields, StaffOptions};
+use crate::confidential;
 use crate::config::Settings;
 use crate::deadline;
 use crate::error::{Error, Result};
@@ -33,14 +35,14 @@ pub(crate) fn open_conversation(
         .conversation(conversation)?
         .ok_or_else(|| Error::UnknownConversation(conversation.to_string()))?;
     let allowed = match &actor {
-        Actor::Account(a) => !staff_only && tx.account_has_access(conv.seq, a)?,
-        Actor::Staff(s) => tx.is_staff_participant(conv.seq, s)?,
+        Actor::Account(a) => !staff_only && access::account_has_access(tx, &conv, a)?,
+        Actor::Staff(s) => access::staff_is_participant(tx, &conv, s)?,
     };
     if !allowed {
         audit::append(tx, ms(now), &actor.party(), "refused", Some(&conv.id), None)?;
         return Err(Error::NotAuthorized {
             actor: actor.party(),
-            action: action.into(),
+            action: format!("{action} conversation"),
             conversation: conv.id,
         });
     }
@@ -73,14 +75,32 @@ fn resolve_from(tx: &Tx, author: &StaffRow, from: &Sender) -> Result<String> {
     }
 }
 
-/// R-R2, R-R4: the recipients of a staff message to this patient now.
+/// R-R2, R-R4 (R-CF2 in a confidential conversation): where a staff
+/// message to this patient goes now.
+pub(crate) fn route(
+    tx: &Tx,
+    s: &Settings,
+    patient: &PatientRow,
+    confidential: bool,
+    now: DateTime<Utc>,
+) -> Result<Route> {
+    if confidential {
+        confidential::route(tx, patient)
+    } else {
+        routing::route(tx, s, patient, now)
+    }
+}
+
+/// The recipients of a staff message to this patient now, or
+/// `recipient_not_reachable` saying why (R-R4, R-CF2).
 fn recipients(
     tx: &Tx,
     s: &Settings,
     patient: &PatientRow,
+    confidential: bool,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {
-    match routing::route(tx, s, patient, now)? {
+    match route(tx, s, patient, confidential, now)? {
         Route::Deliver(accounts) => Ok(accounts),
         Route::Unreachable(why) => Err(Error::RecipientNotReachable {
             emr_id: patient.emr_id.clone(),
@@ -104,12 +124,14 @@ pub(crate) fn send(
         Error::InvalidArgument("from is missing: write 'direct' or 'workgroup:ID' (R-S1)".into())
     })?;
     let from_party = resolve_from(tx, &author, from)?;
+    // R-CF1: right after `from`, before the patient and routing it decides.
+    malformed_at(&req.malformed, Field::Confidential)?;
     let patient = tx
         .patient(&folding::case_fold(&req.patient))?
         .ok_or_else(|| Error::UnknownPatient {
             emr_id: req.patient.clone(),
         })?;
-    let to = recipients(tx, s, &patient, now)?;
+    let to = recipients(tx, s, &patient, req.confidential, now)?;
     let opts = compose::check_staff_fields(
         &StaffFields {
             subject: Some(&req.subject),
@@ -126,8 +148,14 @@ pub(crate) fn send(
         s,
     )?;
     let conv_id = new_id(now);
-    let conv_seq =
-        tx.insert_conversation(&conv_id, &patient.key, &req.subject, ms(now), &from_party)?;
+    let conv_seq = tx.insert_conversation(
+        &conv_id,
+        &patient.key,
+        &req.subject,
+        ms(now),
+        &from_party,
+        req.confidential,
+    )?;
     let posted = post_staff_message(
         tx,
         s,
@@ -409,11 +437,12 @@ fn patient_reply(
         || req.mask_name.is_some()
         || req.billable_fee_code.is_some()
         || req.file_to_chart.is_some()
+        || req.confidential.is_some()
         || !req.malformed.is_empty();
     if staff_only {
         return Err(Error::InvalidOptions(
-            "from, unread_notify, response, allow_reply_attachments, mask_name, billable_fee_code and \
-             file_to_chart are staff options; a patient-side reply cannot set them (R-M2)"
+            "from, unread_notify, response, allow_reply_attachments, mask_name, billable_fee_code, \
+             file_to_chart and confidential are staff send options; a patient-side reply cannot set them (R-M2)"
                 .into(),
         ));
     }
@@ -500,10 +529,19 @@ fn staff_reply(
             }
         },
     };
+    // R-CF1: a reply follows the conversation's confidentiality; giving
+    // the key at all is refused, right after `from`.
+    if req.confidential.is_some() || req.malformed.iter().any(|m| m.field == Field::Confidential) {
+        return Err(Error::InvalidOptions(format!(
+            "confidential is set by the first message of a conversation only; a reply follows \
+             the conversation's own (confidential: {}) and may not give it (R-CF1)",
+            conv.confidential
+        )));
+    }
     let patient = tx.patient(&conv.patient_key)?.ok_or_else(|| {
         Error::Internal(format!("patient of conversation {:?} vanished", conv.id))
     })?;
-    let to = recipients(tx, s, &patient, now)?;
+    let to = recipients(tx, s, &patient, conv.confidential, now)?;
     let opts = compose::check_staff_fields(
         &StaffFields {
             subject: None,
@@ -677,7 +715,7 @@ pub(crate) fn build_view(
         awaiting_response: awaiting,
         overdue,
         response_due_at: due.map(|t| deadline::format_local(from_ms(t), s.zone)),
-        confidential: false, // TODO(R-CF1)
+        confidential: conv.confidential,
         messages,
         assignments: Vec::new(), // TODO(R-AS4)
     })

@@ -216,6 +216,23 @@ fn flag(v: &Value, key: &str, field: Field, out: &mut Vec<Malformed>) -> Option<
     }
 }
 
+/// R-CF1: `confidential` of a send: absent is false; anything but a
+/// boolean (`null` included) is `invalid_options` at its place.
+fn confidential(v: &Value, out: &mut Vec<Malformed>) -> bool {
+    match v.get("confidential") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            malformed(
+                out,
+                Field::Confidential,
+                Error::InvalidOptions(format!("confidential {other} is not true or false (R-CF1)")),
+            );
+            false
+        }
+    }
+}
+
 fn fee_code(v: &Value, out: &mut Vec<Malformed>) -> Option<String> {
     match v.get("billable_fee_code") {
         None | Some(Value::Null) => None,
@@ -278,7 +295,7 @@ pub fn send_request(v: &Value) -> SendRequest {
         mask_name: flag(v, "mask_name", Field::MaskName, &mut bad).unwrap_or(false),
         billable_fee_code: fee_code(v, &mut bad),
         file_to_chart: flag(v, "file_to_chart", Field::FileToChart, &mut bad).unwrap_or(false),
-        confidential: false, // TODO(R-CF1): read the key
+        confidential: confidential(v, &mut bad),
         malformed: Vec::new(),
     };
     SendRequest {
@@ -307,7 +324,9 @@ pub fn reply_request(v: &Value) -> ReplyRequest {
         mask_name: flag(v, "mask_name", Field::MaskName, &mut bad),
         billable_fee_code: fee_code(v, &mut bad),
         file_to_chart: flag(v, "file_to_chart", Field::FileToChart, &mut bad),
-        confidential: None, // TODO(R-CF1): read the key
+        // R-CF1: a reply that gives the key at all, whatever its value, is
+        // refused; `Some` records that it was given.
+        confidential: v.get("confidential").map(|c| c.as_bool().unwrap_or(false)),
         malformed: Vec::new(),
     };
     ReplyRequest {

@@ -460,7 +460,9 @@ fn the_version_2_migration_fills_the_folder_flags_of_a_version_1_file() {
     );
     drop(store);
 
-    // Back to what version 1 wrote: no flags, no trigger, no partial indexes.
+    // Back to what version 1 wrote: no flags, no trigger, no partial indexes
+    // (and nothing of version 3).
+    raw(&path).execute_batch(UNDO_VERSION_3).unwrap();
     raw(&path)
         .execute_batch(
             "DROP TRIGGER conversation_folder_flags;
@@ -490,4 +492,33 @@ fn the_version_2_migration_fills_the_folder_flags_of_a_version_1_file() {
         after[2].iter().all(|e| e.conversation != ids[0]),
         "not awaiting"
     );
+}
+
+/// Takes a version 3 file back to version 2 (what version 2 of the library wrote).
+const UNDO_VERSION_3: &str = "DROP TABLE group_entry; DROP TABLE group_send; DROP TABLE assignment;
+     DROP INDEX conversation_by_patient;
+     ALTER TABLE conversation DROP COLUMN confidential;
+     ALTER TABLE event DROP COLUMN claimed_by; ALTER TABLE event DROP COLUMN claimed_until;
+     PRAGMA user_version = 2;";
+
+#[test]
+fn a_version_2_file_migrates_to_version_3_and_keeps_its_conversations_and_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, store) = file_store(dir.path());
+    let now = t("2026-03-02T09:00:00-05:00");
+    let out = store.send(&send_request("Hello", vec![]), now).unwrap();
+    drop(store);
+    raw(&path).execute_batch(UNDO_VERSION_3).unwrap();
+    let store = Store::open(&path, &config()).unwrap();
+    let version: i64 = raw(&path)
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    let v = store.view("staff:s-ng", &out.conversation_id, now).unwrap();
+    assert!(!v.confidential, "older conversations are not confidential");
+    assert!(v.assignments.is_empty());
+    // Its pending event was never claimed: claimable at once.
+    let claimed = store.claim_due_events("w", now, None, 60).unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert!(store.verify_audit().unwrap().ok);
 }

@@ -17,6 +17,7 @@ use std::time::Duration;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_folder_indexes.sql"),
+    include_str!("migrations/0003_claims_groups_assignments_confidential.sql"),
 ];
 
 /// The newest schema version this library writes (R-ST1).

@@ -53,10 +53,12 @@ pub(crate) struct ConvRow {
     pub last_staff_message: Option<i64>,
     pub req_message: Option<i64>,
     pub req_due_at: Option<i64>,
+    pub confidential: bool,
 }
 
 const CONV_COLS: &str = "c.seq, c.id, c.patient_key, c.subject, c.created_at, c.last_activity, c.status, \
-     c.current_from, c.unread_by_patient, c.unread_by_staff, c.last_staff_message, c.req_message, c.req_due_at";
+     c.current_from, c.unread_by_patient, c.unread_by_staff, c.last_staff_message, c.req_message, c.req_due_at, \
+     c.confidential";
 
 fn conv_row(r: &Row) -> rusqlite::Result<ConvRow> {
     Ok(ConvRow {
@@ -73,6 +75,7 @@ fn conv_row(r: &Row) -> rusqlite::Result<ConvRow> {
         last_staff_message: r.get(10)?,
         req_message: r.get(11)?,
         req_due_at: r.get(12)?,
+        confidential: r.get(13)?,
     })
 }
 
@@ -167,12 +170,35 @@ pub(crate) struct NewEvent {
 
 /// A pending event with its conversation's and message's ids.
 pub(crate) struct EventRow {
+    pub seq: i64,
     pub id: String,
     pub kind: String,
     pub recipient: String,
     pub conversation_id: String,
     pub message_id: Option<String>,
     pub due_at: i64,
+    /// The end of its latest claim, if it was ever claimed (R-D7).
+    pub claimed_until: Option<i64>,
+}
+
+fn event_row(r: &Row) -> rusqlite::Result<EventRow> {
+    Ok(EventRow {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        kind: r.get(2)?,
+        recipient: r.get(3)?,
+        conversation_id: r.get(4)?,
+        message_id: r.get(5)?,
+        due_at: r.get(6)?,
+        claimed_until: r.get(7)?,
+    })
+}
+
+/// A pending event of a patient's conversation (§15 "Directory upserts").
+pub(crate) struct PendingEventRow {
+    pub seq: i64,
+    pub recipient: String,
+    pub confidential: bool,
 }
 
 /// An audit row.
@@ -219,21 +245,32 @@ pub(crate) struct PurgeRow {
     pub message_id: String,
 }
 
-/// Which conversations a folder page holds (SPEC §7).
-pub(crate) enum FolderQuery<'a> {
-    /// Staff folders; `parties` are the viewer's `staff:` and `workgroup:` parties.
-    StaffInbox(&'a str),
-    StaffSent(&'a str),
-    StaffAwaiting(&'a str),
-    StaffClosed(&'a str),
-    /// Account folders.
-    AccountInbox(&'a str),
-    AccountAwaiting(&'a str),
+/// Which rows a folder page reads (SPEC §7); the rules pick the folder
+/// and the ranges, storage only reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FolderRows {
+    StaffInbox,
+    StaffSent,
+    StaffAwaiting,
+    StaffClosed,
+    AccountInbox,
+    AccountAwaiting,
+}
+
+/// One index range of a folder page: a staff-side party's rows (`key` is
+/// `staff:ID` or `workgroup:ID`), or an account's rows (`key` is the
+/// account id) of one patient's conversations, with or without the
+/// confidential ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FolderRange {
+    pub key: String,
+    pub patient: Option<String>,
+    pub confidential: bool,
 }
 
 /// R-D5: pending events due at `?1`, at most `?2`, through the partial index on pending events.
-pub(crate) const DUE_EVENTS_SQL: &str = "SELECT e.id, e.kind, e.recipient, c.id, m.id, e.due_at FROM event e
-       JOIN conversation c ON c.seq = e.conversation_seq LEFT JOIN message m ON m.seq = e.message_seq
+pub(crate) const DUE_EVENTS_SQL: &str = "SELECT e.seq, e.id, e.kind, e.recipient, c.id, m.id, e.due_at, e.claimed_until
+     FROM event e JOIN conversation c ON c.seq = e.conversation_seq LEFT JOIN message m ON m.seq = e.message_seq
      WHERE e.state = 'pending' AND e.due_at <= ?1 ORDER BY e.due_at, e.seq LIMIT ?2";
 
 /// R-R1: by folded EMR ID or folded last-name prefix range, through indexes;
@@ -246,51 +283,39 @@ pub(crate) const SEARCH_SQL: &str =
                        ORDER BY last_folded, first_folded, emr_id LIMIT ?4))
      ORDER BY last_folded, first_folded, emr_id LIMIT ?4";
 
-/// The staff-side participant test (R-M0): the staff member authored a
-/// message, is or was the direct `from`, or is now a member of a workgroup
-/// that has been a `from`. `?1` is the staff id.
-const STAFF_PARTICIPANT: &str =
-    "EXISTS (SELECT 1 FROM conversation_party p WHERE p.conversation_seq = c.seq \
-     AND (p.party = 'staff:' || ?1 OR p.party IN (SELECT 'workgroup:' || m.workgroup_id \
-     FROM workgroup_member m WHERE m.staff_id = ?1)))";
-
-/// The patient-side access test (R-A1): a participant whose access is
-/// current (the patient's own account, or an active connection). `?1` is
-/// the account id.
-const ACCOUNT_ACCESS: &str = "EXISTS (SELECT 1 FROM conversation_account ca WHERE ca.conversation_seq = c.seq \
-     AND ca.account_id = ?1) AND (EXISTS (SELECT 1 FROM patient pt WHERE pt.emr_key = c.patient_key \
-     AND pt.account_id = ?1) OR EXISTS (SELECT 1 FROM connection k WHERE k.patient_key = c.patient_key \
-     AND k.caregiver_id = ?1 AND k.active = 1))";
-
-/// The statement reading one party's folder rows in sort order, through
-/// `conversation_party_by_activity` or `conversation_account_by_activity`.
-fn folder_sql(q: &FolderQuery, with_cursor: bool) -> String {
-    // Staff folders read their own partial index (schema version 2); the
-    // flag it holds is the folder's condition, which is also checked on
-    // the conversation itself.
-    let (table, party_col, cond) = match q {
-        FolderQuery::StaffInbox(_) => (
+/// The statement reading one range of a folder's rows in sort order,
+/// through the folder's own partial index (staff, schema version 2) or
+/// `conversation_account_by_activity` (accounts). The flag a staff index
+/// holds is the folder's condition, also checked on the conversation.
+fn folder_sql(rows: FolderRows, with_cursor: bool) -> String {
+    let (table, key_col, cond) = match rows {
+        FolderRows::StaffInbox => (
             "conversation_party",
             "party",
             "p.inbox = 1 AND c.status = 'open' AND c.has_patient_message = 1",
         ),
-        FolderQuery::StaffSent(_) => (
+        FolderRows::StaffSent => (
             "conversation_party",
             "party",
             "p.authored = 1 AND p.closed = 0 AND c.status = 'open'",
         ),
-        FolderQuery::StaffAwaiting(_) => (
+        FolderRows::StaffAwaiting => (
             "conversation_party",
             "party",
             "p.awaiting = 1 AND c.status = 'open' AND c.req_message IS NOT NULL",
         ),
-        FolderQuery::StaffClosed(_) => (
+        FolderRows::StaffClosed => (
             "conversation_party",
             "party",
             "p.closed = 1 AND c.status = 'closed'",
         ),
-        FolderQuery::AccountInbox(_) => ("conversation_account", "account_id", ACCOUNT_ACCESS),
-        FolderQuery::AccountAwaiting(_) => ("conversation_account", "account_id", ACCOUNT_AWAITING),
+        FolderRows::AccountInbox => ("conversation_account", "account_id", ACCOUNT_RANGE),
+        FolderRows::AccountAwaiting => (
+            "conversation_account",
+            "account_id",
+            "c.patient_key = ?6 AND (?7 OR c.confidential = 0) AND c.req_message IS NOT NULL \
+             AND EXISTS (SELECT 1 FROM delivery d WHERE d.message_seq = c.req_message AND d.account_id = ?1)",
+        ),
     };
     let range = if with_cursor {
         "AND (p.last_activity, p.created_at, p.conversation_seq) < (?2, ?3, ?4)"
@@ -299,17 +324,14 @@ fn folder_sql(q: &FolderQuery, with_cursor: bool) -> String {
     };
     format!(
         "SELECT {CONV_COLS} FROM {table} p JOIN conversation c ON c.seq = p.conversation_seq
-         WHERE p.{party_col} = ?1 {range} AND {cond}
+         WHERE p.{key_col} = ?1 {range} AND {cond}
          ORDER BY p.last_activity DESC, p.created_at DESC, p.conversation_seq DESC LIMIT ?5"
     )
 }
 
-/// An account's awaiting-response folder: an outstanding requirement whose
-/// requiring message was delivered to it (§7), with current access.
-const ACCOUNT_AWAITING: &str = "c.req_message IS NOT NULL AND EXISTS (SELECT 1 FROM delivery d \
-     WHERE d.message_seq = c.req_message AND d.account_id = ?1) AND EXISTS (SELECT 1 FROM patient pt \
-     WHERE pt.emr_key = c.patient_key AND pt.account_id = ?1 UNION ALL SELECT 1 FROM connection k \
-     WHERE k.patient_key = c.patient_key AND k.caregiver_id = ?1 AND k.active = 1)";
+/// An account's rows of one patient's conversations (`?6`), the
+/// confidential ones only when `?7` is true.
+const ACCOUNT_RANGE: &str = "c.patient_key = ?6 AND (?7 OR c.confidential = 0)";
 
 impl Tx<'_> {
     // ---- directory -------------------------------------------------------
@@ -399,20 +421,31 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Cancels the pending `account:` events of conversations of these
-    /// patients whose account no longer has access (§15 "Directory upserts").
-    pub fn cancel_events_without_access(&self, patient_key: &str) -> Result<()> {
+    /// The pending events of a patient's conversations, in creation order,
+    /// each with its conversation's confidentiality.
+    pub fn pending_events_of_patient(&self, patient_key: &str) -> Result<Vec<PendingEventRow>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT e.seq, e.recipient, c.confidential FROM conversation c
+               JOIN event e ON e.conversation_seq = c.seq AND e.state = 'pending'
+             WHERE c.patient_key = ?1 ORDER BY e.seq",
+        )?;
+        let rows = st.query_map([patient_key], |r| {
+            Ok(PendingEventRow {
+                seq: r.get(0)?,
+                recipient: r.get(1)?,
+                confidential: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Cancels one pending event (an acked one stays acked).
+    pub fn cancel_event(&self, seq: i64) -> Result<()> {
         self.c
             .prepare_cached(
-                "UPDATE event SET state = 'cancelled'
-                 WHERE state = 'pending' AND recipient LIKE 'account:%'
-                   AND conversation_seq IN (SELECT seq FROM conversation WHERE patient_key = ?1)
-                   AND NOT EXISTS (SELECT 1 FROM patient pt WHERE pt.emr_key = ?1
-                                   AND pt.account_id = substr(event.recipient, 9))
-                   AND NOT EXISTS (SELECT 1 FROM connection k WHERE k.patient_key = ?1
-                                   AND k.caregiver_id = substr(event.recipient, 9) AND k.active = 1)",
+                "UPDATE event SET state = 'cancelled' WHERE seq = ?1 AND state = 'pending'",
             )?
-            .execute([patient_key])?;
+            .execute([seq])?;
         Ok(())
     }
 
@@ -520,13 +553,15 @@ impl Tx<'_> {
         subject: &str,
         now: i64,
         from: &str,
+        confidential: bool,
     ) -> Result<i64> {
         self.c
             .prepare_cached(
-                "INSERT INTO conversation (id, patient_key, subject, created_at, last_activity, status, current_from)
-                 VALUES (?1, ?2, ?3, ?4, ?4, 'open', ?5)",
+                "INSERT INTO conversation (id, patient_key, subject, created_at, last_activity, status, current_from,
+                                           confidential)
+                 VALUES (?1, ?2, ?3, ?4, ?4, 'open', ?5, ?6)",
             )?
-            .execute(params![id, patient_key, subject, now, from])?;
+            .execute(params![id, patient_key, subject, now, from, confidential])?;
         Ok(self.c.last_insert_rowid())
     }
 
@@ -807,19 +842,62 @@ impl Tx<'_> {
 
     // ---- access ----------------------------------------------------------
 
-    /// R-M0 with workgroup membership as it is now.
-    pub fn is_staff_participant(&self, conv: i64, staff: &str) -> Result<bool> {
-        let sql = format!("SELECT 1 FROM conversation c WHERE c.seq = ?2 AND {STAFF_PARTICIPANT}");
-        Ok(self.c.prepare_cached(&sql)?.exists(params![staff, conv])?)
+    /// The staff-side parties of a conversation (R-M0): every author,
+    /// `from` identity and assignee it has had, by party.
+    pub fn staff_parties(&self, conv: i64) -> Result<Vec<String>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT party FROM conversation_party WHERE conversation_seq = ?1 ORDER BY party",
+        )?;
+        let rows = st.query_map([conv], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// R-A1 for a patient-side account.
-    pub fn account_has_access(&self, conv: i64, account: &str) -> Result<bool> {
-        let sql = format!("SELECT 1 FROM conversation c WHERE c.seq = ?2 AND {ACCOUNT_ACCESS}");
+    /// The workgroups a staff member is a member of now, by id.
+    pub fn workgroups_of(&self, staff: &str) -> Result<Vec<String>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT workgroup_id FROM workgroup_member WHERE staff_id = ?1 ORDER BY workgroup_id",
+        )?;
+        let rows = st.query_map([staff], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Whether a message of the conversation was delivered to the account
+    /// (a patient-side participant, R-M0).
+    pub fn is_patient_side_participant(&self, conv: i64, account: &str) -> Result<bool> {
         Ok(self
             .c
-            .prepare_cached(&sql)?
+            .prepare_cached(
+                "SELECT 1 FROM conversation_account WHERE account_id = ?1 AND conversation_seq = ?2",
+            )?
             .exists(params![account, conv])?)
+    }
+
+    /// Whether the account has an active connection to the patient.
+    pub fn connection_active(&self, patient_key: &str, account: &str) -> Result<bool> {
+        Ok(self
+            .c
+            .prepare_cached(
+                "SELECT 1 FROM connection WHERE patient_key = ?1 AND caregiver_id = ?2 AND active = 1",
+            )?
+            .exists(params![patient_key, account])?)
+    }
+
+    /// The patients whose own account this is, by key.
+    pub fn patients_of_account(&self, account: &str) -> Result<Vec<String>> {
+        let mut st = self
+            .c
+            .prepare_cached("SELECT emr_key FROM patient WHERE account_id = ?1 ORDER BY emr_key")?;
+        let rows = st.query_map([account], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The patients the account has an active connection to, by key.
+    pub fn connected_patients(&self, account: &str) -> Result<Vec<String>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT patient_key FROM connection WHERE caregiver_id = ?1 AND active = 1 ORDER BY patient_key",
+        )?;
+        let rows = st.query_map([account], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     // ---- events ----------------------------------------------------------
@@ -849,17 +927,29 @@ impl Tx<'_> {
     /// R-D5: pending events due at `now`, by due instant then creation order.
     pub fn due_events(&self, now: i64, limit: i64) -> Result<Vec<EventRow>> {
         let mut st = self.c.prepare_cached(DUE_EVENTS_SQL)?;
-        let rows = st.query_map(params![now, limit], |r| {
-            Ok(EventRow {
-                id: r.get(0)?,
-                kind: r.get(1)?,
-                recipient: r.get(2)?,
-                conversation_id: r.get(3)?,
-                message_id: r.get(4)?,
-                due_at: r.get(5)?,
-            })
-        })?;
+        let rows = st.query_map(params![now, limit], event_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Visits the pending events due at `now` (R-D5's order, the same
+    /// range as [`Tx::due_events`]) until `f` returns false.
+    pub fn scan_due_events(&self, now: i64, mut f: impl FnMut(EventRow) -> bool) -> Result<()> {
+        let mut st = self.c.prepare_cached(DUE_EVENTS_SQL)?;
+        let mut rows = st.query(params![now, -1])?;
+        while let Some(r) = rows.next()? {
+            if !f(event_row(r)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a claim of the event `seq` by `worker` until `until` (R-D7).
+    pub fn set_event_claim(&self, seq: i64, worker: &str, until: i64) -> Result<()> {
+        self.c
+            .prepare_cached("UPDATE event SET claimed_by = ?2, claimed_until = ?3 WHERE seq = ?1")?
+            .execute(params![seq, worker, until])?;
+        Ok(())
     }
 
     /// The state of an event (`pending`, `acked`, `cancelled`), if it exists.
@@ -881,34 +971,16 @@ impl Tx<'_> {
     // ---- folders ---------------------------------------------------------
 
     /// One page of a folder after the cursor `(last_activity, created_at, seq)`,
-    /// newest activity first (§7), at most `limit` rows. Each of the viewer's
-    /// parties is one index range in sort order; a staff viewer's parties
-    /// (`staff:ID` and the workgroups it is a member of now, R-M0) are merged
-    /// here, each conversation once.
+    /// newest activity first (§7), at most `limit` rows. Each range is one
+    /// index range in sort order; they are merged here, each conversation once.
     pub fn folder_page(
         &self,
-        q: &FolderQuery,
+        rows: FolderRows,
+        ranges: &[FolderRange],
         after: Option<(i64, i64, i64)>,
         limit: i64,
     ) -> Result<Vec<ConvRow>> {
-        let parties: Vec<String> = match q {
-            FolderQuery::StaffSent(s) => vec![format!("staff:{s}")],
-            FolderQuery::StaffInbox(s)
-            | FolderQuery::StaffAwaiting(s)
-            | FolderQuery::StaffClosed(s) => {
-                let mut st = self.c.prepare_cached(
-                    "SELECT 'workgroup:' || workgroup_id FROM workgroup_member WHERE staff_id = ?1 ORDER BY workgroup_id",
-                )?;
-                let mut v = vec![format!("staff:{s}")];
-                v.extend(
-                    st.query_map([s], |r| r.get(0))?
-                        .collect::<rusqlite::Result<Vec<String>>>()?,
-                );
-                v
-            }
-            FolderQuery::AccountInbox(a) | FolderQuery::AccountAwaiting(a) => vec![a.to_string()],
-        };
-        let sql = folder_sql(q, after.is_some());
+        let sql = folder_sql(rows, after.is_some());
         let (a, b, s) = match after {
             Some((a, b, s)) => (Some(a), Some(b), Some(s)),
             None => (None, None, None),
@@ -916,9 +988,20 @@ impl Tx<'_> {
         let mut st = self.c.prepare_cached(&sql)?;
         let mut merged: Vec<ConvRow> = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for party in &parties {
-            for row in st.query_map(params![party, a, b, s, limit], conv_row)? {
-                let row = row?;
+        let account_rows = matches!(rows, FolderRows::AccountInbox | FolderRows::AccountAwaiting);
+        for r in ranges {
+            let found = if account_rows {
+                let patient = r.patient.as_deref().unwrap_or_default();
+                st.query_map(
+                    params![r.key, a, b, s, limit, patient, r.confidential],
+                    conv_row,
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?
+            } else {
+                st.query_map(params![r.key, a, b, s, limit], conv_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            for row in found {
                 if seen.insert(row.seq) {
                     merged.push(row);
                 }
@@ -1075,34 +1158,41 @@ mod tests {
     }
 
     #[test]
+    fn the_claim_scan_reads_the_pending_index_in_order_without_a_limit() {
+        // R-D7 walks the same range as due_events, with no limit (it stops
+        // once it has `limit` claimable events).
+        let db = Db::open(None).unwrap();
+        let p = plan(&db, &DUE_EVENTS_SQL.replace("?1", "0").replace("?2", "-1"));
+        assert!(p.contains("event_pending_by_due"), "{p}");
+        no_table_scan(&p, "e");
+        assert!(!p.contains("TEMP B-TREE"), "no sort\n{p}");
+    }
+
+    #[test]
     fn folder_pages_are_index_ranges_in_sort_order() {
         let db = Db::open(None).unwrap();
         // Each staff folder reads its own partial index (schema version 2).
         let queries = [
-            (FolderQuery::StaffInbox("s"), "conversation_party_inbox"),
-            (FolderQuery::StaffSent("s"), "conversation_party_sent"),
+            (FolderRows::StaffInbox, "conversation_party_inbox"),
+            (FolderRows::StaffSent, "conversation_party_sent"),
+            (FolderRows::StaffAwaiting, "conversation_party_awaiting"),
+            (FolderRows::StaffClosed, "conversation_party_closed"),
+            (FolderRows::AccountInbox, "conversation_account_by_activity"),
             (
-                FolderQuery::StaffAwaiting("s"),
-                "conversation_party_awaiting",
-            ),
-            (FolderQuery::StaffClosed("s"), "conversation_party_closed"),
-            (
-                FolderQuery::AccountInbox("a"),
-                "conversation_account_by_activity",
-            ),
-            (
-                FolderQuery::AccountAwaiting("a"),
+                FolderRows::AccountAwaiting,
                 "conversation_account_by_activity",
             ),
         ];
-        for (q, index) in &queries {
+        for (rows, index) in &queries {
             for cursor in [false, true] {
-                let sql = folder_sql(q, cursor)
+                let sql = folder_sql(*rows, cursor)
                     .replace("?1", "'p'")
                     .replace("?2", "1")
                     .replace("?3", "1")
                     .replace("?4", "1")
-                    .replace("?5", "51");
+                    .replace("?5", "51")
+                    .replace("?6", "'e1'")
+                    .replace("?7", "0");
                 let p = plan(&db, &sql);
                 assert!(p.contains(&format!("INDEX {index} ")), "{index}:\n{p}");
                 assert!(

@@ -171,6 +171,7 @@ impl Runner {
     }
 
     fn step(&mut self, step: &Value) -> Result<(), String> {
+        let step = &attachments(&expand_shorthands(step));
         let op = step
             .get("op")
             .and_then(Value::as_str)
@@ -195,6 +196,7 @@ impl Runner {
                 "mask_name",
                 "billable_fee_code",
                 "file_to_chart",
+                "confidential",
                 "as",
                 "message_as",
             ],
@@ -211,10 +213,12 @@ impl Runner {
                 "mask_name",
                 "billable_fee_code",
                 "file_to_chart",
+                "confidential",
             ],
             "read" | "view" | "close" => &["by", "conversation"],
             "download" => &["by", "conversation", "attachment"],
             "due_events" | "deliver" => &["limit"],
+            "claim" => &["worker", "lease_seconds", "limit", "ack"],
             "ack" => &["event_id"],
             "folder" => &["by", "folder", "page_size"],
             "purge" | "verify_audit" => &[],
@@ -301,6 +305,7 @@ impl Runner {
                 let matches = self.store.search(&s("query"), now)?;
                 Ok(json!({"matches": matches.iter().map(|m| json!({
                     "emr_id": m.emr_id, "deliver_to": m.deliver_to,
+                    "confidential_deliver_to": m.confidential_deliver_to,
                     "first_name": m.first_name, "last_name": m.last_name,
                 })).collect::<Vec<_>>()}))
             }
@@ -338,6 +343,10 @@ impl Runner {
                     "overdue": v.overdue,
                     "response_due_at": v.response_due_at,
                     "subject": v.subject,
+                    "confidential": v.confidential,
+                    "assignments": v.assignments.iter().map(|a| json!({
+                        "by": a.by, "to": a.to, "note": a.note, "at": a.at,
+                    })).collect::<Vec<_>>(),
                     "messages": v.messages.iter().map(|m| json!({
                         "sender": m.sender, "from": m.from, "body": m.body, "read": m.read,
                         "masked": m.masked, "message": self.alias(&m.id),
@@ -360,23 +369,46 @@ impl Runner {
                 Ok(json!({"size": d.content.len(), "name": d.name, "media_type": d.media_type}))
             }
             "due_events" | "deliver" => {
-                let limit = match step.get("limit") {
-                    None | Some(Value::Null) => None,
-                    Some(v) => Some(v.as_i64().ok_or_else(|| {
-                        Error::InvalidArgument(format!("limit {v} is not an integer (R-D5)"))
-                    })?),
-                };
+                let limit = integer(step, "limit", "R-D5")?;
                 let events = self.store.due_events(now, limit)?;
                 if op == "deliver" {
                     for e in &events {
                         self.store.ack(&e.id, now)?;
                     }
                 }
-                Ok(json!({"events": events.iter().map(|e| json!({
-                    "kind": e.kind.as_str(), "to": e.to, "conversation": self.alias(&e.conversation),
-                    "message": e.message.as_deref().map(|m| self.alias(m)), "due_at": e.due_at,
-                    "id": e.id,
-                })).collect::<Vec<_>>()}))
+                Ok(self.events(&events))
+            }
+            "claim" => {
+                // Non-string or non-integer arguments are invalid_argument
+                // (R-D7), as the library would find them.
+                let worker = match step.get("worker") {
+                    Some(Value::String(w)) => w.clone(),
+                    other => {
+                        return Err(Error::InvalidArgument(format!(
+                            "worker {} is not a string (R-D7)",
+                            other.unwrap_or(&Value::Null)
+                        )))
+                    }
+                };
+                let limit = integer(step, "limit", "R-D7")?;
+                let lease = integer(step, "lease_seconds", "R-D7")?.ok_or_else(|| {
+                    Error::InvalidArgument("lease_seconds is missing (R-D7)".into())
+                })?;
+                let events = self.store.claim_due_events(&worker, now, limit, lease)?;
+                match step.get("ack") {
+                    None | Some(Value::Bool(false)) => {}
+                    Some(Value::Bool(true)) => {
+                        for e in &events {
+                            self.store.ack(&e.id, now)?;
+                        }
+                    }
+                    Some(other) => {
+                        return Err(Error::InvalidArgument(format!(
+                            "ack {other} is not true or false"
+                        )))
+                    }
+                }
+                Ok(self.events(&events))
             }
             "ack" => {
                 self.store.ack(&s("event_id"), now)?;
@@ -441,6 +473,20 @@ impl Runner {
             }
             _ => Err(Error::Internal(format!("op {op:?} not dispatched"))),
         }
+    }
+
+    fn events(&self, events: &[pmsg_core::Event]) -> Value {
+        json!({"events": events.iter().map(|e| {
+            let mut v = json!({
+                "kind": e.kind.as_str(), "to": e.to, "conversation": self.alias(&e.conversation),
+                "message": e.message.as_deref().map(|m| self.alias(m)), "due_at": e.due_at,
+                "id": e.id,
+            });
+            if let Some(until) = &e.claimed_until {
+                v["claimed_until"] = Value::String(until.clone());
+            }
+            v
+        }).collect::<Vec<_>>()})
     }
 
     fn record_message(&mut self, step: &Value, out: &pmsg_core::SendOutcome) {
@@ -536,6 +582,64 @@ impl Runner {
         }
         Ok(())
     }
+}
+
+/// An optional integer argument (`null` or absent: none); anything else
+/// that is not an integer literal is `invalid_argument`.
+fn integer(step: &Value, key: &str, rule: &str) -> Result<Option<i64>, Error> {
+    match step.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| Error::InvalidArgument(format!("{key} {v} is not an integer ({rule})"))),
+    }
+}
+
+/// FORMAT.md: the scenario file's shorthands, expanded before a step runs,
+/// in its arguments and in its `expect` alike: a `{"repeat": "ab", "times":
+/// 3}` object anywhere is the string `"ababab"`. (Attachments written with
+/// `size` are expanded where they are sent: see [`attachments`].)
+pub fn expand_shorthands(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => {
+            if let Some(text) = request::text(v).filter(|_| o.contains_key("repeat")) {
+                return Value::String(text);
+            }
+            Value::Object(
+                o.iter()
+                    .map(|(k, x)| (k.clone(), expand_shorthands(x)))
+                    .collect(),
+            )
+        }
+        Value::Array(a) => Value::Array(a.iter().map(expand_shorthands).collect()),
+        other => other.clone(),
+    }
+}
+
+/// FORMAT.md: an attachment written with `"size": N` (N bytes, byte i =
+/// i mod 251) in a step's `attachments` is sent as those bytes
+/// (`content_base64`); the library's request readers never see `size`. An
+/// attachment the runner cannot read is passed on as written, for the
+/// library to refuse.
+fn attachments(step: &Value) -> Value {
+    use base64::Engine;
+    let mut out = step.clone();
+    if let Some(Value::Array(files)) = out.get_mut("attachments") {
+        for f in files.iter_mut() {
+            if f.get("size").is_none() {
+                continue;
+            }
+            if let Ok(a) = request::attachment(f) {
+                *f = json!({
+                    "name": a.name,
+                    "media_type": a.media_type,
+                    "content_base64": base64::engine::general_purpose::STANDARD.encode(&a.content),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// FORMAT.md matching: objects by the expected keys, lists by length and

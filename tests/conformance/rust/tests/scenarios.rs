@@ -62,3 +62,17 @@ fn instants_compare_as_instants_and_lists_by_length() {
     assert!(m(&json!([]), &json!([1]), "").is_err());
     assert!(m(&json!({"a": 1}), &json!({"b": 1}), "").is_err());
 }
+
+#[test]
+fn repeat_shorthands_are_expanded_in_arguments_and_in_expect() {
+    use serde_json::json;
+    let step = json!({"op": "assign", "note": {"repeat": "ab", "times": 2},
+        "expect": {"assignments": [{"note": {"repeat": "y", "times": 3}}]}});
+    assert_eq!(
+        pmsg_conformance::expand_shorthands(&step),
+        json!({"op": "assign", "note": "abab", "expect": {"assignments": [{"note": "yyy"}]}})
+    );
+    // Anything that is not the shorthand stays as written.
+    let other = json!({"repeat": "x", "times": 2, "extra": 1});
+    assert_eq!(pmsg_conformance::expand_shorthands(&other), other);
+}
