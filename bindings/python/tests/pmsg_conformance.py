@@ -513,6 +513,10 @@ class Runner:
                     store.ack(e.id, now_ms)
             return {"events": [self.event(e) for e in events]}
         if op == "claim":
+            worker = step.get("worker")
+            if not isinstance(worker, str):
+                raise pmsg.PmsgError.InvalidArgument(
+                    f"worker {to_json(worker)} is not a string (R-D7)")
             limit = limit_of(step)
             lease = as_i64(step.get("lease_seconds"))
             if lease is None:
@@ -521,12 +525,11 @@ class Runner:
             ack = step.get("ack")
             if ack is not None and not isinstance(ack, bool):
                 raise pmsg.PmsgError.InvalidArgument(f"ack {to_json(ack)} is not true or false")
-            events = store.claim_due_events(_str(step, "worker"), now_ms, limit, lease)
+            events = store.claim_due_events(worker, now_ms, limit, lease)
             if ack:
                 for e in events:
                     store.ack(e.id, now_ms)
-            return {"events": [dict(self.event(e), claimed_until=e.claimed_until)
-                               for e in events]}
+            return {"events": [self.event(e) for e in events]}
         if op == "ack":
             store.ack(_str(step, "event_id"), now_ms)
             return {}
@@ -568,10 +571,14 @@ class Runner:
         raise pmsg.PmsgError.Internal(f"op {to_json(op)} not dispatched")
 
     def event(self, e: pmsg.Event) -> Dict[str, Any]:
-        return {
+        """An event; ``claimed_until`` only when it has one (a claim's)."""
+        v = {
             "kind": enum_name(e.kind), "to": e.to, "conversation": self.alias(e.conversation),
             "message": self.opt_alias(e.message), "due_at": e.due_at, "id": e.id,
         }
+        if e.claimed_until is not None:
+            v["claimed_until"] = e.claimed_until
+        return v
 
     def bind_group(self, step: Dict[str, Any], group: pmsg.GroupSendOutcome) -> None:
         """``as_group``, and the i-th alias of ``conversations_as`` and of

@@ -354,6 +354,77 @@ mod tests {
     }
 
     #[test]
+    fn claims_carry_claimed_until_as_text_and_milliseconds() {
+        let store = clinic();
+        store.send(request(), T0).unwrap();
+        let claimed = store
+            .claim_due_events("worker-1".into(), T0 + 500, None, 60)
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        // The core shows whole seconds: the lease ends at now + 60 s, shown
+        // to the second (R-T1).
+        assert_eq!(
+            claimed[0].claimed_until.as_deref(),
+            Some("2026-03-10T10:01:00-04:00")
+        );
+        assert_eq!(claimed[0].claimed_until_ms, Some(T0 + 60_000));
+        assert!(store
+            .claim_due_events("worker-2".into(), T0 + 1_000, None, 60)
+            .unwrap()
+            .is_empty());
+        let peek = store.due_events(T0 + 1_000, None).unwrap();
+        assert_eq!((peek.len(), peek[0].claimed_until_ms), (1, None));
+        let err = store
+            .claim_due_events("worker-1".into(), T0, None, 0)
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_argument");
+    }
+
+    #[test]
+    fn confidential_sends_reach_only_the_patients_own_account() {
+        let store = clinic();
+        let out = store
+            .send(
+                SendRequest {
+                    confidential: true,
+                    ..request()
+                },
+                T0,
+            )
+            .unwrap();
+        assert_eq!(out.delivered_to, vec!["account:a".to_string()]);
+        let view = store
+            .view("account:a".into(), out.conversation_id.clone(), T0)
+            .unwrap();
+        assert!(view.confidential && view.assignments.is_empty());
+        let err = store
+            .reply(
+                ReplyRequest {
+                    by: "staff:s".into(),
+                    conversation: out.conversation_id,
+                    body: "more".into(),
+                    attachments: vec![],
+                    from_identity: None,
+                    unread_notify: None,
+                    response: None,
+                    allow_reply_attachments: None,
+                    mask_name: None,
+                    billable_fee_code: None,
+                    file_to_chart: None,
+                    confidential: Some(true),
+                },
+                T0,
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_options");
+        let found = store.search("E1".into(), T0).unwrap();
+        assert_eq!(
+            found[0].confidential_deliver_to,
+            vec!["account:a".to_string()]
+        );
+    }
+
+    #[test]
     fn a_panic_becomes_internal() {
         let err = guard::<()>(|| panic!("boom")).unwrap_err();
         assert_eq!(err.code(), "internal");

@@ -504,6 +504,10 @@ final class Runner {
             }
             return .object([("events", .array(events.map { event($0) }))])
         case "claim":
+            guard let worker = step["worker"]?.string else {
+                let raw = step["worker"] ?? .null
+                throw PmsgError.InvalidArgument(message: "worker \(raw.text) is not a string (R-D7)")
+            }
             let limit = try limitOf(step)
             guard let lease = step["lease_seconds"]?.asI64 else {
                 let raw = step["lease_seconds"] ?? .null
@@ -516,14 +520,11 @@ final class Runner {
                 }
                 ack = flag
             }
-            let events = try store.claimDueEvents(worker: str(step["worker"]), nowMs: nowMs, limit: limit,
-                                                  leaseSeconds: lease)
+            let events = try store.claimDueEvents(worker: worker, nowMs: nowMs, limit: limit, leaseSeconds: lease)
             if ack {
                 for e in events { try store.ack(eventId: e.id, nowMs: nowMs) }
             }
-            return .object([("events", .array(events.map { e in
-                event(e).setting("claimed_until", opt(e.claimedUntil))
-            }))])
+            return .object([("events", .array(events.map { event($0) }))])
         case "ack":
             try store.ack(eventId: str(step["event_id"]), nowMs: nowMs)
             return .object([])
@@ -578,10 +579,13 @@ final class Runner {
         return n
     }
 
+    /// An event; `claimed_until` only when it has one (a claim's).
     private func event(_ e: Event) -> JSON {
-        .object([("kind", .string(name(e.kind))), ("to", .string(e.to)),
-                 ("conversation", .string(alias(e.conversation))), ("message", optAlias(e.message)),
-                 ("due_at", .string(e.dueAt)), ("id", .string(e.id))])
+        let v = JSON.object([("kind", .string(name(e.kind))), ("to", .string(e.to)),
+                             ("conversation", .string(alias(e.conversation))), ("message", optAlias(e.message)),
+                             ("due_at", .string(e.dueAt)), ("id", .string(e.id))])
+        guard let until = e.claimedUntil else { return v }
+        return v.setting("claimed_until", .string(until))
     }
 
     /// `as_group`, and the i-th alias of `conversations_as` and of

@@ -479,6 +479,8 @@ class Runner(scenario: JsonElement) {
             obj("events" to events.map { event(it) })
         }
         "claim" -> {
+            val worker = step["worker"].str()
+                ?: throw invalidArgument("worker ${step["worker"] ?: JsonNull} is not a string (R-D7)")
             val limit = limitOf(step)
             val lease = step["lease_seconds"].asI64()
                 ?: throw invalidArgument("lease_seconds ${step["lease_seconds"] ?: JsonNull} is not an integer (R-D7)")
@@ -486,9 +488,9 @@ class Runner(scenario: JsonElement) {
                 (it as? JsonPrimitive)?.takeIf { p -> !p.isString }?.content?.toBooleanStrictOrNull()
                     ?: throw invalidArgument("ack $it is not true or false")
             } ?: false
-            val events = store.claimDueEvents(step.str("worker"), nowMs, limit, lease)
+            val events = store.claimDueEvents(worker, nowMs, limit, lease)
             if (ack) events.forEach { store.ack(it.id, nowMs) }
-            obj("events" to events.map { JsonObject(event(it) + ("claimed_until" to jsonOf(it.claimedUntil))) })
+            obj("events" to events.map { event(it) })
         }
         "ack" -> {
             store.ack(step.str("event_id"), nowMs)
@@ -538,9 +540,12 @@ class Runner(scenario: JsonElement) {
         it.asI64() ?: throw invalidArgument("limit $it is not an integer (R-D5)")
     }
 
-    private fun event(e: Event): JsonObject =
-        obj("kind" to e.kind, "to" to e.to, "conversation" to alias(e.conversation),
+    /** An event; `claimed_until` only when it has one (a claim's). */
+    private fun event(e: Event): JsonObject {
+        val v = obj("kind" to e.kind, "to" to e.to, "conversation" to alias(e.conversation),
             "message" to optAlias(e.message), "due_at" to e.dueAt, "id" to e.id)
+        return e.claimedUntil?.let { JsonObject(v + ("claimed_until" to JsonPrimitive(it))) } ?: v
+    }
 
     /** `as_group`, and the i-th alias of `conversations_as` and of
      *  `messages_as` for the i-th sent patient (extra aliases stay unbound). */
