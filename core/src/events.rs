@@ -23,7 +23,8 @@ pub fn notice(kind: EventKind) -> &'static str {
         }
         EventKind::UnreadReminder => "A secure message sent to a patient has not been read yet.",
         EventKind::Assigned => {
-            "A secure-message conversation has been assigned to you. Please log in to see it."
+            "A secure-message conversation has been assigned to you and waits in the Portal. \
+             Please log in to see it."
         }
     }
 }
@@ -84,6 +85,7 @@ mod tests {
             EventKind::NewReply,
             EventKind::ResponseOverdue,
             EventKind::UnreadReminder,
+            EventKind::Assigned,
         ] {
             let n = notice(k);
             assert!(n.contains("Portal") || n.contains("secure message"), "{n}");

@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 mod access;
+mod assignment;
 mod audit;
 pub mod billing;
 mod chart;
@@ -269,10 +270,8 @@ impl Store {
         note: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let _ = (by, conversation, to, note, now);
-        Err(Error::Internal(
-            "assign: not implemented yet (R-AS1)".into(),
-        ))
+        self.db
+            .write(|tx| assignment::assign(tx, by, conversation, to, note, now))
     }
 
     /// R-D5: acknowledges a delivered event; idempotent; acknowledging a

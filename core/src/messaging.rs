@@ -717,7 +717,7 @@ pub(crate) fn build_view(
         response_due_at: due.map(|t| deadline::format_local(from_ms(t), s.zone)),
         confidential: conv.confidential,
         messages,
-        assignments: Vec::new(), // TODO(R-AS4)
+        assignments: crate::assignment::shown(tx, s, conv, patient_side)?,
     })
 }
 

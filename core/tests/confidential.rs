@@ -88,6 +88,7 @@ fn every_caregiver_operation_on_a_confidential_conversation_is_refused_and_audit
             .map(|_| ()),
         store.close(by, id, now),
         store.export_chart(by, id, "text", now).map(|_| ()),
+        store.assign(by, id, "staff:s-ng", None, now),
     ];
     for r in &results {
         assert_eq!(r.as_ref().unwrap_err().code(), "not_authorized");

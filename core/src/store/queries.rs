@@ -194,6 +194,14 @@ fn event_row(r: &Row) -> rusqlite::Result<EventRow> {
     })
 }
 
+/// An assignment as stored (R-AS4).
+pub(crate) struct AssignmentRow {
+    pub by_party: String,
+    pub to_party: String,
+    pub note: Option<String>,
+    pub at: i64,
+}
+
 /// A pending event of a patient's conversation (§15 "Directory upserts").
 pub(crate) struct PendingEventRow {
     pub seq: i64,
@@ -615,7 +623,8 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Records a staff-side party (R-M0): `role` is `author` or `from`.
+    /// Records a staff-side party (R-M0): `role` is `author`, `from` or
+    /// `assigned` (only `author` marks it as having authored).
     pub fn insert_party(&self, conversation_seq: i64, party: &str, role: &str) -> Result<()> {
         self.c
             .prepare_cached(
@@ -715,6 +724,47 @@ impl Tx<'_> {
             .prepare_cached("UPDATE conversation SET status = 'closed' WHERE seq = ?1")?
             .execute([conv])?;
         Ok(())
+    }
+
+    /// R-AS2: the conversation's current `from` identity.
+    pub fn set_current_from(&self, conv: i64, party: &str) -> Result<()> {
+        self.c
+            .prepare_cached("UPDATE conversation SET current_from = ?2 WHERE seq = ?1")?
+            .execute(params![conv, party])?;
+        Ok(())
+    }
+
+    /// R-AS1: records one assignment of the conversation.
+    pub fn insert_assignment(
+        &self,
+        conv: i64,
+        by_party: &str,
+        to_party: &str,
+        note: Option<&str>,
+        at: i64,
+    ) -> Result<()> {
+        self.c
+            .prepare_cached(
+                "INSERT INTO assignment (conversation_seq, by_party, to_party, note, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![conv, by_party, to_party, note, at])?;
+        Ok(())
+    }
+
+    /// R-AS4: the conversation's assignments in the order they were made.
+    pub fn assignments(&self, conv: i64) -> Result<Vec<AssignmentRow>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT by_party, to_party, note, at FROM assignment WHERE conversation_seq = ?1 ORDER BY seq",
+        )?;
+        let rows = st.query_map([conv], |r| {
+            Ok(AssignmentRow {
+                by_party: r.get(0)?,
+                to_party: r.get(1)?,
+                note: r.get(2)?,
+                at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn set_filed_to_chart(&self, conv: i64, now: i64) -> Result<()> {

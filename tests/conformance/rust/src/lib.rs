@@ -216,6 +216,7 @@ impl Runner {
                 "confidential",
             ],
             "read" | "view" | "close" => &["by", "conversation"],
+            "assign" => &["by", "conversation", "to", "note"],
             "download" => &["by", "conversation", "attachment"],
             "due_events" | "deliver" => &["limit"],
             "claim" => &["worker", "lease_seconds", "limit", "ack"],
@@ -333,6 +334,20 @@ impl Runner {
             }
             "close" => {
                 self.store.close(&s("by"), &self.conv(step), now)?;
+                Ok(json!({}))
+            }
+            "assign" => {
+                let note = match step.get("note") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(n)) => Some(n.as_str()),
+                    Some(other) => {
+                        return Err(Error::InvalidArgument(format!(
+                            "note {other} is not a string (R-AS1)"
+                        )))
+                    }
+                };
+                self.store
+                    .assign(&s("by"), &self.conv(step), &s("to"), note, now)?;
                 Ok(json!({}))
             }
             "view" => {
