@@ -425,6 +425,45 @@ mod tests {
     }
 
     #[test]
+    fn assignments_show_to_staff_with_their_instant_in_both_forms() {
+        let store = clinic();
+        let out = store.send(request(), T0).unwrap();
+        let conv = out.conversation_id;
+        store
+            .assign(
+                "staff:s".into(),
+                conv.clone(),
+                "staff:s".into(),
+                None,
+                T0 + 1_000,
+            )
+            .unwrap();
+        let view = store
+            .view("staff:s".into(), conv.clone(), T0 + 2_000)
+            .unwrap();
+        assert_eq!(
+            view.assignments,
+            vec![Assignment {
+                by: "staff:s".into(),
+                to: "staff:s".into(),
+                note: None,
+                at: "2026-03-10T10:00:01-04:00".into(),
+                at_ms: T0 + 1_000,
+            }]
+        );
+        let seen = store
+            .view("account:a".into(), conv.clone(), T0 + 2_000)
+            .unwrap();
+        assert!(seen.assignments.is_empty());
+        let events = store.due_events(T0 + 2_000, None).unwrap();
+        assert_eq!(events.last().map(|e| e.kind), Some(EventKind::Assigned));
+        let err = store
+            .assign("staff:s".into(), conv, "wg".into(), None, T0)
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_argument");
+    }
+
+    #[test]
     fn a_panic_becomes_internal() {
         let err = guard::<()>(|| panic!("boom")).unwrap_err();
         assert_eq!(err.code(), "internal");
