@@ -171,6 +171,5 @@ pub(crate) struct Settings {
     pub allowed_media_types: Vec<String>,
     pub fee_codes: Vec<String>,
     pub billing_cycle: BillingCycle,
-    #[allow(dead_code)] // read by send_group (R-G2), not written yet
     pub max_group_size: u32,
 }

@@ -25,6 +25,7 @@ mod error;
 pub mod events;
 pub mod folders;
 pub mod folding;
+mod group;
 mod messaging;
 mod model;
 mod party;
@@ -239,10 +240,8 @@ impl Store {
         request: &GroupSendRequest,
         now: DateTime<Utc>,
     ) -> Result<GroupSendOutcome> {
-        let _ = (request, now);
-        Err(Error::Internal(
-            "send_group: not implemented yet (R-G1)".into(),
-        ))
+        self.db
+            .write(|tx| group::send(tx, &self.settings, request, now))
     }
 
     /// R-G5: per patient of a group send, read/replied/awaiting/overdue at
@@ -254,10 +253,7 @@ impl Store {
         group_id: &str,
         now: DateTime<Utc>,
     ) -> Result<GroupReport> {
-        let _ = (by, group_id, now);
-        Err(Error::Internal(
-            "group_report: not implemented yet (R-G5)".into(),
-        ))
+        self.db.write(|tx| group::report(tx, by, group_id, now))
     }
 
     /// §17 (R-AS1…R-AS4): hands a conversation on to `to` (`workgroup:ID`
@@ -609,6 +605,83 @@ mod tests {
             1
         );
         assert!(store.verify_audit().unwrap().ok);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn a_group_send_that_fails_midway_leaves_nothing_behind() {
+        // R-G3: the whole group send is one transaction. The disk fills up
+        // after some of its conversations were written: none of them, no
+        // event, billing or audit entry and no group remains.
+        let dir = std::env::temp_dir().join(format!("pmsg-group-full-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("full.db");
+        let _ = std::fs::remove_file(&path);
+        let store = Store::open(path.to_str().unwrap(), &Config::default()).unwrap();
+        let now = deadline::parse_instant("2026-03-02T09:00:00Z").unwrap();
+        let n = 20;
+        store
+            .upsert_directory(&DirectoryUpdate {
+                accounts: (0..n)
+                    .map(|i| Account {
+                        id: format!("a{i}"),
+                        kind: AccountKind::Patient,
+                        display_name: "A".into(),
+                        registered: true,
+                    })
+                    .collect(),
+                patients: (0..n)
+                    .map(|i| Patient {
+                        emr_id: format!("E{i}"),
+                        first_name: "A".into(),
+                        last_name: "B".into(),
+                        date_of_birth: "1980-01-01".into(),
+                        dependent: false,
+                        account: Some(format!("a{i}")),
+                    })
+                    .collect(),
+                staff: vec![Staff {
+                    id: "s".into(),
+                    display_name: "S".into(),
+                    accepts_direct: true,
+                }],
+                ..Default::default()
+            })
+            .unwrap();
+        let request = GroupSendRequest {
+            author: "s".into(),
+            patients: (0..n).map(|i| format!("E{i}")).collect(),
+            from: Some(Sender::Direct),
+            subject: "Subject".into(),
+            body: "Body".into(),
+            attachments: vec![NewAttachment {
+                name: "f.pdf".into(),
+                media_type: "application/pdf".into(),
+                content: vec![7; 50_000],
+            }],
+            unread_notify: None,
+            response: Response::Allowed,
+            allow_reply_attachments: false,
+            mask_name: false,
+            billable_fee_code: Some("K083".into()),
+            file_to_chart: false,
+            confidential: false,
+            malformed: vec![],
+        };
+        // Room for a few conversations (each holds its own copy), not twenty.
+        let pages = store.db.page_count().unwrap();
+        store.db.set_max_page_count(pages + 60).unwrap();
+        let err = store.send_group(&request, now).unwrap_err();
+        assert_eq!(err.code(), "storage", "{err}");
+        assert!(store.due_events(now, None).unwrap().is_empty());
+        assert!(store.billing_report("2026-03").unwrap().entries.is_empty());
+        assert_eq!(store.verify_audit().unwrap().entries, 0);
+        let sent = store.folder("staff:s", "sent", None, None, now).unwrap();
+        assert!(sent.entries.is_empty());
+        // With room again, the same group goes out whole.
+        store.db.set_max_page_count(1 << 30).unwrap();
+        let out = store.send_group(&request, now).unwrap();
+        assert_eq!(out.entries.len(), n);
         std::fs::remove_dir_all(&dir).ok();
     }
 

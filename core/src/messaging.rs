@@ -116,14 +116,8 @@ pub(crate) fn send(
     req: &SendRequest,
     now: DateTime<Utc>,
 ) -> Result<SendOutcome> {
-    let author = tx
-        .staff(&req.author)?
-        .ok_or_else(|| Error::UnknownStaff(req.author.clone()))?;
-    malformed_at(&req.malformed, Field::From)?;
-    let from = req.from.as_ref().ok_or_else(|| {
-        Error::InvalidArgument("from is missing: write 'direct' or 'workgroup:ID' (R-S1)".into())
-    })?;
-    let from_party = resolve_from(tx, &author, from)?;
+    let (author, from_party) =
+        check_author_and_from(tx, &req.author, req.from.as_ref(), &req.malformed)?;
     // R-CF1: right after `from`, before the patient and routing it decides.
     malformed_at(&req.malformed, Field::Confidential)?;
     let patient = tx
@@ -147,26 +141,89 @@ pub(crate) fn send(
         },
         s,
     )?;
+    let first = FirstMessage {
+        subject: &req.subject,
+        body: &req.body,
+        attachments: &req.attachments,
+        opts: &opts,
+        confidential: req.confidential,
+    };
+    Ok(start_conversation(tx, s, &author, &from_party, &patient, to, &first, now)?.outcome)
+}
+
+/// R-S2's first checks of a staff composition (a send or a group send):
+/// the author (`unknown_staff`), then the `from` identity (R-S1; missing
+/// or malformed is `invalid_argument`). Returns the author and the party
+/// `from` stands for.
+pub(crate) fn check_author_and_from(
+    tx: &Tx,
+    author: &str,
+    from: Option<&Sender>,
+    malformed: &[Malformed],
+) -> Result<(StaffRow, String)> {
+    let author = tx
+        .staff(author)?
+        .ok_or_else(|| Error::UnknownStaff(author.to_string()))?;
+    malformed_at(malformed, Field::From)?;
+    let from = from.ok_or_else(|| {
+        Error::InvalidArgument("from is missing: write 'direct' or 'workgroup:ID' (R-S1)".into())
+    })?;
+    let from_party = resolve_from(tx, &author, from)?;
+    Ok((author, from_party))
+}
+
+/// The first message of a new conversation, its fields already checked.
+pub(crate) struct FirstMessage<'a> {
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub attachments: &'a [NewAttachment],
+    pub opts: &'a StaffOptions,
+    pub confidential: bool,
+}
+
+/// A conversation [`start_conversation`] created.
+pub(crate) struct Started {
+    pub outcome: SendOutcome,
+    pub conversation_seq: i64,
+    pub message_seq: i64,
+}
+
+/// §4, R-S3: everything a send creates once its checks passed: the
+/// conversation, its first message (deliveries, attachments, events,
+/// billing), the `send` audit entry, and with `file_to_chart` the chart
+/// document and its `export` entry. A group send (R-G3) creates each of
+/// its conversations through this same path.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn start_conversation(
+    tx: &Tx,
+    s: &Settings,
+    author: &StaffRow,
+    from_party: &str,
+    patient: &PatientRow,
+    to: Vec<String>,
+    first: &FirstMessage,
+    now: DateTime<Utc>,
+) -> Result<Started> {
     let conv_id = new_id(now);
     let conv_seq = tx.insert_conversation(
         &conv_id,
         &patient.key,
-        &req.subject,
+        first.subject,
         ms(now),
-        &from_party,
-        req.confidential,
+        from_party,
+        first.confidential,
     )?;
     let posted = post_staff_message(
         tx,
         s,
         conv_seq,
         &author.id,
-        &from_party,
+        from_party,
         &to,
-        &req.body,
-        &req.attachments,
-        &opts,
-        &patient,
+        first.body,
+        first.attachments,
+        first.opts,
+        patient,
         false,
         now,
     )?;
@@ -178,12 +235,19 @@ pub(crate) fn send(
         Some(&conv_id),
         Some(&posted.message_id),
     )?;
-    finish_staff_message(tx, s, conv_id, posted, &author.id, to, &opts, now)
+    let message_seq = posted.message_seq;
+    let outcome = finish_staff_message(tx, s, conv_id, posted, &author.id, to, first.opts, now)?;
+    Ok(Started {
+        outcome,
+        conversation_seq: conv_seq,
+        message_seq,
+    })
 }
 
 /// What posting a staff message produced.
 struct Posted {
     message_id: String,
+    message_seq: i64,
     attachments: Vec<AttachmentRef>,
     closed: bool,
 }
@@ -292,6 +356,7 @@ fn post_staff_message(
     }
     Ok(Posted {
         message_id,
+        message_seq: msg,
         attachments,
         closed,
     })

@@ -331,6 +331,9 @@ pub struct GroupSendEntry {
     pub delivered_to: Vec<String>,
     /// The conversation's status after the send; `None` when skipped.
     pub status: Option<ConversationStatus>,
+    /// This conversation's own copy of the attachments, in order (for
+    /// `download`); empty when skipped.
+    pub attachments: Vec<AttachmentRef>,
     /// The skip code (`unknown_patient`, `recipient_not_reachable`); `None` when sent.
     pub skipped: Option<String>,
 }
@@ -664,7 +667,8 @@ pub struct AuditEntry {
     pub at: String,
     /// `staff:ID`, `account:ID` or `system`.
     pub actor: String,
-    /// `send`, `reply`, `read`, `view`, `download`, `export`, `close`, `purge`, `refused`.
+    /// `send`, `reply`, `read`, `view`, `download`, `export`, `close`,
+    /// `purge`, `assign`, `group_report`, `refused`.
     pub action: String,
     /// Conversation id.
     pub conversation: Option<String>,

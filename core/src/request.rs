@@ -304,6 +304,61 @@ pub fn send_request(v: &Value) -> SendRequest {
     }
 }
 
+/// Reads a group send request (the `send_group` op of the scenario
+/// format): the options of a send and `patients`, a list of EMR IDs. A
+/// `patients` that is missing, not a list, or holds an entry that is not a
+/// string is `invalid_argument` at its place in R-G2's order.
+pub fn group_send_request(v: &Value) -> GroupSendRequest {
+    let single = send_request(v);
+    let mut bad = single.malformed;
+    let patients = match v.get("patients") {
+        Some(Value::Array(items)) => match items.iter().find(|i| !i.is_string()) {
+            Some(item) => {
+                malformed(
+                    &mut bad,
+                    Field::Patients,
+                    Error::InvalidArgument(format!(
+                        "patients entry {} is not an EMR ID string (R-G2)",
+                        short(item)
+                    )),
+                );
+                Vec::new()
+            }
+            None => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect(),
+        },
+        other => {
+            malformed(
+                &mut bad,
+                Field::Patients,
+                Error::InvalidArgument(format!(
+                    "patients {} is not a list of EMR IDs (R-G2)",
+                    other.map_or("(missing)".to_string(), short)
+                )),
+            );
+            Vec::new()
+        }
+    };
+    GroupSendRequest {
+        author: single.author,
+        patients,
+        from: single.from,
+        subject: single.subject,
+        body: single.body,
+        attachments: single.attachments,
+        unread_notify: single.unread_notify,
+        response: single.response,
+        allow_reply_attachments: single.allow_reply_attachments,
+        mask_name: single.mask_name,
+        billable_fee_code: single.billable_fee_code,
+        file_to_chart: single.file_to_chart,
+        confidential: single.confidential,
+        malformed: bad,
+    }
+}
+
 /// Reads a reply request (the `reply` op of the scenario format).
 pub fn reply_request(v: &Value) -> ReplyRequest {
     let mut bad = Vec::new();

@@ -53,12 +53,13 @@ pub(crate) struct ConvRow {
     pub last_staff_message: Option<i64>,
     pub req_message: Option<i64>,
     pub req_due_at: Option<i64>,
+    pub has_patient_message: bool,
     pub confidential: bool,
 }
 
 const CONV_COLS: &str = "c.seq, c.id, c.patient_key, c.subject, c.created_at, c.last_activity, c.status, \
      c.current_from, c.unread_by_patient, c.unread_by_staff, c.last_staff_message, c.req_message, c.req_due_at, \
-     c.confidential";
+     c.has_patient_message, c.confidential";
 
 fn conv_row(r: &Row) -> rusqlite::Result<ConvRow> {
     Ok(ConvRow {
@@ -75,7 +76,8 @@ fn conv_row(r: &Row) -> rusqlite::Result<ConvRow> {
         last_staff_message: r.get(10)?,
         req_message: r.get(11)?,
         req_due_at: r.get(12)?,
-        confidential: r.get(13)?,
+        has_patient_message: r.get(13)?,
+        confidential: r.get(14)?,
     })
 }
 
@@ -202,6 +204,22 @@ pub(crate) struct AssignmentRow {
     pub at: i64,
 }
 
+/// A group send as stored (R-G4).
+pub(crate) struct GroupRow {
+    pub seq: i64,
+    pub id: String,
+    pub author: String,
+    pub from_party: String,
+}
+
+/// One patient of a group send, in list order (R-G4).
+pub(crate) struct GroupEntryRow {
+    pub emr_id: String,
+    pub conversation_seq: Option<i64>,
+    pub message_seq: Option<i64>,
+    pub skipped: Option<String>,
+}
+
 /// A pending event of a patient's conversation (§15 "Directory upserts").
 pub(crate) struct PendingEventRow {
     pub seq: i64,
@@ -280,6 +298,14 @@ pub(crate) struct FolderRange {
 pub(crate) const DUE_EVENTS_SQL: &str = "SELECT e.seq, e.id, e.kind, e.recipient, c.id, m.id, e.due_at, e.claimed_until
      FROM event e JOIN conversation c ON c.seq = e.conversation_seq LEFT JOIN message m ON m.seq = e.message_seq
      WHERE e.state = 'pending' AND e.due_at <= ?1 ORDER BY e.due_at, e.seq LIMIT ?2";
+
+/// §15 "Directory upserts": the pending events of one patient's
+/// conversations, through `conversation_by_patient` and the partial index
+/// on pending events (run for every patient a directory upsert touches).
+pub(crate) const PENDING_EVENTS_OF_PATIENT_SQL: &str =
+    "SELECT e.seq, e.recipient, c.confidential FROM conversation c
+       JOIN event e ON e.conversation_seq = c.seq AND e.state = 'pending'
+     WHERE c.patient_key = ?1 ORDER BY e.seq";
 
 /// R-R1: by folded EMR ID or folded last-name prefix range, through indexes;
 /// the name branch reads at most `?4` rows of `patient_by_name`, in order.
@@ -432,11 +458,7 @@ impl Tx<'_> {
     /// The pending events of a patient's conversations, in creation order,
     /// each with its conversation's confidentiality.
     pub fn pending_events_of_patient(&self, patient_key: &str) -> Result<Vec<PendingEventRow>> {
-        let mut st = self.c.prepare_cached(
-            "SELECT e.seq, e.recipient, c.confidential FROM conversation c
-               JOIN event e ON e.conversation_seq = c.seq AND e.state = 'pending'
-             WHERE c.patient_key = ?1 ORDER BY e.seq",
-        )?;
+        let mut st = self.c.prepare_cached(PENDING_EVENTS_OF_PATIENT_SQL)?;
         let rows = st.query_map([patient_key], |r| {
             Ok(PendingEventRow {
                 seq: r.get(0)?,
@@ -762,6 +784,100 @@ impl Tx<'_> {
                 to_party: r.get(1)?,
                 note: r.get(2)?,
                 at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A conversation by its `seq`.
+    pub fn conversation_by_seq(&self, seq: i64) -> Result<Option<ConvRow>> {
+        let sql = format!("SELECT {CONV_COLS} FROM conversation c WHERE c.seq = ?1");
+        Ok(self
+            .c
+            .prepare_cached(&sql)?
+            .query_row([seq], conv_row)
+            .optional()?)
+    }
+
+    /// When a message was first read by its addressee side (R-M1), if it was.
+    pub fn message_read_at(&self, message_seq: i64) -> Result<Option<i64>> {
+        Ok(self
+            .c
+            .prepare_cached("SELECT read_at FROM message WHERE seq = ?1")?
+            .query_row([message_seq], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+
+    // ---- group sends -------------------------------------------------------
+
+    /// R-G4: records a group send; returns its `seq`.
+    pub fn insert_group(
+        &self,
+        id: &str,
+        author: &str,
+        from_party: &str,
+        sent_at: i64,
+    ) -> Result<i64> {
+        self.c
+            .prepare_cached(
+                "INSERT INTO group_send (id, author, from_party, sent_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![id, author, from_party, sent_at])?;
+        Ok(self.c.last_insert_rowid())
+    }
+
+    /// R-G4: one patient of a group send at its list position.
+    pub fn insert_group_entry(
+        &self,
+        group_seq: i64,
+        position: i64,
+        e: &GroupEntryRow,
+    ) -> Result<()> {
+        self.c
+            .prepare_cached(
+                "INSERT INTO group_entry (group_seq, position, emr_id, conversation_seq, message_seq, skipped)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                group_seq,
+                position,
+                e.emr_id,
+                e.conversation_seq,
+                e.message_seq,
+                e.skipped
+            ])?;
+        Ok(())
+    }
+
+    /// A group send by id.
+    pub fn group(&self, id: &str) -> Result<Option<GroupRow>> {
+        Ok(self
+            .c
+            .prepare_cached("SELECT seq, id, author, from_party FROM group_send WHERE id = ?1")?
+            .query_row([id], |r| {
+                Ok(GroupRow {
+                    seq: r.get(0)?,
+                    id: r.get(1)?,
+                    author: r.get(2)?,
+                    from_party: r.get(3)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// A group's patients in list order.
+    pub fn group_entries(&self, group_seq: i64) -> Result<Vec<GroupEntryRow>> {
+        let mut st = self.c.prepare_cached(
+            "SELECT emr_id, conversation_seq, message_seq, skipped FROM group_entry
+             WHERE group_seq = ?1 ORDER BY position",
+        )?;
+        let rows = st.query_map([group_seq], |r| {
+            Ok(GroupEntryRow {
+                emr_id: r.get(0)?,
+                conversation_seq: r.get(1)?,
+                message_seq: r.get(2)?,
+                skipped: r.get(3)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -1216,6 +1332,16 @@ mod tests {
         assert!(p.contains("event_pending_by_due"), "{p}");
         no_table_scan(&p, "e");
         assert!(!p.contains("TEMP B-TREE"), "no sort\n{p}");
+    }
+
+    #[test]
+    fn a_directory_upsert_reads_only_its_patients_pending_events() {
+        let db = Db::open(None).unwrap();
+        let p = plan(&db, &PENDING_EVENTS_OF_PATIENT_SQL.replace("?1", "'e1'"));
+        assert!(p.contains("conversation_by_patient"), "{p}");
+        assert!(p.contains("event_by_conversation"), "{p}");
+        no_table_scan(&p, "c");
+        no_table_scan(&p, "e");
     }
 
     #[test]

@@ -96,6 +96,8 @@ struct Runner {
     conversations: HashMap<String, String>,
     messages: HashMap<String, String>,
     reverse: HashMap<String, String>,
+    /// group alias → real id.
+    groups: HashMap<String, String>,
     /// conversation id → attachments (name, id) in message order.
     attachments: HashMap<String, Vec<(String, String)>>,
     staff: Vec<String>,
@@ -130,6 +132,7 @@ impl Runner {
             conversations: HashMap::new(),
             messages: HashMap::new(),
             reverse: HashMap::new(),
+            groups: HashMap::new(),
             attachments: HashMap::new(),
             staff: Vec::new(),
         };
@@ -200,6 +203,25 @@ impl Runner {
                 "as",
                 "message_as",
             ],
+            "send_group" => &[
+                "author",
+                "patients",
+                "from",
+                "subject",
+                "body",
+                "attachments",
+                "unread_notify",
+                "response",
+                "allow_reply_attachments",
+                "mask_name",
+                "billable_fee_code",
+                "file_to_chart",
+                "confidential",
+                "as_group",
+                "conversations_as",
+                "messages_as",
+            ],
+            "group_report" => &["by", "group"],
             "reply" => &[
                 "by",
                 "conversation",
@@ -320,6 +342,74 @@ impl Runner {
                 }
                 self.record_message(step, &out);
                 Ok(self.outcome(&out))
+            }
+            "send_group" => {
+                let out = self
+                    .store
+                    .send_group(&request::group_send_request(step), now)?;
+                if let Some(a) = step.get("as_group").and_then(Value::as_str) {
+                    self.groups.insert(a.to_string(), out.group_id.clone());
+                }
+                let aliases = |key: &str| -> Vec<String> {
+                    step.get(key)
+                        .and_then(Value::as_array)
+                        .map(|l| {
+                            l.iter()
+                                .filter_map(|a| a.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                };
+                let (conv_aliases, msg_aliases) =
+                    (aliases("conversations_as"), aliases("messages_as"));
+                for e in &out.entries {
+                    if let Some(id) = &e.conversation_id {
+                        self.attachments
+                            .entry(id.clone())
+                            .or_default()
+                            .extend(e.attachments.iter().map(|a| (a.name.clone(), a.id.clone())));
+                    }
+                }
+                let sent = out.entries.iter().filter(|e| e.skipped.is_none());
+                for (i, e) in sent.enumerate() {
+                    if let (Some(alias), Some(id)) = (conv_aliases.get(i), &e.conversation_id) {
+                        self.conversations.insert(alias.clone(), id.clone());
+                        self.reverse.insert(id.clone(), alias.clone());
+                    }
+                    if let (Some(alias), Some(id)) = (msg_aliases.get(i), &e.message_id) {
+                        self.messages.insert(alias.clone(), id.clone());
+                        self.reverse.insert(id.clone(), alias.clone());
+                    }
+                }
+                Ok(
+                    json!({"group": out.group_id, "outcome": out.entries.iter().map(|e| json!({
+                    "emr_id": e.emr_id,
+                    "conversation": e.conversation_id.as_deref().map(|c| self.alias(c)),
+                    "message": e.message_id.as_deref().map(|m| self.alias(m)),
+                    "skipped": e.skipped,
+                    "delivered_to": e.delivered_to,
+                    "status": e.status.map(|s| s.as_str()),
+                })).collect::<Vec<_>>()}),
+                )
+            }
+            "group_report" => {
+                let group = match step.get("group") {
+                    Some(Value::String(g)) => {
+                        self.groups.get(g).cloned().unwrap_or_else(|| g.clone())
+                    }
+                    // Not a string: passed on as a literal id no group has.
+                    other => other.unwrap_or(&Value::Null).to_string(),
+                };
+                let r = self.store.group_report(&s("by"), &group, now)?;
+                Ok(json!({"entries": r.entries.iter().map(|e| json!({
+                    "emr_id": e.emr_id,
+                    "conversation": e.conversation.as_deref().map(|c| self.alias(c)),
+                    "skipped": e.skipped,
+                    "read": e.read,
+                    "replied": e.replied,
+                    "awaiting_response": e.awaiting_response,
+                    "overdue": e.overdue,
+                })).collect::<Vec<_>>()}))
             }
             "reply" => {
                 let mut req = request::reply_request(step);

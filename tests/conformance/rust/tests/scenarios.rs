@@ -7,7 +7,7 @@ fn every_project_scenario_passes() {
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios"));
     let files = pmsg_conformance::scenario_files(&[dir]).expect("scenario folder");
     assert!(
-        files.len() >= 19,
+        files.len() >= 59,
         "the shared scenarios are missing: {files:?}"
     );
     let (passed, failed) = pmsg_conformance::run_files(&files, None);
