@@ -454,15 +454,18 @@ class Runner:
                 "skipped": e.skipped, "delivered_to": e.delivered_to,
                 "status": None if e.status is None else enum_name(e.status),
                 "message": self.opt_alias(e.message_id),
-            } for e in group.entries], "group": self.alias(group.group_id)}
+            } for e in group.entries], "group": group.group_id}
         if op == "group_report":
-            group = _str(step, "group")
-            r = store.group_report(_str(step, "by"), self.groups.get(group, group), now_ms)
+            group = step.get("group")
+            # A name no step bound, or a value that is not a string (as its
+            # JSON text), is passed on as a literal id.
+            group = self.groups.get(group, group) if isinstance(group, str) else to_json(group)
+            r = store.group_report(_str(step, "by"), group, now_ms)
             return {"entries": [{
                 "emr_id": e.emr_id, "conversation": self.opt_alias(e.conversation),
                 "skipped": e.skipped, "read": e.read, "replied": e.replied,
                 "awaiting_response": e.awaiting_response, "overdue": e.overdue,
-            } for e in r.entries], "group": self.alias(r.group_id)}
+            } for e in r.entries]}
         if op == "assign":
             note = step.get("note")
             if note is not None and not isinstance(note, str):
@@ -581,20 +584,24 @@ class Runner:
         return v
 
     def bind_group(self, step: Dict[str, Any], group: pmsg.GroupSendOutcome) -> None:
-        """``as_group``, and the i-th alias of ``conversations_as`` and of
-        ``messages_as`` for the i-th sent patient (extra aliases stay unbound)."""
+        """``as_group``; the i-th alias of ``conversations_as`` and of
+        ``messages_as`` for the i-th sent patient (extra aliases stay
+        unbound); each sent conversation's attachments, for ``download``."""
         if isinstance(step.get("as_group"), str):
             self.groups[step["as_group"]] = group.group_id
-            self.reverse[group.group_id] = step["as_group"]
-        sent = [e for e in group.entries if e.conversation_id is not None]
+        for e in group.entries:
+            if e.conversation_id is not None:
+                self.attachments.setdefault(e.conversation_id, []).extend(
+                    (a.name, a.id) for a in e.attachments)
+        sent = [e for e in group.entries if e.skipped is None]
         for key, table, ids in (
                 ("conversations_as", self.conversations, [e.conversation_id for e in sent]),
                 ("messages_as", self.messages, [e.message_id for e in sent])):
             aliases = step.get(key)
             if not isinstance(aliases, list):
                 continue
-            for alias, id_ in zip(aliases, ids):
-                if isinstance(alias, str) and id_ is not None:
+            for alias, id_ in zip([a for a in aliases if isinstance(a, str)], ids):
+                if id_ is not None:
                     table[alias] = id_
                     self.reverse[id_] = alias
 

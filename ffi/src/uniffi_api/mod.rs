@@ -464,6 +464,70 @@ mod tests {
     }
 
     #[test]
+    fn group_sends_typed_and_json_and_their_report() {
+        let store = clinic();
+        let out = store
+            .send_group(
+                GroupSendRequest {
+                    author: "s".into(),
+                    patients: vec!["E1".into(), "E9".into()],
+                    from_identity: Some(Sender::Direct),
+                    subject: "Flu clinic".into(),
+                    body: "Saturday.".into(),
+                    attachments: request().attachments,
+                    unread_notify: None,
+                    response: Response::Allowed,
+                    allow_reply_attachments: false,
+                    mask_name: false,
+                    billable_fee_code: None,
+                    file_to_chart: false,
+                    confidential: false,
+                },
+                T0,
+            )
+            .unwrap();
+        let (sent, skipped) = (&out.entries[0], &out.entries[1]);
+        assert_eq!(sent.status, Some(ConversationStatus::Open));
+        assert_eq!(sent.attachments[0].name, "r.pdf");
+        assert_eq!(skipped.skipped.as_deref(), Some("unknown_patient"));
+        assert_eq!(
+            (skipped.status, skipped.conversation_id.clone()),
+            (None, None)
+        );
+        let report = store
+            .group_report("staff:s".into(), out.group_id.clone(), T0)
+            .unwrap();
+        assert_eq!(report.entries[0].conversation, sent.conversation_id);
+        assert_eq!(
+            store
+                .group_report("staff:s".into(), "nope".into(), T0)
+                .unwrap_err()
+                .code(),
+            "unknown_group"
+        );
+        // The core's reader: a patients entry that is not a string is
+        // invalid_argument, reported before the (empty) subject (R-G2).
+        let err = store
+            .send_group_json(
+                r#"{"author": "s", "patients": ["E1", 2], "from": "direct", "subject": "",
+                    "body": "b"}"#
+                    .into(),
+                T0,
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_argument");
+        let out = store
+            .send_group_json(
+                r#"{"author": "s", "patients": ["e1"], "from": "direct", "subject": "s",
+                    "body": "b"}"#
+                    .into(),
+                T0,
+            )
+            .unwrap();
+        assert_eq!(out.entries[0].emr_id, "e1");
+    }
+
+    #[test]
     fn a_panic_becomes_internal() {
         let err = guard::<()>(|| panic!("boom")).unwrap_err();
         assert_eq!(err.code(), "internal");

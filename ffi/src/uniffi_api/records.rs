@@ -655,6 +655,15 @@ pub struct AttachmentRef {
     pub name: String,
 }
 
+impl From<pmsg_core::AttachmentRef> for AttachmentRef {
+    fn from(a: pmsg_core::AttachmentRef) -> Self {
+        AttachmentRef {
+            id: a.id,
+            name: a.name,
+        }
+    }
+}
+
 /// What a successful send or reply returns.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SendOutcome {
@@ -682,14 +691,7 @@ impl From<pmsg_core::SendOutcome> for SendOutcome {
             message_id: o.message_id,
             delivered_to: o.delivered_to,
             status: o.status.into(),
-            attachments: o
-                .attachments
-                .into_iter()
-                .map(|a| AttachmentRef {
-                    id: a.id,
-                    name: a.name,
-                })
-                .collect(),
+            attachments: o.attachments.into_iter().map(Into::into).collect(),
             chart_text: o.chart_text,
             chart_fhir: o.chart_fhir,
         }
@@ -712,6 +714,9 @@ pub struct GroupSendEntry {
     pub delivered_to: Vec<String>,
     /// The conversation's status after the send; none when skipped.
     pub status: Option<ConversationStatus>,
+    /// This conversation's own copy of the attachments, in order (ids for
+    /// `download`); empty when skipped.
+    pub attachments: Vec<AttachmentRef>,
     /// Why the patient was skipped, as an error code (`unknown_patient`,
     /// `recipient_not_reachable`); none when sent.
     pub skipped: Option<String>,
@@ -739,6 +744,7 @@ impl From<pmsg_core::GroupSendOutcome> for GroupSendOutcome {
                     message_id: e.message_id,
                     delivered_to: e.delivered_to,
                     status: e.status.map(Into::into),
+                    attachments: e.attachments.into_iter().map(Into::into).collect(),
                     skipped: e.skipped,
                 })
                 .collect(),

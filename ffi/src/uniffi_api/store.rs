@@ -156,8 +156,10 @@ impl Store {
         now_ms: i64,
     ) -> Result<GroupSendOutcome, PmsgError> {
         guard(|| {
-            let request =
-                pending_core::group_send_request(&json_object(&request_json, "request_json")?);
+            let request = pmsg_core::request::group_send_request(&json_object(
+                &request_json,
+                "request_json",
+            )?);
             let now = now("now_ms", now_ms)?;
             Ok(self.inner.send_group(&request, now)?.into())
         })
@@ -408,49 +410,5 @@ impl Store {
     /// R-AU1: verifies the whole hash chain and names the first broken entry.
     pub fn verify_audit(&self) -> Result<AuditVerification, PmsgError> {
         guard(|| Ok(self.inner.verify_audit()?.into()))
-    }
-}
-
-/// TEMPORARY until branch `core` brings `pmsg_core::request::group_send_request`:
-/// the send reader for every field but `patients`, which is read here.
-mod pending_core {
-    use pmsg_core::{Error, Field, GroupSendRequest, Malformed};
-    use serde_json::Value;
-
-    pub fn group_send_request(v: &Value) -> GroupSendRequest {
-        let single = pmsg_core::request::send_request(v);
-        let mut malformed = single.malformed;
-        let patients = match v.get("patients") {
-            Some(Value::Array(items)) if items.iter().all(Value::is_string) => items
-                .iter()
-                .filter_map(|p| p.as_str().map(str::to_string))
-                .collect(),
-            other => {
-                malformed.push(Malformed {
-                    field: Field::Patients,
-                    error: Error::InvalidArgument(format!(
-                        "patients {} is not a list of EMR IDs (R-G2)",
-                        other.unwrap_or(&Value::Null)
-                    )),
-                });
-                Vec::new()
-            }
-        };
-        GroupSendRequest {
-            author: single.author,
-            patients,
-            from: single.from,
-            subject: single.subject,
-            body: single.body,
-            attachments: single.attachments,
-            unread_notify: single.unread_notify,
-            response: single.response,
-            allow_reply_attachments: single.allow_reply_attachments,
-            mask_name: single.mask_name,
-            billable_fee_code: single.billable_fee_code,
-            file_to_chart: single.file_to_chart,
-            confidential: single.confidential,
-            malformed,
-        }
     }
 }

@@ -429,11 +429,13 @@ final class Runner {
                                  ("status", opt(e.status.map { name($0) })),
                                  ("message", optAlias(e.messageId))])
                 })),
-                ("group", .string(alias(group.groupId))),
+                ("group", .string(group.groupId)),
             ])
         case "group_report":
-            let group = str(step["group"])
-            let r = try store.groupReport(by: str(step["by"]), groupId: groups[group] ?? group, nowMs: nowMs)
+            // A name no step bound, or a value that is not a string (as its
+            // JSON text), is passed on as a literal id.
+            let group = step["group"]?.string.map { groups[$0] ?? $0 } ?? (step["group"] ?? .null).text
+            let r = try store.groupReport(by: str(step["by"]), groupId: group, nowMs: nowMs)
             return .object([
                 ("entries", .array(r.entries.map { e in
                     JSON.object([("emr_id", .string(e.emrId)), ("conversation", optAlias(e.conversation)),
@@ -441,7 +443,6 @@ final class Runner {
                                  ("replied", .bool(e.replied)), ("awaiting_response", .bool(e.awaitingResponse)),
                                  ("overdue", .bool(e.overdue))])
                 })),
-                ("group", .string(alias(r.groupId))),
             ])
         case "assign":
             var note: String?
@@ -588,25 +589,28 @@ final class Runner {
         return v.setting("claimed_until", .string(until))
     }
 
-    /// `as_group`, and the i-th alias of `conversations_as` and of
-    /// `messages_as` for the i-th sent patient (extra aliases stay unbound).
+    /// `as_group`; the i-th alias of `conversations_as` and of `messages_as`
+    /// for the i-th sent patient (extra aliases stay unbound); each sent
+    /// conversation's attachments, for `download`.
     private func bindGroup(_ step: JSON, _ group: GroupSendOutcome) {
-        if let a = step["as_group"]?.string {
-            groups[a] = group.groupId
-            reverse[group.groupId] = a
+        if let a = step["as_group"]?.string { groups[a] = group.groupId }
+        for e in group.entries {
+            if let id = e.conversationId {
+                attachments[id, default: []] += e.attachments.map { ($0.name, $0.id) }
+            }
         }
-        let sent = group.entries.filter { $0.conversationId != nil }
+        let sent = group.entries.filter { $0.skipped == nil }
         if case .array(let aliases)? = step["conversations_as"] {
-            for (a, e) in zip(aliases, sent) {
-                if let label = a.string, let id = e.conversationId {
+            for (label, e) in zip(aliases.compactMap { $0.string }, sent) {
+                if let id = e.conversationId {
                     conversations[label] = id
                     reverse[id] = label
                 }
             }
         }
         if case .array(let aliases)? = step["messages_as"] {
-            for (a, e) in zip(aliases, sent) {
-                if let label = a.string, let id = e.messageId {
+            for (label, e) in zip(aliases.compactMap { $0.string }, sent) {
+                if let id = e.messageId {
                     messages[label] = id
                     reverse[id] = label
                 }

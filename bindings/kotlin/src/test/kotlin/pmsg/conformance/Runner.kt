@@ -407,19 +407,20 @@ class Runner(scenario: JsonElement) {
                         "skipped" to e.skipped, "delivered_to" to e.deliveredTo, "status" to e.status,
                         "message" to optAlias(e.messageId))
                 },
-                "group" to alias(group.groupId),
+                "group" to group.groupId,
             )
         }
         "group_report" -> {
-            val group = step.str("group")
-            val r = store.groupReport(step.str("by"), groups[group] ?: group, nowMs)
+            // A name no step bound, or a value that is not a string (as its
+            // JSON text), is passed on as a literal id.
+            val group = step["group"].str()?.let { groups[it] ?: it } ?: (step["group"] ?: JsonNull).toString()
+            val r = store.groupReport(step.str("by"), group, nowMs)
             obj(
                 "entries" to r.entries.map { e ->
                     obj("emr_id" to e.emrId, "conversation" to optAlias(e.conversation),
                         "skipped" to e.skipped, "read" to e.read, "replied" to e.replied,
                         "awaiting_response" to e.awaitingResponse, "overdue" to e.overdue)
                 },
-                "group" to alias(r.groupId),
             )
         }
         "assign" -> {
@@ -547,22 +548,23 @@ class Runner(scenario: JsonElement) {
         return e.claimedUntil?.let { JsonObject(v + ("claimed_until" to JsonPrimitive(it))) } ?: v
     }
 
-    /** `as_group`, and the i-th alias of `conversations_as` and of
-     *  `messages_as` for the i-th sent patient (extra aliases stay unbound). */
+    /** `as_group`; the i-th alias of `conversations_as` and of `messages_as`
+     *  for the i-th sent patient (extra aliases stay unbound); each sent
+     *  conversation's attachments, for `download`. */
     private fun bindGroup(step: JsonObject, group: GroupSendOutcome) {
-        step["as_group"].str()?.let {
-            groups[it] = group.groupId
-            reverse[group.groupId] = it
+        step["as_group"].str()?.let { groups[it] = group.groupId }
+        for (e in group.entries) {
+            val id = e.conversationId ?: continue
+            attachments.getOrPut(id) { ArrayList() }.addAll(e.attachments.map { it.name to it.id })
         }
-        val sent = group.entries.filter { it.conversationId != null }
+        val sent = group.entries.filter { it.skipped == null }
         for ((key, table, ids) in listOf(
             Triple("conversations_as", conversations, sent.map { it.conversationId }),
             Triple("messages_as", messages, sent.map { it.messageId }),
         )) {
-            val aliases = step[key] as? JsonArray ?: continue
-            aliases.zip(ids).forEach { (a, id) ->
-                val name = a.str()
-                if (name != null && id != null) {
+            val aliases = (step[key] as? JsonArray ?: continue).mapNotNull { it.str() }
+            aliases.zip(ids).forEach { (name, id) ->
+                if (id != null) {
                     table[name] = id
                     reverse[id] = name
                 }
