@@ -9,14 +9,18 @@ step, so that both give the same verdicts: the same typed calls, the same
 result keys, the same matching. Requests written in the scenario (config,
 directory, send, reply) are read by the core's own JSON readers, through
 ``pmsg.config_from_json``, ``pmsg.directory_from_json``,
-``Store.send_json`` and ``Store.reply_json``, so that a malformed field is
-reported at its R-S2 place exactly as in Rust.
+``Store.send_json``, ``Store.reply_json`` and ``Store.send_group_json``, so
+that a malformed field is reported at its R-S2 place exactly as in Rust.
+The scenario file's shorthands (``{"repeat", "times"}`` text and ``size``
+attachments) are expanded by the runner, in a step's arguments and in its
+``expect`` alike, before the library sees them.
 
 Usable without pytest: ``python pmsg_conformance.py [PATH...]``.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 import os
@@ -37,13 +41,21 @@ STEP_KEYS = {
     "send": [
         "author", "patient", "from", "subject", "body", "attachments",
         "unread_notify", "response", "allow_reply_attachments", "mask_name",
-        "billable_fee_code", "file_to_chart", "as", "message_as",
+        "billable_fee_code", "file_to_chart", "confidential", "as", "message_as",
     ],
+    "send_group": [
+        "author", "patients", "from", "subject", "body", "attachments",
+        "unread_notify", "response", "allow_reply_attachments", "mask_name",
+        "billable_fee_code", "file_to_chart", "confidential", "as_group",
+        "conversations_as", "messages_as",
+    ],
+    "group_report": ["by", "group"],
     "reply": [
         "by", "conversation", "body", "attachments", "message_as", "from",
         "unread_notify", "response", "allow_reply_attachments", "mask_name",
-        "billable_fee_code", "file_to_chart",
+        "billable_fee_code", "file_to_chart", "confidential",
     ],
+    "assign": ["by", "conversation", "to", "note"],
     "read": ["by", "conversation"],
     "view": ["by", "conversation"],
     "close": ["by", "conversation"],
@@ -51,6 +63,7 @@ STEP_KEYS = {
     "due_events": ["limit"],
     "deliver": ["limit"],
     "ack": ["event_id"],
+    "claim": ["worker", "lease_seconds", "limit", "ack"],
     "folder": ["by", "folder", "page_size"],
     "purge": [],
     "verify_audit": [],
@@ -61,6 +74,11 @@ STEP_KEYS = {
 
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 U32_MAX = 2**32 - 1
+# The longest text a {"repeat", "times"} value expands to, and the largest
+# "size" attachment (the core's request::MAX_REPEAT_BYTES and its 64 x):
+# anything larger is left as written, for the library to refuse.
+MAX_REPEAT_BYTES = 1 << 20
+MAX_SIZE_BYTES = 64 * MAX_REPEAT_BYTES
 
 
 class StepFailed(Exception):
@@ -157,6 +175,53 @@ def as_i64(v: Any) -> Optional[int]:
 
 def as_u32(v: Any) -> Optional[int]:
     return v if _is_int(v) and 0 <= v <= U32_MAX else None
+
+
+def repeat_text(v: Dict[str, Any]) -> Optional[str]:
+    """``{"repeat": "ab", "times": 3}`` -> ``"ababab"``; None when ``v`` is
+    not that shorthand (or would expand past MAX_REPEAT_BYTES)."""
+    if set(v) != {"repeat", "times"}:
+        return None
+    unit, times = v["repeat"], v["times"]
+    if not isinstance(unit, str) or not _is_int(times) or times < 0:
+        return None
+    if len(unit.encode("utf-8")) * times > MAX_REPEAT_BYTES:
+        return None
+    return unit * times
+
+
+def expand(v: Any) -> Any:
+    """Every ``{"repeat", "times"}`` value, at any depth, as its text."""
+    if isinstance(v, dict):
+        text = repeat_text(v)
+        if text is not None:
+            return text
+        return {k: expand(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [expand(x) for x in v]
+    return v
+
+
+_SIZE_PATTERN = bytes(range(251))
+
+
+def expand_attachments(step: Dict[str, Any]) -> Dict[str, Any]:
+    """A step whose ``attachments`` written ``{"name", "media_type",
+    "size": N}`` carry their N bytes (byte i = i mod 251) as
+    ``content_base64``; other attachments are left as written."""
+    files = step.get("attachments")
+    if not isinstance(files, list):
+        return step
+    out = []
+    for f in files:
+        if (isinstance(f, dict) and set(f) == {"name", "media_type", "size"}
+                and _is_int(f["size"]) and 0 <= f["size"] <= MAX_SIZE_BYTES):
+            n = f["size"]
+            content = (_SIZE_PATTERN * (n // 251 + 1))[:n]
+            f = {"name": f["name"], "media_type": f["media_type"],
+                 "content_base64": base64.b64encode(content).decode("ascii")}
+        out.append(f)
+    return {**step, "attachments": out}
 
 
 def _str(step: Dict[str, Any], key: str) -> str:
@@ -273,6 +338,7 @@ class Runner:
 
     def __init__(self, scenario: Any) -> None:
         _check_keys(scenario, TOP_KEYS, "the scenario")
+        scenario = {k: expand(v) for k, v in scenario.items() if k != "steps"}
         try:
             config = (pmsg.config_from_json(to_json(scenario["config"]))
                       if "config" in scenario else pmsg.default_config())
@@ -282,6 +348,7 @@ class Runner:
         self.conversations: Dict[str, str] = {}
         self.messages: Dict[str, str] = {}
         self.reverse: Dict[str, str] = {}
+        self.groups: Dict[str, str] = {}
         self.attachments: Dict[str, List[Tuple[str, str]]] = {}
         self.staff: List[str] = []
         if "directory" in scenario:
@@ -304,6 +371,9 @@ class Runner:
     def alias(self, id_: str) -> str:
         return self.reverse.get(id_, id_)
 
+    def opt_alias(self, id_: Optional[str]) -> Optional[str]:
+        return None if id_ is None else self.alias(id_)
+
     def step(self, step: Any) -> None:
         if not isinstance(step, dict) or not isinstance(step.get("op"), str):
             raise StepFailed('no "op"')
@@ -315,10 +385,11 @@ class Runner:
             now_ms = pmsg.parse_instant(at)
         except pmsg.PmsgError as e:
             raise StepFailed(describe(e)) from e
-        expect = step.get("expect", {})
         if op not in STEP_KEYS:
             raise StepFailed(f"unknown op {to_json(op)}")
         _check_keys(step, ["at", "op", "expect"] + STEP_KEYS[op], "the step")
+        step = expand_attachments(expand(step))
+        expect = step.get("expect", {})
         try:
             actual, error = self.perform(op, step, now_ms), None
         except pmsg.PmsgError as e:
@@ -365,6 +436,7 @@ class Runner:
         if op == "search":
             return {"matches": [
                 {"emr_id": m.emr_id, "deliver_to": m.deliver_to,
+                 "confidential_deliver_to": m.confidential_deliver_to,
                  "first_name": m.first_name, "last_name": m.last_name}
                 for m in store.search(_str(step, "query"), now_ms)]}
         if op == "send":
@@ -374,6 +446,33 @@ class Runner:
                 self.reverse[out.conversation_id] = step["as"]
             self.record_message(step, out)
             return self.outcome(out)
+        if op == "send_group":
+            group = store.send_group_json(to_json(step), now_ms)
+            self.bind_group(step, group)
+            return {"outcome": [{
+                "emr_id": e.emr_id, "conversation": self.opt_alias(e.conversation_id),
+                "skipped": e.skipped, "delivered_to": e.delivered_to,
+                "status": None if e.status is None else enum_name(e.status),
+                "message": self.opt_alias(e.message_id),
+            } for e in group.entries], "group": group.group_id}
+        if op == "group_report":
+            group = step.get("group")
+            # A name no step bound, or a value that is not a string (as its
+            # JSON text), is passed on as a literal id.
+            group = self.groups.get(group, group) if isinstance(group, str) else to_json(group)
+            r = store.group_report(_str(step, "by"), group, now_ms)
+            return {"entries": [{
+                "emr_id": e.emr_id, "conversation": self.opt_alias(e.conversation),
+                "skipped": e.skipped, "read": e.read, "replied": e.replied,
+                "awaiting_response": e.awaiting_response, "overdue": e.overdue,
+            } for e in r.entries]}
+        if op == "assign":
+            note = step.get("note")
+            if note is not None and not isinstance(note, str):
+                raise pmsg.PmsgError.InvalidArgument(
+                    f"note {to_json(note)} is not a string (R-AS1)")
+            store.assign(_str(step, "by"), self.conv(step), _str(step, "to"), note, now_ms)
+            return {}
         if op == "reply":
             request = dict(step)
             request["conversation"] = self.conv(step)
@@ -394,6 +493,9 @@ class Runner:
                 "overdue": v.overdue,
                 "response_due_at": v.response_due_at,
                 "subject": v.subject,
+                "confidential": v.confidential,
+                "assignments": [{"by": a.by, "to": a.to, "note": a.note, "at": a.at}
+                                for a in v.assignments],
                 "messages": [{
                     "sender": m.sender, "from": m.from_name, "body": m.body, "read": m.read,
                     "masked": m.masked, "message": self.alias(m.id),
@@ -408,21 +510,29 @@ class Runner:
             d = store.download(_str(step, "by"), conv, id_, now_ms)
             return {"size": len(d.content), "name": d.name, "media_type": d.media_type}
         if op in ("due_events", "deliver"):
-            limit = None
-            if step.get("limit") is not None:
-                limit = as_i64(step["limit"])
-                if limit is None:
-                    raise pmsg.PmsgError.InvalidArgument(
-                        f"limit {to_json(step['limit'])} is not an integer (R-D5)")
-            events = store.due_events(now_ms, limit)
+            events = store.due_events(now_ms, limit_of(step))
             if op == "deliver":
                 for e in events:
                     store.ack(e.id, now_ms)
-            return {"events": [{
-                "kind": enum_name(e.kind), "to": e.to, "conversation": self.alias(e.conversation),
-                "message": None if e.message is None else self.alias(e.message),
-                "due_at": e.due_at, "id": e.id,
-            } for e in events]}
+            return {"events": [self.event(e) for e in events]}
+        if op == "claim":
+            worker = step.get("worker")
+            if not isinstance(worker, str):
+                raise pmsg.PmsgError.InvalidArgument(
+                    f"worker {to_json(worker)} is not a string (R-D7)")
+            limit = limit_of(step)
+            lease = as_i64(step.get("lease_seconds"))
+            if lease is None:
+                raise pmsg.PmsgError.InvalidArgument(
+                    f"lease_seconds {to_json(step.get('lease_seconds'))} is not an integer (R-D7)")
+            ack = step.get("ack")
+            if ack is not None and not isinstance(ack, bool):
+                raise pmsg.PmsgError.InvalidArgument(f"ack {to_json(ack)} is not true or false")
+            events = store.claim_due_events(worker, now_ms, limit, lease)
+            if ack:
+                for e in events:
+                    store.ack(e.id, now_ms)
+            return {"events": [self.event(e) for e in events]}
         if op == "ack":
             store.ack(_str(step, "event_id"), now_ms)
             return {}
@@ -462,6 +572,38 @@ class Runner:
             v = store.verify_audit()
             return {"ok": v.ok, "entries": v.entries, "first_broken": v.first_broken}
         raise pmsg.PmsgError.Internal(f"op {to_json(op)} not dispatched")
+
+    def event(self, e: pmsg.Event) -> Dict[str, Any]:
+        """An event; ``claimed_until`` only when it has one (a claim's)."""
+        v = {
+            "kind": enum_name(e.kind), "to": e.to, "conversation": self.alias(e.conversation),
+            "message": self.opt_alias(e.message), "due_at": e.due_at, "id": e.id,
+        }
+        if e.claimed_until is not None:
+            v["claimed_until"] = e.claimed_until
+        return v
+
+    def bind_group(self, step: Dict[str, Any], group: pmsg.GroupSendOutcome) -> None:
+        """``as_group``; the i-th alias of ``conversations_as`` and of
+        ``messages_as`` for the i-th sent patient (extra aliases stay
+        unbound); each sent conversation's attachments, for ``download``."""
+        if isinstance(step.get("as_group"), str):
+            self.groups[step["as_group"]] = group.group_id
+        for e in group.entries:
+            if e.conversation_id is not None:
+                self.attachments.setdefault(e.conversation_id, []).extend(
+                    (a.name, a.id) for a in e.attachments)
+        sent = [e for e in group.entries if e.skipped is None]
+        for key, table, ids in (
+                ("conversations_as", self.conversations, [e.conversation_id for e in sent]),
+                ("messages_as", self.messages, [e.message_id for e in sent])):
+            aliases = step.get(key)
+            if not isinstance(aliases, list):
+                continue
+            for alias, id_ in zip([a for a in aliases if isinstance(a, str)], ids):
+                if id_ is not None:
+                    table[alias] = id_
+                    self.reverse[id_] = alias
 
     def record_message(self, step: Dict[str, Any], out: pmsg.SendOutcome) -> None:
         if isinstance(step.get("message_as"), str):
@@ -508,6 +650,17 @@ class Runner:
 
 
 _NO_ERROR = object()
+
+
+def limit_of(step: Dict[str, Any]) -> Optional[int]:
+    """A step's optional ``limit`` (R-D5): none, or an integer literal."""
+    if step.get("limit") is None:
+        return None
+    limit = as_i64(step["limit"])
+    if limit is None:
+        raise pmsg.PmsgError.InvalidArgument(
+            f"limit {to_json(step['limit'])} is not an integer (R-D5)")
+    return limit
 
 
 def main(argv: List[str]) -> int:

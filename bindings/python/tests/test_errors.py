@@ -11,7 +11,7 @@ SPEC_CODES = [
     "unknown_conversation", "unknown_attachment", "unknown_event", "unknown_staff",
     "unknown_account", "unknown_workgroup", "not_authorized", "conversation_closed",
     "attachments_not_allowed", "attachment_expired", "invalid_argument", "invalid_config",
-    "schema_too_new", "storage", "internal",
+    "schema_too_new", "storage", "internal", "unknown_group",
 ]
 
 
@@ -20,7 +20,7 @@ def camel(code: str) -> str:
 
 
 def test_each_code_has_an_exception_class() -> None:
-    assert len(SPEC_CODES) == 28
+    assert len(SPEC_CODES) == 29
     for code in SPEC_CODES:
         cls = getattr(pmsg.PmsgError, camel(code), None)
         assert cls is not None, f"no pmsg.PmsgError.{camel(code)} for {code}"

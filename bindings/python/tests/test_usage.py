@@ -128,3 +128,69 @@ def test_type_hints_are_included() -> None:
     hints = typing.get_type_hints(pmsg.Store.send, vars(pmsg._native.pmsg))
     assert hints["request"] is pmsg.SendRequest and hints["return"] is pmsg.SendOutcome
     assert typing.get_type_hints(pmsg.Store.due_events, vars(pmsg._native.pmsg))["now_ms"] is int
+
+
+def test_group_send_report_assignment_and_claims() -> None:
+    store = pmsg.Store.open_in_memory(toronto())
+    clinic(store)
+    store.upsert_directory(pmsg.DirectoryUpdate(
+        accounts=[pmsg.Account(id="a-omar", kind=pmsg.AccountKind.PATIENT,
+                               display_name="Omar Haddad", registered=True)],
+        patients=[pmsg.Patient(emr_id="E300", first_name="Omar", last_name="Haddad",
+                               date_of_birth="1975-09-09", account="a-omar")],
+        staff=[pmsg.Staff(id="s-out", display_name="Carla Diaz", accepts_direct=True)],
+        workgroups=[pmsg.Workgroup(id="wg-desk", name="Front Desk", members=["s-out"])],
+    ))
+
+    # One composition, a conversation per patient; an unknown EMR ID is skipped.
+    group = store.send_group(pmsg.GroupSendRequest(
+        author="s-ng", patients=["E100", "E999", "E300"],
+        from_identity=pmsg.Sender.WORKGROUP(id="wg-nurse"),
+        subject="Flu clinic", body="Flu shots this Saturday.",
+        response=pmsg.Response.REQUIRED(days=3),
+    ), T0)
+    lea, unknown, omar = group.entries
+    assert (lea.emr_id, lea.delivered_to, lea.skipped) == ("E100", ["account:a-lea"], None)
+    assert lea.status == pmsg.ConversationStatus.OPEN and lea.conversation_id is not None
+    assert unknown.skipped == "unknown_patient" and unknown.conversation_id is None
+    assert unknown.status is None and unknown.delivered_to == []
+    assert omar.delivered_to == ["account:a-omar"]
+
+    store.read("account:a-lea", lea.conversation_id, T0 + 60_000)
+    report = store.group_report("staff:s-ng", group.group_id, T0 + 4 * DAY)
+    assert report.group_id == group.group_id
+    assert [(e.emr_id, e.read, e.awaiting_response, e.overdue) for e in report.entries] == [
+        ("E100", True, True, True), ("E999", False, False, False), ("E300", False, True, True)]
+    with pytest.raises(pmsg.PmsgError.UnknownGroup):
+        store.group_report("staff:s-ng", "no-such-group", T0)
+    with pytest.raises(pmsg.PmsgError.NotAuthorized):
+        store.group_report("staff:s-out", group.group_id, T0)
+
+    # Assignment: the front desk takes Omar's conversation over.
+    conv = omar.conversation_id
+    store.assign("staff:s-ng", conv, "workgroup:wg-desk", "Call after 3 pm.", T0 + DAY)
+    view = store.view("staff:s-out", conv, T0 + DAY)
+    [a] = view.assignments
+    assert (a.by, a.to, a.note, a.at_ms) == ("staff:s-ng", "workgroup:wg-desk", "Call after 3 pm.",
+                                             T0 + DAY)
+    assert not view.confidential
+    assert store.view("account:a-omar", conv, T0 + DAY).assignments == []
+    with pytest.raises(pmsg.PmsgError.UnknownWorkgroup):
+        store.assign("staff:s-ng", conv, "workgroup:wg-ghost", None, T0 + DAY)
+
+    # Two workers share the due events through claims.
+    first = store.claim_due_events("worker-a", T0 + DAY, 1, 60)
+    assert [e.kind for e in first] == [pmsg.EventKind.NEW_MESSAGE]
+    assert first[0].claimed_until_ms == T0 + DAY + 60_000
+    assert first[0].claimed_until == "2026-03-11T10:01:00-04:00"
+    rest = store.claim_due_events("worker-b", T0 + DAY, None, 60)
+    assert pmsg.EventKind.ASSIGNED in [e.kind for e in rest]
+    assert {e.id for e in rest}.isdisjoint(e.id for e in first)
+    assert store.claim_due_events("worker-a", T0 + DAY + 59_000, None, 60) == []
+    peek = store.due_events(T0 + DAY)  # ignores claims, shows no claim fields
+    assert len(peek) == 3 and all(e.claimed_until is None for e in peek)
+    for e in first + rest:
+        store.ack(e.id, T0 + DAY)
+    assert store.claim_due_events("worker-a", T0 + DAY + 60_000, None, 60) == []
+    with pytest.raises(pmsg.PmsgError.InvalidArgument):
+        store.claim_due_events("", T0, None, 60)

@@ -114,6 +114,9 @@ pmsg_error! {
     Storage = "storage",
     /// `internal`: a bug in pmsg (a panic inside the library lands here too).
     Internal = "internal",
+    /// `unknown_group`: no group send has this id (R-G5). Appended after
+    /// `internal`: SPEC section 13 never renumbers a code.
+    UnknownGroup = "unknown_group",
 }
 
 impl fmt::Display for PmsgError {

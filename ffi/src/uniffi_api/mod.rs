@@ -170,6 +170,7 @@ mod tests {
             mask_name: false,
             billable_fee_code: None,
             file_to_chart: false,
+            confidential: false,
         }
     }
 
@@ -351,6 +352,180 @@ mod tests {
             .view("staff:s".into(), out.conversation_id, before)
             .unwrap();
         assert_eq!(view.messages[0].sent_at_ms, before);
+    }
+
+    #[test]
+    fn claims_carry_claimed_until_as_text_and_milliseconds() {
+        let store = clinic();
+        store.send(request(), T0).unwrap();
+        let claimed = store
+            .claim_due_events("worker-1".into(), T0 + 500, None, 60)
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        // The core shows whole seconds: the lease ends at now + 60 s, shown
+        // to the second (R-T1).
+        assert_eq!(
+            claimed[0].claimed_until.as_deref(),
+            Some("2026-03-10T10:01:00-04:00")
+        );
+        assert_eq!(claimed[0].claimed_until_ms, Some(T0 + 60_000));
+        assert!(store
+            .claim_due_events("worker-2".into(), T0 + 1_000, None, 60)
+            .unwrap()
+            .is_empty());
+        let peek = store.due_events(T0 + 1_000, None).unwrap();
+        assert_eq!((peek.len(), peek[0].claimed_until_ms), (1, None));
+        let err = store
+            .claim_due_events("worker-1".into(), T0, None, 0)
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_argument");
+    }
+
+    #[test]
+    fn confidential_sends_reach_only_the_patients_own_account() {
+        let store = clinic();
+        let out = store
+            .send(
+                SendRequest {
+                    confidential: true,
+                    ..request()
+                },
+                T0,
+            )
+            .unwrap();
+        assert_eq!(out.delivered_to, vec!["account:a".to_string()]);
+        let view = store
+            .view("account:a".into(), out.conversation_id.clone(), T0)
+            .unwrap();
+        assert!(view.confidential && view.assignments.is_empty());
+        let err = store
+            .reply(
+                ReplyRequest {
+                    by: "staff:s".into(),
+                    conversation: out.conversation_id,
+                    body: "more".into(),
+                    attachments: vec![],
+                    from_identity: None,
+                    unread_notify: None,
+                    response: None,
+                    allow_reply_attachments: None,
+                    mask_name: None,
+                    billable_fee_code: None,
+                    file_to_chart: None,
+                    confidential: Some(true),
+                },
+                T0,
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_options");
+        let found = store.search("E1".into(), T0).unwrap();
+        assert_eq!(
+            found[0].confidential_deliver_to,
+            vec!["account:a".to_string()]
+        );
+    }
+
+    #[test]
+    fn assignments_show_to_staff_with_their_instant_in_both_forms() {
+        let store = clinic();
+        let out = store.send(request(), T0).unwrap();
+        let conv = out.conversation_id;
+        store
+            .assign(
+                "staff:s".into(),
+                conv.clone(),
+                "staff:s".into(),
+                None,
+                T0 + 1_000,
+            )
+            .unwrap();
+        let view = store
+            .view("staff:s".into(), conv.clone(), T0 + 2_000)
+            .unwrap();
+        assert_eq!(
+            view.assignments,
+            vec![Assignment {
+                by: "staff:s".into(),
+                to: "staff:s".into(),
+                note: None,
+                at: "2026-03-10T10:00:01-04:00".into(),
+                at_ms: T0 + 1_000,
+            }]
+        );
+        let seen = store
+            .view("account:a".into(), conv.clone(), T0 + 2_000)
+            .unwrap();
+        assert!(seen.assignments.is_empty());
+        let events = store.due_events(T0 + 2_000, None).unwrap();
+        assert_eq!(events.last().map(|e| e.kind), Some(EventKind::Assigned));
+        let err = store
+            .assign("staff:s".into(), conv, "wg".into(), None, T0)
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_argument");
+    }
+
+    #[test]
+    fn group_sends_typed_and_json_and_their_report() {
+        let store = clinic();
+        let out = store
+            .send_group(
+                GroupSendRequest {
+                    author: "s".into(),
+                    patients: vec!["E1".into(), "E9".into()],
+                    from_identity: Some(Sender::Direct),
+                    subject: "Flu clinic".into(),
+                    body: "Saturday.".into(),
+                    attachments: request().attachments,
+                    unread_notify: None,
+                    response: Response::Allowed,
+                    allow_reply_attachments: false,
+                    mask_name: false,
+                    billable_fee_code: None,
+                    file_to_chart: false,
+                    confidential: false,
+                },
+                T0,
+            )
+            .unwrap();
+        let (sent, skipped) = (&out.entries[0], &out.entries[1]);
+        assert_eq!(sent.status, Some(ConversationStatus::Open));
+        assert_eq!(sent.attachments[0].name, "r.pdf");
+        assert_eq!(skipped.skipped.as_deref(), Some("unknown_patient"));
+        assert_eq!(
+            (skipped.status, skipped.conversation_id.clone()),
+            (None, None)
+        );
+        let report = store
+            .group_report("staff:s".into(), out.group_id.clone(), T0)
+            .unwrap();
+        assert_eq!(report.entries[0].conversation, sent.conversation_id);
+        assert_eq!(
+            store
+                .group_report("staff:s".into(), "nope".into(), T0)
+                .unwrap_err()
+                .code(),
+            "unknown_group"
+        );
+        // The core's reader: a patients entry that is not a string is
+        // invalid_argument, reported before the (empty) subject (R-G2).
+        let err = store
+            .send_group_json(
+                r#"{"author": "s", "patients": ["E1", 2], "from": "direct", "subject": "",
+                    "body": "b"}"#
+                    .into(),
+                T0,
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_argument");
+        let out = store
+            .send_group_json(
+                r#"{"author": "s", "patients": ["e1"], "from": "direct", "subject": "s",
+                    "body": "b"}"#
+                    .into(),
+                T0,
+            )
+            .unwrap();
+        assert_eq!(out.entries[0].emr_id, "e1");
     }
 
     #[test]

@@ -318,6 +318,10 @@ pub struct SearchMatch {
     pub deliver_to: Vec<String>,
     /// Why a message cannot be delivered, when `deliver_to` is empty.
     pub unreachable_reason: Option<String>,
+    /// Where a confidential message would be delivered (R-CF4):
+    /// `["account:ID"]`, the patient's own account, when it is registered;
+    /// else empty.
+    pub confidential_deliver_to: Vec<String>,
 }
 
 impl From<pmsg_core::SearchMatch> for SearchMatch {
@@ -329,6 +333,7 @@ impl From<pmsg_core::SearchMatch> for SearchMatch {
             date_of_birth: m.date_of_birth,
             deliver_to: m.deliver_to,
             unreachable_reason: m.unreachable_reason,
+            confidential_deliver_to: m.confidential_deliver_to,
         }
     }
 }
@@ -426,6 +431,11 @@ pub struct SendRequest {
     /// Also return the chart documents (R-C2).
     #[uniffi(default)]
     pub file_to_chart: bool,
+    /// A confidential conversation, for its whole life (R-CF1 to R-CF5):
+    /// every staff message goes only to the patient's own registered
+    /// account (else `RecipientNotReachable`), and caregivers never see it.
+    #[uniffi(default)]
+    pub confidential: bool,
 }
 
 /// A reply in an existing conversation (R-M2 patient side, R-M3 staff
@@ -463,6 +473,54 @@ pub struct ReplyRequest {
     /// Staff: also return the chart documents.
     #[uniffi(default)]
     pub file_to_chart: Option<bool>,
+    /// Leave it out (none): a reply that gives `confidential` at all, with
+    /// any value, is `InvalidOptions` (R-CF1). Replies follow the
+    /// conversation's own confidentiality, fixed by its first message.
+    #[uniffi(default)]
+    pub confidential: Option<bool>,
+}
+
+/// One composition sent to many patients, each in a conversation of their
+/// own (SPEC section 16, R-G1 to R-G4). The options are those of
+/// `SendRequest` and apply to every conversation; `file_to_chart` must be
+/// false (export each conversation afterwards).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct GroupSendRequest {
+    /// Staff id of the author.
+    pub author: String,
+    /// EMR IDs, in order (at most config `max_group_size`, repeats
+    /// included); a repeat of an earlier entry (case folded) is dropped.
+    pub patients: Vec<String>,
+    /// The `from` identity; none is `invalid_argument` (section 15).
+    pub from_identity: Option<Sender>,
+    /// Subject, 1-200 characters, one line.
+    pub subject: String,
+    /// Body, 1-20,000 characters.
+    pub body: String,
+    /// 0-10 files; each conversation gets its own copy.
+    #[uniffi(default)]
+    pub attachments: Vec<NewAttachment>,
+    /// Remind the `from` identity when unread after this interval (R-D3).
+    #[uniffi(default)]
+    pub unread_notify: Option<Interval>,
+    /// Response option.
+    pub response: Response,
+    /// Let the patients attach files to a reply.
+    #[uniffi(default)]
+    pub allow_reply_attachments: bool,
+    /// Show the sender as the masked name to the patient side (R-S5).
+    #[uniffi(default)]
+    pub mask_name: bool,
+    /// Fee code to bill, once per conversation (R-B1).
+    #[uniffi(default)]
+    pub billable_fee_code: Option<String>,
+    /// Must be false: `true` is `InvalidOptions` in a group send (R-G1).
+    #[uniffi(default)]
+    pub file_to_chart: bool,
+    /// Confidential conversations (R-CF1); a patient without a registered
+    /// account of their own is skipped (R-CF2).
+    #[uniffi(default)]
+    pub confidential: bool,
 }
 
 impl From<Sender> for pmsg_core::Sender {
@@ -521,7 +579,7 @@ impl From<SendRequest> for pmsg_core::SendRequest {
             mask_name: r.mask_name,
             billable_fee_code: r.billable_fee_code,
             file_to_chart: r.file_to_chart,
-            confidential: false,
+            confidential: r.confidential,
             malformed: Vec::new(),
         }
     }
@@ -541,7 +599,28 @@ impl From<ReplyRequest> for pmsg_core::ReplyRequest {
             mask_name: r.mask_name,
             billable_fee_code: r.billable_fee_code,
             file_to_chart: r.file_to_chart,
-            confidential: None,
+            confidential: r.confidential,
+            malformed: Vec::new(),
+        }
+    }
+}
+
+impl From<GroupSendRequest> for pmsg_core::GroupSendRequest {
+    fn from(r: GroupSendRequest) -> Self {
+        pmsg_core::GroupSendRequest {
+            author: r.author,
+            patients: r.patients,
+            from: r.from_identity.map(Into::into),
+            subject: r.subject,
+            body: r.body,
+            attachments: r.attachments.into_iter().map(Into::into).collect(),
+            unread_notify: r.unread_notify.map(Into::into),
+            response: r.response.into(),
+            allow_reply_attachments: r.allow_reply_attachments,
+            mask_name: r.mask_name,
+            billable_fee_code: r.billable_fee_code,
+            file_to_chart: r.file_to_chart,
+            confidential: r.confidential,
             malformed: Vec::new(),
         }
     }
@@ -576,6 +655,15 @@ pub struct AttachmentRef {
     pub name: String,
 }
 
+impl From<pmsg_core::AttachmentRef> for AttachmentRef {
+    fn from(a: pmsg_core::AttachmentRef) -> Self {
+        AttachmentRef {
+            id: a.id,
+            name: a.name,
+        }
+    }
+}
+
 /// What a successful send or reply returns.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SendOutcome {
@@ -603,16 +691,113 @@ impl From<pmsg_core::SendOutcome> for SendOutcome {
             message_id: o.message_id,
             delivered_to: o.delivered_to,
             status: o.status.into(),
-            attachments: o
-                .attachments
-                .into_iter()
-                .map(|a| AttachmentRef {
-                    id: a.id,
-                    name: a.name,
-                })
-                .collect(),
+            attachments: o.attachments.into_iter().map(Into::into).collect(),
             chart_text: o.chart_text,
             chart_fhir: o.chart_fhir,
+        }
+    }
+}
+
+/// One patient of a group send, as the send reports it (R-G4): either
+/// sent (its conversation, message, recipients and status; `skipped` none)
+/// or skipped (the code in `skipped`; no conversation, no recipients, no
+/// status).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct GroupSendEntry {
+    /// The EMR ID as written at its first place in the request.
+    pub emr_id: String,
+    /// The patient's new conversation; none when skipped.
+    pub conversation_id: Option<String>,
+    /// The conversation's first message; none when skipped.
+    pub message_id: Option<String>,
+    /// Accounts the message was delivered to; empty when skipped.
+    pub delivered_to: Vec<String>,
+    /// The conversation's status after the send; none when skipped.
+    pub status: Option<ConversationStatus>,
+    /// This conversation's own copy of the attachments, in order (ids for
+    /// `download`); empty when skipped.
+    pub attachments: Vec<AttachmentRef>,
+    /// Why the patient was skipped, as an error code (`unknown_patient`,
+    /// `recipient_not_reachable`); none when sent.
+    pub skipped: Option<String>,
+}
+
+/// What a successful group send returns (R-G4).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct GroupSendOutcome {
+    /// The new group's id, for `group_report`.
+    pub group_id: String,
+    /// One entry per patient of the list (repeats dropped), in list order.
+    pub entries: Vec<GroupSendEntry>,
+}
+
+impl From<pmsg_core::GroupSendOutcome> for GroupSendOutcome {
+    fn from(o: pmsg_core::GroupSendOutcome) -> Self {
+        GroupSendOutcome {
+            group_id: o.group_id,
+            entries: o
+                .entries
+                .into_iter()
+                .map(|e| GroupSendEntry {
+                    emr_id: e.emr_id,
+                    conversation_id: e.conversation_id,
+                    message_id: e.message_id,
+                    delivered_to: e.delivered_to,
+                    status: e.status.map(Into::into),
+                    attachments: e.attachments.into_iter().map(Into::into).collect(),
+                    skipped: e.skipped,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One patient of a group report (R-G5). For a skipped patient the
+/// conversation is none and the four flags are false.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct GroupReportEntry {
+    /// The EMR ID as written at its first place in the request.
+    pub emr_id: String,
+    /// The patient's conversation; none when skipped.
+    pub conversation: Option<String>,
+    /// The skip code; none when sent.
+    pub skipped: Option<String>,
+    /// The patient side has read the group's message (R-M1).
+    pub read: bool,
+    /// The conversation holds a patient-side reply.
+    pub replied: bool,
+    /// An outstanding required response exists (R-D2).
+    pub awaiting_response: bool,
+    /// Its due instant has been reached at the report's `now_ms`.
+    pub overdue: bool,
+}
+
+/// A group send's report (R-G5).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct GroupReport {
+    /// The group id.
+    pub group_id: String,
+    /// One entry per patient of the list (repeats dropped), in list order.
+    pub entries: Vec<GroupReportEntry>,
+}
+
+impl From<pmsg_core::GroupReport> for GroupReport {
+    fn from(r: pmsg_core::GroupReport) -> Self {
+        GroupReport {
+            group_id: r.group_id,
+            entries: r
+                .entries
+                .into_iter()
+                .map(|e| GroupReportEntry {
+                    emr_id: e.emr_id,
+                    conversation: e.conversation,
+                    skipped: e.skipped,
+                    read: e.read,
+                    replied: e.replied,
+                    awaiting_response: e.awaiting_response,
+                    overdue: e.overdue,
+                })
+                .collect(),
         }
     }
 }
@@ -663,6 +848,21 @@ pub struct MessageView {
     pub attachments: Vec<AttachmentView>,
 }
 
+/// One assignment of a conversation, as staff views show it (R-AS4).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Assignment {
+    /// Who assigned it (`staff:ID`).
+    pub by: String,
+    /// The assignee (`workgroup:ID` or `staff:ID`).
+    pub to: String,
+    /// The staff note, exactly as given; none when none was given.
+    pub note: Option<String>,
+    /// When, clinic-local RFC 3339.
+    pub at: String,
+    /// `at` in milliseconds since the Unix epoch.
+    pub at_ms: i64,
+}
+
 /// A whole conversation as one viewer sees it.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ConversationView {
@@ -684,8 +884,13 @@ pub struct ConversationView {
     pub response_due_at: Option<String>,
     /// `response_due_at` in milliseconds since the Unix epoch.
     pub response_due_at_ms: Option<i64>,
+    /// A confidential conversation (R-CF1), shown to every viewer.
+    pub confidential: bool,
     /// Messages in order.
     pub messages: Vec<MessageView>,
+    /// Assignments, oldest first (R-AS4); always empty for a patient-side
+    /// viewer.
+    pub assignments: Vec<Assignment>,
 }
 
 impl TryFrom<pmsg_core::ConversationView> for ConversationView {
@@ -701,6 +906,7 @@ impl TryFrom<pmsg_core::ConversationView> for ConversationView {
             overdue: v.overdue,
             response_due_at_ms: opt_ms(&v.response_due_at)?,
             response_due_at: v.response_due_at,
+            confidential: v.confidential,
             messages: v
                 .messages
                 .into_iter()
@@ -731,6 +937,19 @@ impl TryFrom<pmsg_core::ConversationView> for ConversationView {
                                 })
                             })
                             .collect::<Result<_, PmsgError>>()?,
+                    })
+                })
+                .collect::<Result<_, PmsgError>>()?,
+            assignments: v
+                .assignments
+                .into_iter()
+                .map(|a| {
+                    Ok(Assignment {
+                        at_ms: ms(&a.at)?,
+                        by: a.by,
+                        to: a.to,
+                        note: a.note,
+                        at: a.at,
                     })
                 })
                 .collect::<Result<_, PmsgError>>()?,
@@ -790,8 +1009,8 @@ impl From<pmsg_core::EventKind> for EventKind {
     }
 }
 
-/// A notice for the host to deliver (R-D1 to R-D5). It carries no health
-/// information: no subject, body, names or attachment names.
+/// A notice for the host to deliver (R-D1 to R-D7, R-AS3). It carries no
+/// health information: no subject, body, names or attachment names.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Event {
     /// Stable id, for `ack`.
@@ -802,7 +1021,7 @@ pub struct Event {
     pub to: String,
     /// Conversation id.
     pub conversation: String,
-    /// Message id, where one applies.
+    /// Message id, where one applies (none for `Assigned`).
     pub message: Option<String>,
     /// Due instant, clinic-local RFC 3339.
     pub due_at: String,
@@ -810,6 +1029,12 @@ pub struct Event {
     pub due_at_ms: i64,
     /// The notice text to send: no health information.
     pub notice: String,
+    /// Only for an event returned by `claim_due_events` (R-D7): the end of
+    /// this claim (`now + lease_seconds`), clinic-local RFC 3339. None from
+    /// `due_events`.
+    pub claimed_until: Option<String>,
+    /// `claimed_until` in milliseconds since the Unix epoch.
+    pub claimed_until_ms: Option<i64>,
 }
 
 impl TryFrom<pmsg_core::Event> for Event {
@@ -817,6 +1042,7 @@ impl TryFrom<pmsg_core::Event> for Event {
     fn try_from(e: pmsg_core::Event) -> Result<Self, PmsgError> {
         Ok(Event {
             due_at_ms: ms(&e.due_at)?,
+            claimed_until_ms: opt_ms(&e.claimed_until)?,
             id: e.id,
             kind: e.kind.into(),
             to: e.to,
@@ -824,6 +1050,7 @@ impl TryFrom<pmsg_core::Event> for Event {
             message: e.message,
             due_at: e.due_at,
             notice: e.notice,
+            claimed_until: e.claimed_until,
         })
     }
 }
@@ -1048,9 +1275,10 @@ pub struct AuditEntry {
     pub at_ms: i64,
     /// `staff:ID`, `account:ID` or `system`.
     pub actor: String,
-    /// `send`, `reply`, `read`, `view`, `download`, `export`, `close`, `purge` or `refused`.
+    /// `send`, `reply`, `read`, `view`, `download`, `export`, `close`,
+    /// `purge`, `assign`, `group_report`, `refused` or `settings`.
     pub action: String,
-    /// Conversation id.
+    /// Conversation id (none for a group report and its refusal).
     pub conversation: Option<String>,
     /// Message id.
     pub message: Option<String>,

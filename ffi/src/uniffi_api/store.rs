@@ -87,7 +87,8 @@ impl Store {
     }
 
     /// Section 4: sends the first message of a new conversation (R-S1 to
-    /// R-S5). The first failing check of R-S2 is the error.
+    /// R-S5; confidential: R-CF1, R-CF2). The first failing check of R-S2
+    /// is the error.
     pub fn send(&self, request: SendRequest, now_ms: i64) -> Result<SendOutcome, PmsgError> {
         guard(|| {
             let now = now("now_ms", now_ms)?;
@@ -123,6 +124,86 @@ impl Store {
                 pmsg_core::request::reply_request(&json_object(&request_json, "request_json")?);
             let now = now("now_ms", now_ms)?;
             Ok(self.inner.reply(&request, now)?.into())
+        })
+    }
+
+    /// Section 16 (R-G1 to R-G4): one composition to many patients, each
+    /// in a conversation of their own, in one transaction. Checks the
+    /// author, `from`, `confidential`, the patient list, then the fields
+    /// once for the whole group (the first failure is the error and nothing
+    /// is sent); then an unknown or unreachable patient is skipped, and
+    /// every other one gets a conversation exactly as a single `send` would
+    /// make it. No reachable patient at all is `RecipientNotReachable`.
+    pub fn send_group(
+        &self,
+        request: GroupSendRequest,
+        now_ms: i64,
+    ) -> Result<GroupSendOutcome, PmsgError> {
+        guard(|| {
+            let now = now("now_ms", now_ms)?;
+            Ok(self.inner.send_group(&request.into(), now)?.into())
+        })
+    }
+
+    /// `send_group` with the request written as a JSON object (`patients`,
+    /// a list of EMR IDs, in place of `patient`), read by the core's JSON
+    /// reader (see `send_json`): a malformed field, such as a `patients`
+    /// that is not a list of strings, is reported at its place in the R-G2
+    /// order. Not a JSON object is `InvalidArgument`.
+    pub fn send_group_json(
+        &self,
+        request_json: String,
+        now_ms: i64,
+    ) -> Result<GroupSendOutcome, PmsgError> {
+        guard(|| {
+            let request = pmsg_core::request::group_send_request(&json_object(
+                &request_json,
+                "request_json",
+            )?);
+            let now = now("now_ms", now_ms)?;
+            Ok(self.inner.send_group(&request, now)?.into())
+        })
+    }
+
+    /// R-G5: per patient of a group send, in list order, whether the
+    /// patient side read the group's message, replied, and whether a
+    /// response is awaited or overdue at `now_ms`. For the group's author
+    /// and the current members of its `from` workgroup; anyone else is
+    /// `NotAuthorized` (audited), an unknown group `UnknownGroup`. Audited
+    /// as `group_report`; marks nothing read.
+    pub fn group_report(
+        &self,
+        by: String,
+        group_id: String,
+        now_ms: i64,
+    ) -> Result<GroupReport, PmsgError> {
+        guard(|| {
+            let now = now("now_ms", now_ms)?;
+            Ok(self.inner.group_report(&by, &group_id, now)?.into())
+        })
+    }
+
+    /// Section 17 (R-AS1 to R-AS4): a staff participant `by` hands an open
+    /// conversation on to `to` (`workgroup:ID` or `staff:ID` of staff who
+    /// accept direct messages), with an optional staff `note` (at most
+    /// 2,000 characters; LF, CR and TAB are its only control characters).
+    /// The conversation's `from` becomes `to`: later patient replies go
+    /// there, and the assignee becomes a staff participant. Schedules an
+    /// `Assigned` event to `to`; staff views list the assignment, the
+    /// patient side never sees it. Audited as `assign`.
+    pub fn assign(
+        &self,
+        by: String,
+        conversation: String,
+        to: String,
+        note: Option<String>,
+        now_ms: i64,
+    ) -> Result<(), PmsgError> {
+        guard(|| {
+            let now = now("now_ms", now_ms)?;
+            Ok(self
+                .inner
+                .assign(&by, &conversation, &to, note.as_deref(), now)?)
         })
     }
 
@@ -192,6 +273,33 @@ impl Store {
         guard(|| {
             self.inner
                 .due_events(now("now_ms", now_ms)?, limit)?
+                .into_iter()
+                .map(TryInto::try_into)
+                .collect()
+        })
+    }
+
+    /// R-D7: for several delivery workers sharing one store. Claims, for
+    /// `worker`, the events due at `now_ms` that no unexpired claim holds
+    /// (in `due_events` order, at most `limit`; none means all, 0 none), each
+    /// until `now_ms + lease_seconds` (1 to 86,400 elapsed seconds), and
+    /// returns them with their `claimed_until`. A claim whose instant is
+    /// reached has expired: the event is claimable again, by any worker.
+    /// One call is atomic across threads and processes. Acknowledge each
+    /// delivered event with `ack`. `worker` is a non-empty name of at most
+    /// 200 characters without control characters; a bad `worker`, `limit`
+    /// or `lease_seconds` (checked in that order) is `InvalidArgument`.
+    pub fn claim_due_events(
+        &self,
+        worker: String,
+        now_ms: i64,
+        limit: Option<i64>,
+        lease_seconds: i64,
+    ) -> Result<Vec<Event>, PmsgError> {
+        guard(|| {
+            let now = now("now_ms", now_ms)?;
+            self.inner
+                .claim_due_events(&worker, now, limit, lease_seconds)?
                 .into_iter()
                 .map(TryInto::try_into)
                 .collect()

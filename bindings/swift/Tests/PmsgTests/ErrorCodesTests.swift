@@ -12,7 +12,7 @@ final class ErrorCodesTests: XCTestCase {
         "unknown_conversation", "unknown_attachment", "unknown_event", "unknown_staff",
         "unknown_account", "unknown_workgroup", "not_authorized", "conversation_closed",
         "attachments_not_allowed", "attachment_expired", "invalid_argument", "invalid_config",
-        "schema_too_new", "storage", "internal",
+        "schema_too_new", "storage", "internal", "unknown_group",
     ]
 
     /// One case per code, written out: a case missing from PmsgError does not compile.
@@ -29,10 +29,11 @@ final class ErrorCodesTests: XCTestCase {
         .ConversationClosed(message: "m"), .AttachmentsNotAllowed(message: "m"),
         .AttachmentExpired(message: "m"), .InvalidArgument(message: "m"), .InvalidConfig(message: "m"),
         .SchemaTooNew(message: "m"), .Storage(message: "m"), .Internal(message: "m"),
+        .UnknownGroup(message: "m"),
     ]
 
     func testEachCodeIsACase() {
-        XCTAssertEqual(Self.specCodes.count, 28)
+        XCTAssertEqual(Self.specCodes.count, 29)
         XCTAssertEqual(Self.cases.map(codeOf), Self.specCodes)
     }
 

@@ -2,10 +2,13 @@
 // files against the Pmsg bindings. It follows the Rust runner
 // (tests/conformance/rust/src/lib.rs) step for step, so that both give the
 // same verdicts: the same typed calls, the same result keys, the same
-// matching. Requests written in the scenario (config, directory, send, reply)
-// are read by the core's own JSON readers (configFromJson, directoryFromJson,
-// Store.sendJson, Store.replyJson), so that a malformed field is reported at
-// its R-S2 place exactly as in Rust. An op or a key it does not know FAILS.
+// matching. Requests written in the scenario (config, directory, send, reply,
+// send_group) are read by the core's own JSON readers (configFromJson,
+// directoryFromJson, Store.sendJson, Store.replyJson, Store.sendGroupJson), so
+// that a malformed field is reported at its R-S2 place exactly as in Rust. The
+// scenario file's shorthands ({"repeat", "times"} text and `size` attachments)
+// are expanded here, in a step's arguments and in its `expect` alike, before
+// the library sees them. An op or a key it does not know FAILS.
 import Foundation
 import Pmsg
 
@@ -23,12 +26,20 @@ private let stepKeys: [String: [String]] = [
     "send": [
         "author", "patient", "from", "subject", "body", "attachments", "unread_notify",
         "response", "allow_reply_attachments", "mask_name", "billable_fee_code",
-        "file_to_chart", "as", "message_as",
+        "file_to_chart", "confidential", "as", "message_as",
     ],
+    "send_group": [
+        "author", "patients", "from", "subject", "body", "attachments", "unread_notify",
+        "response", "allow_reply_attachments", "mask_name", "billable_fee_code",
+        "file_to_chart", "confidential", "as_group", "conversations_as", "messages_as",
+    ],
+    "group_report": ["by", "group"],
     "reply": [
         "by", "conversation", "body", "attachments", "message_as", "from", "unread_notify",
         "response", "allow_reply_attachments", "mask_name", "billable_fee_code", "file_to_chart",
+        "confidential",
     ],
+    "assign": ["by", "conversation", "to", "note"],
     "read": ["by", "conversation"],
     "view": ["by", "conversation"],
     "close": ["by", "conversation"],
@@ -36,6 +47,7 @@ private let stepKeys: [String: [String]] = [
     "due_events": ["limit"],
     "deliver": ["limit"],
     "ack": ["event_id"],
+    "claim": ["worker", "lease_seconds", "limit", "ack"],
     "folder": ["by", "folder", "page_size"],
     "purge": [],
     "verify_audit": [],
@@ -144,7 +156,56 @@ private func name(_ k: EventKind) -> String {
     case .newReply: return "new_reply"
     case .responseOverdue: return "response_overdue"
     case .unreadReminder: return "unread_reminder"
+    case .assigned: return "assigned"
     }
+}
+
+// The longest text a {"repeat", "times"} value expands to, and the largest
+// `size` attachment (the core's request::MAX_REPEAT_BYTES and its 64 x):
+// anything larger is left as written, for the library to refuse.
+private let maxRepeatBytes: Int64 = 1 << 20
+private let maxSizeBytes: Int64 = 64 * maxRepeatBytes
+
+/// `{"repeat": "ab", "times": 3}` -> `"ababab"`; nil when `v` is not that
+/// shorthand (or would expand past maxRepeatBytes).
+private func repeatText(_ v: JSON) -> String? {
+    guard case .object = v, Set(v.keys) == Set(["repeat", "times"]),
+          let unit = v["repeat"]?.string, let times = v["times"]?.asI64, times >= 0
+    else { return nil }
+    let bytes = Int64(unit.utf8.count)
+    if bytes == 0 { return "" }
+    guard times <= maxRepeatBytes / bytes else { return nil }
+    return String(repeating: unit, count: Int(times))
+}
+
+/// Every `{"repeat", "times"}` value, at any depth, as its text.
+func expand(_ v: JSON) -> JSON {
+    switch v {
+    case .object(let members):
+        if let text = repeatText(v) { return .string(text) }
+        return .object(members.map { ($0.0, expand($0.1)) })
+    case .array(let items):
+        return .array(items.map(expand))
+    default:
+        return v
+    }
+}
+
+/// A step whose `attachments` written `{"name", "media_type", "size": N}`
+/// carry their N bytes (byte i = i mod 251) as `content_base64`; other
+/// attachments are left as written.
+func expandAttachments(_ step: JSON) -> JSON {
+    guard case .array(let files)? = step["attachments"] else { return step }
+    let out: [JSON] = files.map { f in
+        guard case .object = f, Set(f.keys) == Set(["name", "media_type", "size"]),
+              let fileName = f["name"], let mediaType = f["media_type"],
+              let n = f["size"]?.asI64, n >= 0, n <= maxSizeBytes
+        else { return f }
+        let content = Data((0..<Int(n)).map { UInt8($0 % 251) })
+        return JSON.object([("name", fileName), ("media_type", mediaType),
+                            ("content_base64", .string(content.base64EncodedString()))])
+    }
+    return step.setting("attachments", .array(out))
 }
 
 private func daysFromCivil(_ y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
@@ -244,18 +305,21 @@ final class Runner {
     private var conversations: [String: String] = [:]
     private var messages: [String: String] = [:]
     private var reverse: [String: String] = [:]
+    private var groups: [String: String] = [:]
     private var attachments: [String: [(String, String)]] = [:]
     private var staff: [String] = []
 
     init(_ scenario: JSON) throws {
         try checkKeys(scenario, topKeys, "the scenario")
+        guard case .object(let members) = scenario else { throw StepFailed("the scenario is not an object") }
+        let setup = expand(.object(members.filter { $0.0 != "steps" }))
         do {
-            let config = try scenario["config"].map { try configFromJson(json: $0.text) } ?? defaultConfig()
+            let config = try setup["config"].map { try configFromJson(json: $0.text) } ?? defaultConfig()
             store = try Store.openInMemory(config: config)
         } catch let e as PmsgError {
             throw StepFailed(describe(e))
         }
-        if let d = scenario["directory"] {
+        if let d = setup["directory"] {
             do {
                 try directory(d)
             } catch let e as PmsgError {
@@ -277,18 +341,21 @@ final class Runner {
 
     private func alias(_ id: String) -> String { reverse[id] ?? id }
 
-    func step(_ step: JSON) throws {
-        guard case .object = step, let op = step["op"]?.string else { throw StepFailed("no \"op\"") }
-        guard let at = step["at"]?.string else { throw StepFailed("no \"at\"") }
+    private func optAlias(_ id: String?) -> JSON { opt(id.map { alias($0) }) }
+
+    func step(_ given: JSON) throws {
+        guard case .object = given, let op = given["op"]?.string else { throw StepFailed("no \"op\"") }
+        guard let at = given["at"]?.string else { throw StepFailed("no \"at\"") }
         let nowMs: Int64
         do {
             nowMs = try parseInstant(text: at)
         } catch let e as PmsgError {
             throw StepFailed(describe(e))
         }
-        let expect = step["expect"] ?? .object([])
         guard let allowed = stepKeys[op] else { throw StepFailed("unknown op \(JSON.quote(op))") }
-        try checkKeys(step, ["at", "op", "expect"] + allowed, "the step")
+        try checkKeys(given, ["at", "op", "expect"] + allowed, "the step")
+        let step = expandAttachments(expand(given))
+        let expect = step["expect"] ?? .object([])
         var actual: JSON = .null
         var failure: PmsgError?
         do {
@@ -341,6 +408,7 @@ final class Runner {
             let found = try store.search(query: str(step["query"]), nowMs: nowMs)
             return .object([("matches", .array(found.map { m in
                 JSON.object([("emr_id", .string(m.emrId)), ("deliver_to", strings(m.deliverTo)),
+                         ("confidential_deliver_to", strings(m.confidentialDeliverTo)),
                          ("first_name", .string(m.firstName)), ("last_name", .string(m.lastName))])
             }))])
         case "send":
@@ -351,6 +419,42 @@ final class Runner {
             }
             record(step, out)
             return outcome(out)
+        case "send_group":
+            let group = try store.sendGroupJson(requestJson: step.text, nowMs: nowMs)
+            bindGroup(step, group)
+            return .object([
+                ("outcome", .array(group.entries.map { e in
+                    JSON.object([("emr_id", .string(e.emrId)), ("conversation", optAlias(e.conversationId)),
+                                 ("skipped", opt(e.skipped)), ("delivered_to", strings(e.deliveredTo)),
+                                 ("status", opt(e.status.map { name($0) })),
+                                 ("message", optAlias(e.messageId))])
+                })),
+                ("group", .string(group.groupId)),
+            ])
+        case "group_report":
+            // A name no step bound, or a value that is not a string (as its
+            // JSON text), is passed on as a literal id.
+            let group = step["group"]?.string.map { groups[$0] ?? $0 } ?? (step["group"] ?? .null).text
+            let r = try store.groupReport(by: str(step["by"]), groupId: group, nowMs: nowMs)
+            return .object([
+                ("entries", .array(r.entries.map { e in
+                    JSON.object([("emr_id", .string(e.emrId)), ("conversation", optAlias(e.conversation)),
+                                 ("skipped", opt(e.skipped)), ("read", .bool(e.read)),
+                                 ("replied", .bool(e.replied)), ("awaiting_response", .bool(e.awaitingResponse)),
+                                 ("overdue", .bool(e.overdue))])
+                })),
+            ])
+        case "assign":
+            var note: String?
+            if let raw = step["note"], !raw.isNull {
+                guard let text = raw.string else {
+                    throw PmsgError.InvalidArgument(message: "note \(raw.text) is not a string (R-AS1)")
+                }
+                note = text
+            }
+            try store.assign(by: str(step["by"]), conversation: conv(step), to: str(step["to"]),
+                             note: note, nowMs: nowMs)
+            return .object([])
         case "reply":
             let request = step.setting("conversation", .string(conv(step)))
             let out = try store.replyJson(requestJson: request.text, nowMs: nowMs)
@@ -370,6 +474,11 @@ final class Runner {
                 ("overdue", .bool(v.overdue)),
                 ("response_due_at", opt(v.responseDueAt)),
                 ("subject", .string(v.subject)),
+                ("confidential", .bool(v.confidential)),
+                ("assignments", .array(v.assignments.map { a in
+                    JSON.object([("by", .string(a.by)), ("to", .string(a.to)), ("note", opt(a.note)),
+                                 ("at", .string(a.at))])
+                })),
                 ("messages", .array(v.messages.map { m in
                     JSON.object([
                         ("sender", .string(m.sender)), ("from", .string(m.fromName)),
@@ -389,23 +498,34 @@ final class Runner {
             return .object([("size", num(d.content.count)), ("name", .string(d.name)),
                             ("media_type", .string(d.mediaType))])
         case "due_events", "deliver":
-            var limit: Int64?
-            if let raw = step["limit"], !raw.isNull {
-                guard let n = raw.asI64 else {
-                    throw PmsgError.InvalidArgument(message: "limit \(raw.text) is not an integer (R-D5)")
-                }
-                limit = n
-            }
+            let limit = try limitOf(step)
             let events = try store.dueEvents(nowMs: nowMs, limit: limit)
             if op == "deliver" {
                 for e in events { try store.ack(eventId: e.id, nowMs: nowMs) }
             }
-            return .object([("events", .array(events.map { e in
-                JSON.object([("kind", .string(name(e.kind))), ("to", .string(e.to)),
-                         ("conversation", .string(alias(e.conversation))),
-                         ("message", opt(e.message.map { alias($0) })),
-                         ("due_at", .string(e.dueAt)), ("id", .string(e.id))])
-            }))])
+            return .object([("events", .array(events.map { event($0) }))])
+        case "claim":
+            guard let worker = step["worker"]?.string else {
+                let raw = step["worker"] ?? .null
+                throw PmsgError.InvalidArgument(message: "worker \(raw.text) is not a string (R-D7)")
+            }
+            let limit = try limitOf(step)
+            guard let lease = step["lease_seconds"]?.asI64 else {
+                let raw = step["lease_seconds"] ?? .null
+                throw PmsgError.InvalidArgument(message: "lease_seconds \(raw.text) is not an integer (R-D7)")
+            }
+            var ack = false
+            if let raw = step["ack"], !raw.isNull {
+                guard case .bool(let flag) = raw else {
+                    throw PmsgError.InvalidArgument(message: "ack \(raw.text) is not true or false")
+                }
+                ack = flag
+            }
+            let events = try store.claimDueEvents(worker: worker, nowMs: nowMs, limit: limit, leaseSeconds: lease)
+            if ack {
+                for e in events { try store.ack(eventId: e.id, nowMs: nowMs) }
+            }
+            return .object([("events", .array(events.map { event($0) }))])
         case "ack":
             try store.ack(eventId: str(step["event_id"]), nowMs: nowMs)
             return .object([])
@@ -448,6 +568,53 @@ final class Runner {
             return .object([("ok", .bool(v.ok)), ("entries", num(v.entries)), ("first_broken", num(v.firstBroken))])
         default:
             throw PmsgError.Internal(message: "op \(op) not dispatched")
+        }
+    }
+
+    /// A step's optional `limit` (R-D5): none, or an integer literal.
+    private func limitOf(_ step: JSON) throws -> Int64? {
+        guard let raw = step["limit"], !raw.isNull else { return nil }
+        guard let n = raw.asI64 else {
+            throw PmsgError.InvalidArgument(message: "limit \(raw.text) is not an integer (R-D5)")
+        }
+        return n
+    }
+
+    /// An event; `claimed_until` only when it has one (a claim's).
+    private func event(_ e: Event) -> JSON {
+        let v = JSON.object([("kind", .string(name(e.kind))), ("to", .string(e.to)),
+                             ("conversation", .string(alias(e.conversation))), ("message", optAlias(e.message)),
+                             ("due_at", .string(e.dueAt)), ("id", .string(e.id))])
+        guard let until = e.claimedUntil else { return v }
+        return v.setting("claimed_until", .string(until))
+    }
+
+    /// `as_group`; the i-th alias of `conversations_as` and of `messages_as`
+    /// for the i-th sent patient (extra aliases stay unbound); each sent
+    /// conversation's attachments, for `download`.
+    private func bindGroup(_ step: JSON, _ group: GroupSendOutcome) {
+        if let a = step["as_group"]?.string { groups[a] = group.groupId }
+        for e in group.entries {
+            if let id = e.conversationId {
+                attachments[id, default: []] += e.attachments.map { ($0.name, $0.id) }
+            }
+        }
+        let sent = group.entries.filter { $0.skipped == nil }
+        if case .array(let aliases)? = step["conversations_as"] {
+            for (label, e) in zip(aliases.compactMap { $0.string }, sent) {
+                if let id = e.conversationId {
+                    conversations[label] = id
+                    reverse[id] = label
+                }
+            }
+        }
+        if case .array(let aliases)? = step["messages_as"] {
+            for (label, e) in zip(aliases.compactMap { $0.string }, sent) {
+                if let id = e.messageId {
+                    messages[label] = id
+                    reverse[id] = label
+                }
+            }
         }
     }
 

@@ -66,6 +66,61 @@ final class UsageTests: XCTestCase {
         }
     }
 
+    func testGroupSendReportAssignmentAndClaims() throws {
+        let store = try clinic()
+        try store.upsertDirectory(update: DirectoryUpdate(
+            accounts: [Account(id: "a-omar", kind: .patient, displayName: "Omar Haddad", registered: true)],
+            patients: [Patient(emrId: "E300", firstName: "Omar", lastName: "Haddad", dateOfBirth: "1975-09-09",
+                               account: "a-omar")],
+            staff: [Staff(id: "s-out", displayName: "Carla Diaz", acceptsDirect: true)],
+            workgroups: [Workgroup(id: "wg-desk", name: "Front Desk", members: ["s-out"])]
+        ))
+
+        // One composition, a conversation per patient; an unknown EMR ID is skipped.
+        let group = try store.sendGroup(request: GroupSendRequest(
+            author: "s-ng", patients: ["E100", "E999", "E300"], fromIdentity: .workgroup(id: "wg-nurse"),
+            subject: "Flu clinic", body: "Flu shots this Saturday.", response: .required(days: 3)
+        ), nowMs: t0)
+        XCTAssertEqual(group.entries.map(\.emrId), ["E100", "E999", "E300"])
+        XCTAssertEqual(group.entries.map(\.skipped), [nil, "unknown_patient", nil])
+        XCTAssertEqual(group.entries[0].deliveredTo, ["account:a-lea"])
+        XCTAssertEqual(group.entries[0].status, .open)
+        XCTAssertNil(group.entries[1].conversationId)
+        XCTAssertNil(group.entries[1].status)
+        let lea = try XCTUnwrap(group.entries[0].conversationId)
+        let omar = try XCTUnwrap(group.entries[2].conversationId)
+
+        try store.read(by: "account:a-lea", conversation: lea, nowMs: t0 + 60_000)
+        let report = try store.groupReport(by: "staff:s-ng", groupId: group.groupId, nowMs: t0 + 4 * day)
+        XCTAssertEqual(report.entries.map(\.read), [true, false, false])
+        XCTAssertEqual(report.entries.map(\.overdue), [true, false, true])
+        XCTAssertThrowsError(try store.groupReport(by: "staff:s-ng", groupId: "no-such-group", nowMs: t0)) { error in
+            guard case PmsgError.UnknownGroup(_) = error else { return XCTFail("expected UnknownGroup, got \(error)") }
+        }
+
+        // Assignment: the front desk takes Omar's conversation over.
+        try store.assign(by: "staff:s-ng", conversation: omar, to: "workgroup:wg-desk", note: "Call after 3 pm.",
+                         nowMs: t0 + day)
+        let view = try store.view(by: "staff:s-out", conversation: omar, nowMs: t0 + day)
+        XCTAssertEqual(view.assignments.map(\.to), ["workgroup:wg-desk"])
+        XCTAssertEqual(view.assignments.first?.note, "Call after 3 pm.")
+        XCTAssertEqual(view.assignments.first?.atMs, t0 + day)
+        XCTAssertFalse(view.confidential)
+        XCTAssertEqual(try store.view(by: "account:a-omar", conversation: omar, nowMs: t0 + day).assignments, [])
+
+        // Two workers share the due events through claims.
+        let first = try store.claimDueEvents(worker: "worker-a", nowMs: t0 + day, limit: 1, leaseSeconds: 60)
+        XCTAssertEqual(first.map(\.kind), [.newMessage])
+        XCTAssertEqual(first.first?.claimedUntilMs, t0 + day + 60_000)
+        let rest = try store.claimDueEvents(worker: "worker-b", nowMs: t0 + day, limit: nil, leaseSeconds: 60)
+        XCTAssertTrue(rest.map(\.kind).contains(.assigned))
+        XCTAssertEqual(try store.claimDueEvents(worker: "worker-a", nowMs: t0 + day + 59_000, limit: nil,
+                                                leaseSeconds: 60), [])
+        for e in first + rest { try store.ack(eventId: e.id, nowMs: t0 + day) }
+        XCTAssertEqual(try store.claimDueEvents(worker: "worker-a", nowMs: t0 + day + 60_000, limit: nil,
+                                                leaseSeconds: 60), [])
+    }
+
     func testBefore1970AndMilliseconds() throws {
         XCTAssertEqual(try parseInstant(text: "1969-12-31T23:59:59.999Z"), -1)
         XCTAssertEqual(try parseInstant(text: "2026-03-10T10:00:00.123-04:00"), t0 + 123)

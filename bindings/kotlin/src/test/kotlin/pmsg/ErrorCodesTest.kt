@@ -15,7 +15,7 @@ class ErrorCodesTest {
         "unknown_conversation", "unknown_attachment", "unknown_event", "unknown_staff",
         "unknown_account", "unknown_workgroup", "not_authorized", "conversation_closed",
         "attachments_not_allowed", "attachment_expired", "invalid_argument", "invalid_config",
-        "schema_too_new", "storage", "internal",
+        "schema_too_new", "storage", "internal", "unknown_group",
     )
 
     private fun camel(code: String) =
@@ -23,7 +23,7 @@ class ErrorCodesTest {
 
     @Test
     fun eachCodeHasAnExceptionClass() {
-        assertEquals(28, specCodes.size)
+        assertEquals(29, specCodes.size)
         for (code in specCodes) {
             val cls = Class.forName("pmsg.PmsgException\$${camel(code)}")
             assertTrue(PmsgException::class.java.isAssignableFrom(cls), "$cls is a PmsgException")

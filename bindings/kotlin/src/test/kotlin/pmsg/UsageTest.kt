@@ -118,6 +118,84 @@ class UsageTest {
     }
 
     @Test
+    fun groupSendReportAssignmentAndClaims() {
+        Store.openInMemory(toronto()).clinic().use { store ->
+            store.upsertDirectory(
+                DirectoryUpdate(
+                    accounts = listOf(Account("a-omar", AccountKind.PATIENT, "Omar Haddad", registered = true)),
+                    patients = listOf(Patient("E300", "Omar", "Haddad", "1975-09-09", account = "a-omar")),
+                    staff = listOf(Staff("s-out", "Carla Diaz", acceptsDirect = true)),
+                    workgroups = listOf(Workgroup("wg-desk", "Front Desk", listOf("s-out"))),
+                ),
+            )
+
+            // One composition, a conversation per patient; an unknown EMR ID is skipped.
+            val group = store.sendGroup(
+                GroupSendRequest(
+                    author = "s-ng",
+                    patients = listOf("E100", "E999", "E300"),
+                    fromIdentity = Sender.Workgroup("wg-nurse"),
+                    subject = "Flu clinic",
+                    body = "Flu shots this Saturday.",
+                    response = Response.Required(days = 3),
+                ),
+                t0,
+            )
+            val (lea, unknown, omar) = group.entries
+            assertEquals(listOf("account:a-lea"), lea.deliveredTo)
+            assertEquals(ConversationStatus.OPEN, lea.status)
+            assertEquals(null, lea.skipped)
+            assertEquals("unknown_patient", unknown.skipped)
+            assertEquals(null, unknown.conversationId)
+            assertEquals(null, unknown.status)
+            assertEquals(listOf("account:a-omar"), omar.deliveredTo)
+
+            store.read("account:a-lea", lea.conversationId!!, t0 + 60_000)
+            val report = store.groupReport("staff:s-ng", group.groupId, t0 + 4 * day)
+            assertEquals(
+                listOf(
+                    listOf("E100", true, true, true),
+                    listOf("E999", false, false, false),
+                    listOf("E300", false, true, true),
+                ),
+                report.entries.map { listOf(it.emrId, it.read, it.awaitingResponse, it.overdue) },
+            )
+            assertThrows<PmsgException.UnknownGroup> { store.groupReport("staff:s-ng", "no-such-group", t0) }
+            assertThrows<PmsgException.NotAuthorized> { store.groupReport("staff:s-out", group.groupId, t0) }
+
+            // Assignment: the front desk takes Omar's conversation over.
+            val conv = omar.conversationId!!
+            store.assign("staff:s-ng", conv, "workgroup:wg-desk", "Call after 3 pm.", t0 + day)
+            val view = store.view("staff:s-out", conv, t0 + day)
+            assertEquals(
+                listOf(Assignment("staff:s-ng", "workgroup:wg-desk", "Call after 3 pm.", "2026-03-11T10:00:00-04:00", t0 + day)),
+                view.assignments,
+            )
+            assertFalse(view.confidential)
+            assertTrue(store.view("account:a-omar", conv, t0 + day).assignments.isEmpty())
+            assertThrows<PmsgException.UnknownWorkgroup> {
+                store.assign("staff:s-ng", conv, "workgroup:wg-ghost", null, t0 + day)
+            }
+
+            // Two workers share the due events through claims.
+            val first = store.claimDueEvents("worker-a", t0 + day, 1, 60)
+            assertEquals(listOf(EventKind.NEW_MESSAGE), first.map { it.kind })
+            assertEquals(t0 + day + 60_000, first[0].claimedUntilMs)
+            assertEquals("2026-03-11T10:01:00-04:00", first[0].claimedUntil)
+            val rest = store.claimDueEvents("worker-b", t0 + day, null, 60)
+            assertTrue(EventKind.ASSIGNED in rest.map { it.kind })
+            assertTrue(rest.none { e -> first.any { it.id == e.id } })
+            assertTrue(store.claimDueEvents("worker-a", t0 + day + 59_000, null, 60).isEmpty())
+            val peek = store.dueEvents(t0 + day) // ignores claims, shows no claim fields
+            assertEquals(3, peek.size)
+            assertTrue(peek.all { it.claimedUntil == null && it.claimedUntilMs == null })
+            (first + rest).forEach { store.ack(it.id, t0 + day) }
+            assertTrue(store.claimDueEvents("worker-a", t0 + day + 60_000, null, 60).isEmpty())
+            assertThrows<PmsgException.InvalidArgument> { store.claimDueEvents("", t0, null, 60) }
+        }
+    }
+
+    @Test
     fun before1970AndMilliseconds() {
         assertEquals(-1L, parseInstant("1969-12-31T23:59:59.999Z"))
         assertEquals(t0 + 123, parseInstant("2026-03-10T10:00:00.123-04:00"))

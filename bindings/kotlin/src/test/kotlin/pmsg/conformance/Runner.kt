@@ -2,11 +2,13 @@
 // files against the pmsg bindings. It follows the Rust runner
 // (tests/conformance/rust/src/lib.rs) step for step, so that both give the
 // same verdicts: the same typed calls, the same result keys, the same
-// matching. Requests written in the scenario (config, directory, send, reply)
-// are read by the core's own JSON readers (configFromJson,
-// directoryFromJson, Store.sendJson, Store.replyJson), so that a malformed
-// field is reported at its R-S2 place exactly as in Rust. An op or a key it
-// does not know FAILS.
+// matching. Requests written in the scenario (config, directory, send, reply,
+// send_group) are read by the core's own JSON readers (configFromJson,
+// directoryFromJson, Store.sendJson, Store.replyJson, Store.sendGroupJson),
+// so that a malformed field is reported at its R-S2 place exactly as in Rust.
+// The scenario file's shorthands ({"repeat", "times"} text and `size`
+// attachments) are expanded here, in a step's arguments and in its `expect`
+// alike, before the library sees them. An op or a key it does not know FAILS.
 package pmsg.conformance
 
 import kotlinx.serialization.json.Json
@@ -15,6 +17,8 @@ import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonNull
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
+import pmsg.Event
+import pmsg.GroupSendOutcome
 import pmsg.PmsgException
 import pmsg.SendOutcome
 import pmsg.Store
@@ -25,6 +29,7 @@ import pmsg.parseInstant
 import java.io.File
 import java.time.LocalDateTime
 import java.time.ZoneOffset
+import java.util.Base64
 
 /** A step whose outcome is not the expected one. */
 class StepFailed(why: String) : Exception(why)
@@ -37,12 +42,20 @@ private val STEP_KEYS: Map<String, List<String>> = mapOf(
     "send" to listOf(
         "author", "patient", "from", "subject", "body", "attachments", "unread_notify",
         "response", "allow_reply_attachments", "mask_name", "billable_fee_code",
-        "file_to_chart", "as", "message_as",
+        "file_to_chart", "confidential", "as", "message_as",
     ),
+    "send_group" to listOf(
+        "author", "patients", "from", "subject", "body", "attachments", "unread_notify",
+        "response", "allow_reply_attachments", "mask_name", "billable_fee_code",
+        "file_to_chart", "confidential", "as_group", "conversations_as", "messages_as",
+    ),
+    "group_report" to listOf("by", "group"),
     "reply" to listOf(
         "by", "conversation", "body", "attachments", "message_as", "from", "unread_notify",
         "response", "allow_reply_attachments", "mask_name", "billable_fee_code", "file_to_chart",
+        "confidential",
     ),
+    "assign" to listOf("by", "conversation", "to", "note"),
     "read" to listOf("by", "conversation"),
     "view" to listOf("by", "conversation"),
     "close" to listOf("by", "conversation"),
@@ -50,6 +63,7 @@ private val STEP_KEYS: Map<String, List<String>> = mapOf(
     "due_events" to listOf("limit"),
     "deliver" to listOf("limit"),
     "ack" to listOf("event_id"),
+    "claim" to listOf("worker", "lease_seconds", "limit", "ack"),
     "folder" to listOf("by", "folder", "page_size"),
     "purge" to emptyList(),
     "verify_audit" to emptyList(),
@@ -124,6 +138,51 @@ private fun JsonElement?.asI64(): Long? =
 private fun JsonElement?.asU32(): UInt? =
     (this as? JsonPrimitive)?.takeIf { !it.isString && INTEGER.matches(it.content) }
         ?.content?.toULongOrNull()?.takeIf { it <= UInt.MAX_VALUE.toULong() }?.toUInt()
+
+// The longest text a {"repeat", "times"} value expands to, and the largest
+// `size` attachment (the core's request::MAX_REPEAT_BYTES and its 64 x):
+// anything larger is left as written, for the library to refuse.
+private const val MAX_REPEAT_BYTES = 1L shl 20
+private const val MAX_SIZE_BYTES = 64 * MAX_REPEAT_BYTES
+
+/** `{"repeat": "ab", "times": 3}` -> `"ababab"`; null when `v` is not that
+ *  shorthand (or would expand past MAX_REPEAT_BYTES). */
+private fun repeatText(v: JsonObject): String? {
+    if (v.keys != setOf("repeat", "times")) return null
+    val unit = v["repeat"].str() ?: return null
+    val times = v["times"].asI64()?.takeIf { it >= 0 } ?: return null
+    val bytes = unit.toByteArray(Charsets.UTF_8).size.toLong()
+    if (bytes == 0L) return ""
+    if (times > MAX_REPEAT_BYTES / bytes) return null
+    return unit.repeat(times.toInt())
+}
+
+/** Every `{"repeat", "times"}` value, at any depth, as its text. */
+fun expand(v: JsonElement): JsonElement = when (v) {
+    is JsonObject -> repeatText(v)?.let { JsonPrimitive(it) } ?: JsonObject(v.mapValues { expand(it.value) })
+    is JsonArray -> JsonArray(v.map { expand(it) })
+    else -> v
+}
+
+/** A step whose `attachments` written `{"name", "media_type", "size": N}`
+ *  carry their N bytes (byte i = i mod 251) as `content_base64`; other
+ *  attachments are left as written. */
+fun expandAttachments(step: JsonObject): JsonObject {
+    val files = step["attachments"] as? JsonArray ?: return step
+    val out = files.map { f ->
+        val n = (f as? JsonObject)?.takeIf { it.keys == setOf("name", "media_type", "size") }
+            ?.get("size").asI64()?.takeIf { it in 0..MAX_SIZE_BYTES }
+            ?: return@map f
+        f as JsonObject
+        val content = ByteArray(n.toInt()) { (it % 251).toByte() }
+        JsonObject(linkedMapOf(
+            "name" to f.getValue("name"),
+            "media_type" to f.getValue("media_type"),
+            "content_base64" to JsonPrimitive(Base64.getEncoder().encodeToString(content)),
+        ))
+    }
+    return JsonObject(step + ("attachments" to JsonArray(out)))
+}
 
 private fun JsonElement?.isNumber(): Boolean =
     this is JsonPrimitive && !isString && this !is JsonNull && content != "true" && content != "false"
@@ -241,16 +300,17 @@ class Runner(scenario: JsonElement) {
     private val conversations = HashMap<String, String>()
     private val messages = HashMap<String, String>()
     private val reverse = HashMap<String, String>()
+    private val groups = HashMap<String, String>()
     private val attachments = HashMap<String, MutableList<Pair<String, String>>>()
     private val staff = ArrayList<String>()
 
     init {
         checkKeys(scenario, TOP_KEYS, "the scenario")
-        scenario as JsonObject
+        val setup = expand(JsonObject((scenario as JsonObject).filterKeys { it != "steps" })) as JsonObject
         try {
-            val config = scenario["config"]?.let { configFromJson(it.toString()) } ?: defaultConfig()
+            val config = setup["config"]?.let { configFromJson(it.toString()) } ?: defaultConfig()
             store = Store.openInMemory(config)
-            scenario["directory"]?.let { directory(it) }
+            setup["directory"]?.let { directory(it) }
         } catch (e: PmsgException) {
             throw StepFailed(describe(e))
         }
@@ -266,18 +326,21 @@ class Runner(scenario: JsonElement) {
 
     private fun alias(id: String): String = reverse[id] ?: id
 
-    fun step(step: JsonElement) {
-        val op = ((step as? JsonObject)?.get("op")).str() ?: throw StepFailed("no \"op\"")
-        step as JsonObject
-        val at = step["at"].str() ?: throw StepFailed("no \"at\"")
+    private fun optAlias(id: String?): String? = id?.let { alias(it) }
+
+    fun step(given: JsonElement) {
+        val op = ((given as? JsonObject)?.get("op")).str() ?: throw StepFailed("no \"op\"")
+        given as JsonObject
+        val at = given["at"].str() ?: throw StepFailed("no \"at\"")
         val nowMs = try {
             parseInstant(at)
         } catch (e: PmsgException) {
             throw StepFailed(describe(e))
         }
-        val expect = step["expect"] ?: JsonObject(emptyMap())
         val allowed = STEP_KEYS[op] ?: throw StepFailed("unknown op ${JsonPrimitive(op)}")
-        checkKeys(step, listOf("at", "op", "expect") + allowed, "the step")
+        checkKeys(given, listOf("at", "op", "expect") + allowed, "the step")
+        val step = expandAttachments(expand(given) as JsonObject)
+        val expect = step["expect"] ?: JsonObject(emptyMap())
         var error: PmsgException? = null
         val actual = try {
             perform(op, step, nowMs)
@@ -323,6 +386,7 @@ class Runner(scenario: JsonElement) {
         }
         "search" -> obj("matches" to store.search(step.str("query"), nowMs).map {
             obj("emr_id" to it.emrId, "deliver_to" to it.deliverTo,
+                "confidential_deliver_to" to it.confidentialDeliverTo,
                 "first_name" to it.firstName, "last_name" to it.lastName)
         })
         "send" -> {
@@ -333,6 +397,38 @@ class Runner(scenario: JsonElement) {
             }
             recordMessage(step, out)
             outcome(out)
+        }
+        "send_group" -> {
+            val group = store.sendGroupJson(step.toString(), nowMs)
+            bindGroup(step, group)
+            obj(
+                "outcome" to group.entries.map { e ->
+                    obj("emr_id" to e.emrId, "conversation" to optAlias(e.conversationId),
+                        "skipped" to e.skipped, "delivered_to" to e.deliveredTo, "status" to e.status,
+                        "message" to optAlias(e.messageId))
+                },
+                "group" to group.groupId,
+            )
+        }
+        "group_report" -> {
+            // A name no step bound, or a value that is not a string (as its
+            // JSON text), is passed on as a literal id.
+            val group = step["group"].str()?.let { groups[it] ?: it } ?: (step["group"] ?: JsonNull).toString()
+            val r = store.groupReport(step.str("by"), group, nowMs)
+            obj(
+                "entries" to r.entries.map { e ->
+                    obj("emr_id" to e.emrId, "conversation" to optAlias(e.conversation),
+                        "skipped" to e.skipped, "read" to e.read, "replied" to e.replied,
+                        "awaiting_response" to e.awaitingResponse, "overdue" to e.overdue)
+                },
+            )
+        }
+        "assign" -> {
+            val note = step["note"].takeUnless { it.isNull() }?.let {
+                it.str() ?: throw invalidArgument("note $it is not a string (R-AS1)")
+            }
+            store.assign(step.str("by"), conv(step), step.str("to"), note, nowMs)
+            obj()
         }
         "reply" -> {
             val request = JsonObject(step + ("conversation" to JsonPrimitive(conv(step))))
@@ -356,6 +452,10 @@ class Runner(scenario: JsonElement) {
                 "overdue" to v.overdue,
                 "response_due_at" to v.responseDueAt,
                 "subject" to v.subject,
+                "confidential" to v.confidential,
+                "assignments" to v.assignments.map { a ->
+                    obj("by" to a.by, "to" to a.to, "note" to a.note, "at" to a.at)
+                },
                 "messages" to v.messages.map { m ->
                     obj(
                         "sender" to m.sender, "from" to m.fromName, "body" to m.body, "read" to m.read,
@@ -375,15 +475,23 @@ class Runner(scenario: JsonElement) {
             obj("size" to d.content.size, "name" to d.name, "media_type" to d.mediaType)
         }
         "due_events", "deliver" -> {
-            val limit = step["limit"].takeUnless { it.isNull() }?.let {
-                it.asI64() ?: throw invalidArgument("limit $it is not an integer (R-D5)")
-            }
-            val events = store.dueEvents(nowMs, limit)
+            val events = store.dueEvents(nowMs, limitOf(step))
             if (op == "deliver") events.forEach { store.ack(it.id, nowMs) }
-            obj("events" to events.map { e ->
-                obj("kind" to e.kind, "to" to e.to, "conversation" to alias(e.conversation),
-                    "message" to e.message?.let { alias(it) }, "due_at" to e.dueAt, "id" to e.id)
-            })
+            obj("events" to events.map { event(it) })
+        }
+        "claim" -> {
+            val worker = step["worker"].str()
+                ?: throw invalidArgument("worker ${step["worker"] ?: JsonNull} is not a string (R-D7)")
+            val limit = limitOf(step)
+            val lease = step["lease_seconds"].asI64()
+                ?: throw invalidArgument("lease_seconds ${step["lease_seconds"] ?: JsonNull} is not an integer (R-D7)")
+            val ack = step["ack"].takeUnless { it.isNull() }?.let {
+                (it as? JsonPrimitive)?.takeIf { p -> !p.isString }?.content?.toBooleanStrictOrNull()
+                    ?: throw invalidArgument("ack $it is not true or false")
+            } ?: false
+            val events = store.claimDueEvents(worker, nowMs, limit, lease)
+            if (ack) events.forEach { store.ack(it.id, nowMs) }
+            obj("events" to events.map { event(it) })
         }
         "ack" -> {
             store.ack(step.str("event_id"), nowMs)
@@ -426,6 +534,42 @@ class Runner(scenario: JsonElement) {
             obj("ok" to v.ok, "entries" to v.entries, "first_broken" to v.firstBroken)
         }
         else -> throw PmsgException.Internal("op $op not dispatched")
+    }
+
+    /** A step's optional `limit` (R-D5): none, or an integer literal. */
+    private fun limitOf(step: JsonObject): Long? = step["limit"].takeUnless { it.isNull() }?.let {
+        it.asI64() ?: throw invalidArgument("limit $it is not an integer (R-D5)")
+    }
+
+    /** An event; `claimed_until` only when it has one (a claim's). */
+    private fun event(e: Event): JsonObject {
+        val v = obj("kind" to e.kind, "to" to e.to, "conversation" to alias(e.conversation),
+            "message" to optAlias(e.message), "due_at" to e.dueAt, "id" to e.id)
+        return e.claimedUntil?.let { JsonObject(v + ("claimed_until" to JsonPrimitive(it))) } ?: v
+    }
+
+    /** `as_group`; the i-th alias of `conversations_as` and of `messages_as`
+     *  for the i-th sent patient (extra aliases stay unbound); each sent
+     *  conversation's attachments, for `download`. */
+    private fun bindGroup(step: JsonObject, group: GroupSendOutcome) {
+        step["as_group"].str()?.let { groups[it] = group.groupId }
+        for (e in group.entries) {
+            val id = e.conversationId ?: continue
+            attachments.getOrPut(id) { ArrayList() }.addAll(e.attachments.map { it.name to it.id })
+        }
+        val sent = group.entries.filter { it.skipped == null }
+        for ((key, table, ids) in listOf(
+            Triple("conversations_as", conversations, sent.map { it.conversationId }),
+            Triple("messages_as", messages, sent.map { it.messageId }),
+        )) {
+            val aliases = (step[key] as? JsonArray ?: continue).mapNotNull { it.str() }
+            aliases.zip(ids).forEach { (name, id) ->
+                if (id != null) {
+                    table[name] = id
+                    reverse[id] = name
+                }
+            }
+        }
     }
 
     private fun recordMessage(step: JsonObject, out: SendOutcome) {
