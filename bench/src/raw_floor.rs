@@ -8,14 +8,12 @@ use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, TransactionBehavior};
 use std::path::Path;
 
-/// The core's schema, as the core applies it: every migration in order
-/// (`core/src/store/mod.rs`, `MIGRATIONS`), so the floor maintains the same
-/// indexes and the same partial indexes as the core.
-pub const SCHEMA: &str = concat!(
-    include_str!("../../core/src/store/migrations/0001_initial.sql"),
-    "\n",
-    include_str!("../../core/src/store/migrations/0002_folder_indexes.sql"),
-);
+/// The core's schema, as the core applies it: every SQLite migration in
+/// order (`pmsg_core::SQLITE_MIGRATIONS`), so the floor maintains the same
+/// tables, indexes and partial indexes as the core, whatever the version.
+pub fn schema() -> String {
+    pmsg_core::SQLITE_MIGRATIONS.join("\n")
+}
 
 /// The directory tables, copied once before anything is timed.
 const DIRECTORY_TABLES: [&str; 6] = [
@@ -115,7 +113,8 @@ pub fn create_in_memory(directory_from: &Path) -> rusqlite::Result<Connection> {
 /// Applies the schema and copies the directory tables.
 fn fill(conn: &Connection, directory_from: &Path) -> rusqlite::Result<()> {
     conn.execute_batch(&format!(
-        "BEGIN; {SCHEMA} PRAGMA user_version = {}; COMMIT;",
+        "BEGIN; {} PRAGMA user_version = {}; COMMIT;",
+        schema(),
         pmsg_core::SCHEMA_VERSION
     ))?;
     conn.execute(

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Every figure the issue asks for, in output order.
-const FIGURES: [&str; 11] = [
+const FIGURES: [&str; 14] = [
     "send_ratio",
     "sweep_scaling",
     "folder_first_ms",
@@ -18,6 +18,9 @@ const FIGURES: [&str; 11] = [
     "sweep_rss_mib",
     "lib_size_mib",
     "open_ms",
+    "group_send_speedup",
+    "group_send_rss_mib",
+    "group_report_ms",
 ];
 
 /// A scratch directory removed when dropped.

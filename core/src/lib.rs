@@ -37,7 +37,7 @@ pub mod strict_json;
 pub use config::{Config, DEFAULT_MEDIA_TYPES};
 pub use error::{Error, Result, ERROR_CODES};
 pub use model::*;
-pub use store::SCHEMA_VERSION;
+pub use store::{SCHEMA_VERSION, SQLITE_MIGRATIONS};
 
 use chrono::{DateTime, TimeZone, Utc};
 use config::Settings;

@@ -27,6 +27,12 @@ use crate::error::{Error, Result};
 /// reaches the same versions through its own numbered migrations.
 pub const SCHEMA_VERSION: i64 = sqlite::MIGRATIONS.len() as i64;
 
+/// The SQLite migrations, in order (migration `i` takes the schema to
+/// version `i + 1`): for tools that build the same schema outside the
+/// library, such as pmsg-bench's raw-SQLite floor. Not an API for hosts.
+#[doc(hidden)]
+pub const SQLITE_MIGRATIONS: &[&str] = sqlite::MIGRATIONS;
+
 /// What a transaction closure asks of its backend when it returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Finish {
