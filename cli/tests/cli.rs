@@ -186,7 +186,8 @@ fn deliver_prints_json_lines_and_acknowledges_them() {
         "author": "s-ng", "patient": "E100", "from": "direct",
         "subject": "Results", "body": "Please call us.",
         "attachments": [{"name": "r.pdf", "media_type": "application/pdf", "text": "%PDF"}]
-    }));
+    }))
+    .expect("a send request");
     let at = deadline::parse_instant("2026-03-02T09:00:00Z").expect("instant");
     let sent = store.send(&send, at).expect("send");
 
@@ -371,7 +372,8 @@ fn deliver_with_a_worker_claims_so_a_second_worker_gets_nothing_until_the_lease_
     let send = request::send_request(&serde_json::json!({
         "author": "s-ng", "patient": "E100", "from": "direct",
         "subject": "Results", "body": "Please call us."
-    }));
+    }))
+    .expect("a send request");
     let at = deadline::parse_instant("2026-03-02T09:00:00Z").expect("instant");
     store.send(&send, at).expect("send");
     // Worker A claims with --limit 0: nothing claimed, nothing printed.
