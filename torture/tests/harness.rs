@@ -235,13 +235,7 @@ fn one_seed_gives_one_operation_mix() {
 #[test]
 fn claiming_workers_deliver_once_and_lose_nothing_after_a_kill() {
     let dir = scratch("workers");
-    let (ok, last, out) = run(&[
-        "workers",
-        "--events",
-        "120",
-        "--dir",
-        dir.to_str().unwrap(),
-    ]);
+    let (ok, last, out) = run(&["workers", "--events", "120", "--dir", dir.to_str().unwrap()]);
     assert!(ok, "{out}");
     assert!(
         last.contains("no event delivered twice") && out.contains("none lost"),
