@@ -507,6 +507,29 @@ impl Batch<'_> {
         deadline::check_now(now)?;
         ack(self.tx, event_id, now)
     }
+
+    /// As [`Store::send_group`].
+    pub fn send_group(
+        &self,
+        request: &GroupSendRequest,
+        now: DateTime<Utc>,
+    ) -> Result<GroupSendOutcome> {
+        deadline::check_now(now)?;
+        group::send(self.tx, self.settings, request, now)
+    }
+
+    /// As [`Store::assign`].
+    pub fn assign(
+        &self,
+        by: &str,
+        conversation: &str,
+        to: &str,
+        note: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        deadline::check_now(now)?;
+        assignment::assign(self.tx, by, conversation, to, note, now)
+    }
 }
 
 /// R-D5: acknowledges one event (idempotent; unknown ids refused).
