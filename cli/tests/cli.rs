@@ -343,6 +343,21 @@ fn populate_fills_a_new_database_and_never_an_existing_one() {
     let manifest: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("manifest JSON");
     assert_eq!(manifest["conversations"], 300);
     assert_eq!(manifest["counts"]["conversations"], 300);
+    // Single sends and group sends' conversations make the count exactly;
+    // groups (§16), assignments (§17) and confidential conversations (§18)
+    // are counted in the store as the generator made them.
+    let (ops, counts) = (&manifest["operations"], &manifest["counts"]);
+    let made = ops["sends"].as_u64().unwrap() + ops["group_conversations"].as_u64().unwrap();
+    assert_eq!(made, 300, "{ops}");
+    for (count, op) in [
+        ("groups", "group_sends"),
+        ("conversations_from_groups", "group_conversations"),
+        ("assignments", "assignments"),
+        ("conversations_confidential", "confidential_sends"),
+    ] {
+        assert!(counts[count].is_u64(), "{count}: {counts}");
+        assert_eq!(counts[count], ops[op], "{count} against {op}");
+    }
     // The library reads what the generator wrote.
     let store = Store::open(&db, &Config::default()).unwrap();
     assert!(store.verify_audit().unwrap().ok);
