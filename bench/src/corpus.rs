@@ -545,3 +545,38 @@ pub const FILES: &[(&str, &str)] = &[
     ),
     ("notes.txt", "text/plain"),
 ];
+
+/// Subjects of group communications (§16): one composition, many patients.
+pub const GROUP_SUBJECTS: &[&str] = &[
+    "Flu vaccination clinic on Saturday",
+    "Clinic closed for the holiday",
+    "New patient portal features",
+    "Time for your annual screening",
+    "COVID-19 booster appointments available",
+    "Change to our opening hours",
+    "Diabetes education evening",
+    "Reminder: colorectal cancer screening kit",
+    "Back-to-school immunizations",
+    "Our clinic is moving",
+];
+
+pub const GROUP_SENTENCES: &[&str] = &[
+    "This message goes to every patient of our practice it concerns.",
+    "No appointment is needed; walk-ins are welcome from 9:00 to 15:00.",
+    "You can book online through the portal or by calling the front desk.",
+    "If you have already done this, you can ignore this message.",
+    "Please bring your health card and a list of your current medications.",
+    "Reply to this message if you have questions; a nurse will answer.",
+    "The clinic will reopen on Monday at the usual time.",
+];
+
+/// Notes for colleagues on an assignment (§17): never shown to the patient side.
+pub const ASSIGN_NOTES: &[&str] = &[
+    "Please call the patient back about these results.",
+    "Medication question, over to pharmacy.",
+    "Needs a follow-up appointment within two weeks.",
+    "Handing over while I am on leave.",
+    "Can you review the readings and reply?",
+    "Referral paperwork attached to the chart.",
+    "Patient asked for a call from the nurse.",
+];

@@ -4,11 +4,17 @@
 //! random bits, so ids differ between runs while every count is the same).
 //!
 //! The network: patients (10% minors whose messages go to caregivers, a
-//! few connected family members and dependents, some unreachable), staff
-//! in workgroups, one of which (`wg-01`) is `from` on 10% of all
+//! third of them adolescents of 12–17, most with a portal account of their
+//! own; a few connected family members and dependents, some unreachable),
+//! staff in workgroups, one of which (`wg-01`) is `from` on 10% of all
 //! conversations. Conversations arrive at a constant rate (a million a
 //! year) and unfold as the clinic would: the patient side reads, replies,
-//! staff read and reply again, some conversations are closed. Every
+//! staff read and reply again, some conversations are closed. About 3% of
+//! them come from group sends (§16: 20–500 patients by a workgroup, lists
+//! with a few unknown, unreachable and repeated entries), about 5% are
+//! assigned once to a workgroup or a colleague with a note (§17), about 2%
+//! are confidential (§18: to patients with a registered account of their
+//! own, adolescents among them). Every
 //! operation goes through [`Store::batch`], [`OPS_PER_BATCH`] per
 //! transaction, with strictly increasing `now` instants. The host's
 //! deliverer runs after each transaction and acknowledges what was due in
@@ -20,18 +26,19 @@ use crate::corpus;
 use crate::rng::Rng;
 use chrono::{DateTime, Days, Duration, TimeZone, Utc};
 use pmsg_core::{
-    Account, AccountKind, Config, Connection, DirectoryUpdate, Interval, IntervalUnit,
-    NewAttachment, Patient, ReplyRequest, Response, SendRequest, Sender, Staff, Store, Workgroup,
+    Account, AccountKind, Config, Connection, DirectoryUpdate, GroupSendRequest, Interval,
+    IntervalUnit, NewAttachment, Patient, ReplyRequest, Response, SendRequest, Sender, Staff,
+    Store, Workgroup,
 };
 use serde_json::{json, Value};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Bumped whenever the generated data changes, so cached stores are rebuilt.
-pub const GENERATOR_VERSION: u64 = 2;
+pub const GENERATOR_VERSION: u64 = 3;
 /// The full-size network.
 pub const FULL_CONVERSATIONS: u64 = 1_000_000;
 /// Operations per [`Store::batch`] transaction.
@@ -45,6 +52,22 @@ pub const BIG_WORKGROUP: &str = "wg-01";
 /// The staff member whose folders the harness reads: a member of
 /// [`BIG_WORKGROUP`] only.
 pub const FOLDER_USER: &str = "s-0001";
+
+/// Share of conversations that come from group sends (§16).
+pub const GROUP_SHARE: f64 = 0.03;
+/// Fewest and most patients a group send reaches (the most is also capped
+/// at a fortieth of the conversations, so a small network's groups are
+/// smaller).
+pub const GROUP_MIN: u64 = 20;
+pub const GROUP_MAX: u64 = 500;
+/// Chance that an open conversation is assigned once (§17): about 5% of
+/// all conversations.
+pub const ASSIGN_CHANCE: f64 = 0.055;
+/// Chance that a single send is confidential (§18).
+pub const CONFIDENTIAL_CHANCE: f64 = 0.02;
+/// The streams of group conversations (`GROUP_STREAMS + index`), apart from
+/// the arrival streams (`index`).
+const GROUP_STREAMS: u64 = 1 << 62;
 
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
@@ -101,6 +124,17 @@ pub struct Directory {
     pub others: Vec<usize>,
     /// EMR IDs of the patients a message can reach (R-R2, R-R4).
     pub reachable: Vec<String>,
+    /// EMR IDs of the patients no message reaches (group lists hold some).
+    pub unreachable: Vec<String>,
+    /// EMR IDs of adolescents (12–17) with a registered account of their
+    /// own: a confidential message reaches them, not their caregivers (R-CF2).
+    pub adolescents_own: Vec<String>,
+    /// EMR IDs of adults with a registered account of their own.
+    pub adults_own: Vec<String>,
+    /// Staff indices of each workgroup's members.
+    pub members: Vec<Vec<usize>>,
+    /// Staff indices of those who accept direct messages.
+    pub direct: Vec<usize>,
     pub accounts: usize,
 }
 
@@ -204,6 +238,9 @@ pub fn directory(scale: &Scale, seed: u64) -> Directory {
     let mut patients = Vec::with_capacity(scale.patients);
     let mut connections = Vec::new();
     let mut reachable = Vec::new();
+    let mut unreachable = Vec::new();
+    let mut adolescents_own = Vec::new();
+    let mut adults_own = Vec::new();
     let mut last_minor_caregivers: Vec<String> = Vec::new();
     for i in 0..scale.patients {
         let emr_id = format!("E{:07}", i + 1);
@@ -226,10 +263,25 @@ pub fn directory(scale: &Scale, seed: u64) -> Directory {
             account: None,
         };
         let is_reachable;
+        let mut own_registered = false;
         if rng.chance(0.10) {
-            // A minor (1 to 15 years old all year): messages go to caregivers.
-            let age_days = rng.range(366, 15 * 365);
+            // A minor (all year): messages go to caregivers. A third are
+            // adolescents (12 to 17), most with a portal account of their
+            // own, which only confidential messages reach (R-CF2).
+            let adolescent = rng.chance(0.35);
+            let age_days = if adolescent {
+                rng.range(12 * 366, 16 * 365)
+            } else {
+                rng.range(366, 11 * 365)
+            };
             patient.date_of_birth = date(start - Days::new(age_days as u64));
+            if adolescent && rng.chance(0.7) {
+                let registered = rng.chance(0.85);
+                patient.account = Some(accounts.add(AccountKind::Patient, own_name, registered));
+                if registered {
+                    adolescents_own.push(emr_id.clone());
+                }
+            }
             if last_minor_caregivers.is_empty() || !rng.chance(0.3) {
                 // Otherwise a sibling of the previous minor: the same caregivers.
                 last_minor_caregivers = vec![accounts.caregiver(&mut rng, &last, true)];
@@ -251,6 +303,7 @@ pub fn directory(scale: &Scale, seed: u64) -> Directory {
                 patient.account = Some(accounts.add(AccountKind::Patient, own_name, true));
                 connect(&accounts.caregiver(&mut rng, &last, true), true);
                 is_reachable = true;
+                own_registered = true;
             } else if r < 0.04 {
                 patient.dependent = true;
                 connect(&accounts.caregiver(&mut rng, &last, true), true);
@@ -264,6 +317,7 @@ pub fn directory(scale: &Scale, seed: u64) -> Directory {
                 patient.account = Some(accounts.add(AccountKind::Patient, own_name, true));
                 connect(&accounts.caregiver(&mut rng, &last, true), false);
                 is_reachable = true;
+                own_registered = true;
             } else if r < 0.10 {
                 is_reachable = false; // no portal account
             } else if r < 0.13 {
@@ -273,10 +327,16 @@ pub fn directory(scale: &Scale, seed: u64) -> Directory {
             } else {
                 patient.account = Some(accounts.add(AccountKind::Patient, own_name, true));
                 is_reachable = true;
+                own_registered = true;
             }
+        }
+        if own_registered {
+            adults_own.push(emr_id.clone());
         }
         if is_reachable {
             reachable.push(emr_id);
+        } else {
+            unreachable.push(emr_id);
         }
         patients.push(patient);
     }
@@ -304,6 +364,16 @@ pub fn directory(scale: &Scale, seed: u64) -> Directory {
     });
     let big_members = (0..big_n).collect();
     let others = (big_n..scale.staff).collect();
+    let members = (0..w)
+        .map(|k| {
+            (0..scale.staff)
+                .filter(|&j| staff_plans[j].home == k || staff_plans[j].second == Some(k))
+                .collect()
+        })
+        .collect();
+    let direct = (0..scale.staff)
+        .filter(|&j| staff_plans[j].accepts_direct)
+        .collect();
     Directory {
         updates,
         staff: staff_plans,
@@ -311,6 +381,11 @@ pub fn directory(scale: &Scale, seed: u64) -> Directory {
         big_members,
         others,
         reachable,
+        unreachable,
+        adolescents_own,
+        adults_own,
+        members,
+        direct,
         accounts: accounts.len(),
     }
 }
@@ -460,6 +535,26 @@ pub struct OpCounts {
     pub closes: u64,
     pub acks: u64,
     pub transactions: u64,
+    /// Group sends (§16) and the conversations they started.
+    pub group_sends: u64,
+    pub group_conversations: u64,
+    /// Assignments (§17).
+    pub assignments: u64,
+    /// Confidential single sends (§18).
+    pub confidential_sends: u64,
+}
+
+/// An assignment planned for a conversation (§17): done at its instant, or
+/// just before the conversation is closed, whichever comes first.
+struct PlannedAssign {
+    conversation: String,
+    by: String,
+    /// `workgroup:ID` or `staff:ID`.
+    to: String,
+    /// Who acts for the conversation afterwards: the colleague, or a
+    /// member of the workgroup (R-AS2: replies default to the assignee).
+    next_author: String,
+    note: String,
 }
 
 /// The simulation: conversation starts at a constant rate, merged in time
@@ -472,8 +567,14 @@ struct Sim<'a> {
     end_ms: i64,
     started: u64,
     arrival: Option<(i64, Rng)>,
-    queue: BinaryHeap<Reverse<(i64, u64, u64)>>,
+    /// (instant, tie-break, conversation index, an assignment rather than
+    /// the conversation's next step).
+    queue: BinaryHeap<Reverse<(i64, u64, u64, bool)>>,
     convs: HashMap<u64, Conv>,
+    assigns: HashMap<u64, PlannedAssign>,
+    /// Chance that an arrival is a group send, and its largest size.
+    group_chance: f64,
+    group_max: u64,
     tiebreak: u64,
     now_ms: i64,
     ops: OpCounts,
@@ -482,11 +583,46 @@ struct Sim<'a> {
 enum Op {
     Start(u64, i64, Rng),
     Follow(u64, i64),
+    Assign(u64, i64),
+}
+
+/// Whether an arrival with `left` conversations still to start is a group
+/// send, and then of how many patients: log-uniform in
+/// [`GROUP_MIN`], `max` (at most `left`).
+fn group_size(rng: &mut Rng, left: u64, chance: f64, max: u64) -> Option<u64> {
+    if left < GROUP_MIN || !rng.chance(chance) {
+        return None;
+    }
+    let hi = max.min(left);
+    let (lo, hif) = (GROUP_MIN as f64, hi as f64);
+    let size = (lo * (hif / lo).powf(rng.f64())).round() as u64;
+    Some(size.clamp(GROUP_MIN, hi))
+}
+
+/// The chance that an arrival is a group send, so that [`GROUP_SHARE`] of
+/// `total` conversations come from groups, and the largest group.
+fn group_plan(total: u64) -> (f64, u64) {
+    let max = (total / 40).clamp(GROUP_MIN, GROUP_MAX);
+    let mean = log_uniform_mean(GROUP_MIN as f64, max as f64);
+    (
+        GROUP_SHARE / (mean * (1.0 - GROUP_SHARE) + GROUP_SHARE),
+        max,
+    )
+}
+
+/// The mean of a log-uniform draw in [lo, hi].
+fn log_uniform_mean(lo: f64, hi: f64) -> f64 {
+    if hi <= lo {
+        lo
+    } else {
+        (hi - lo) / (hi / lo).ln()
+    }
 }
 
 impl<'a> Sim<'a> {
     fn new(dir: &'a Directory, seed: u64, total: u64) -> Sim<'a> {
         let start_ms = start_instant().timestamp_millis();
+        let (group_chance, group_max) = group_plan(total);
         let mut sim = Sim {
             dir,
             seed,
@@ -497,6 +633,9 @@ impl<'a> Sim<'a> {
             arrival: None,
             queue: BinaryHeap::new(),
             convs: HashMap::new(),
+            assigns: HashMap::new(),
+            group_chance,
+            group_max,
             tiebreak: 0,
             now_ms: start_ms - 1,
             ops: OpCounts::default(),
@@ -519,7 +658,7 @@ impl<'a> Sim<'a> {
         let follow = self
             .queue
             .peek()
-            .map(|Reverse((t, _, _))| *t)
+            .map(|Reverse((t, _, _, _))| *t)
             .filter(|t| *t <= self.end_ms);
         match (&self.arrival, follow) {
             (Some((ta, _)), f) if f.is_none_or(|tf| *ta <= tf) => {
@@ -530,8 +669,12 @@ impl<'a> Sim<'a> {
                 Some(Op::Start(i, t, rng))
             }
             (_, Some(_)) => {
-                let Reverse((t, _, i)) = self.queue.pop()?;
-                Some(Op::Follow(i, t))
+                let Reverse((t, _, i, assign)) = self.queue.pop()?;
+                Some(if assign {
+                    Op::Assign(i, t)
+                } else {
+                    Op::Follow(i, t)
+                })
             }
             _ => None,
         }
@@ -544,8 +687,161 @@ impl<'a> Sim<'a> {
 
     fn schedule(&mut self, i: u64, conv: Conv, at: i64) {
         self.tiebreak += 1;
-        self.queue.push(Reverse((at, self.tiebreak, i)));
+        self.queue.push(Reverse((at, self.tiebreak, i, false)));
         self.convs.insert(i, conv);
+    }
+
+    /// §17: about 5% of conversations are handed on once, some hours
+    /// after they start, to a workgroup (60%) or a colleague who takes
+    /// direct messages, with a note. Only open conversations.
+    fn plan_assign(&mut self, i: u64, c: &mut Conv, t: i64) {
+        if !c.open || !c.rng.chance(ASSIGN_CHANCE) {
+            return;
+        }
+        let dir = self.dir;
+        let (to, next_author) = if c.rng.chance(0.6) {
+            let k = c.rng.below(dir.workgroup_ids.len() as u64) as usize;
+            let member = &dir.staff[*c.rng.pick(&dir.members[k])];
+            (
+                format!("workgroup:{}", dir.workgroup_ids[k]),
+                format!("staff:{}", member.id),
+            )
+        } else {
+            let s = &dir.staff[*c.rng.pick(&dir.direct)];
+            (format!("staff:{}", s.id), format!("staff:{}", s.id))
+        };
+        let planned = PlannedAssign {
+            conversation: c.id.clone(),
+            by: c.author.clone(),
+            to,
+            next_author,
+            note: c.rng.pick(corpus::ASSIGN_NOTES).to_string(),
+        };
+        let at = t + c.rng.exp_ms(6.0 * HOUR as f64, 3 * DAY);
+        self.tiebreak += 1;
+        self.queue.push(Reverse((at, self.tiebreak, i, true)));
+        self.assigns.insert(i, planned);
+    }
+
+    /// Does conversation `i`'s planned assignment, if it has one left.
+    fn assign_now(
+        &mut self,
+        b: &pmsg_core::Batch,
+        i: u64,
+        now: DateTime<Utc>,
+    ) -> pmsg_core::Result<()> {
+        let Some(a) = self.assigns.remove(&i) else {
+            return Ok(());
+        };
+        b.assign(&a.by, &a.conversation, &a.to, Some(&a.note), now)?;
+        self.ops.assignments += 1;
+        if let Some(c) = self.convs.get_mut(&i) {
+            c.author = a.next_author;
+        }
+        Ok(())
+    }
+
+    /// §16: a group send by a workgroup to `size` reachable patients,
+    /// its list holding a few unknown and unreachable EMR IDs and, now
+    /// and then, one repeated in lower case; each sent patient's
+    /// conversation then unfolds as any other, conversations `i`, `i + 1`, …
+    fn group_send(
+        &mut self,
+        b: &pmsg_core::Batch,
+        i: u64,
+        size: u64,
+        rng: &mut Rng,
+        now: DateTime<Utc>,
+    ) -> pmsg_core::Result<usize> {
+        let dir = self.dir;
+        let k = rng.below(dir.workgroup_ids.len() as u64) as usize;
+        let author = dir.staff[*rng.pick(&dir.members[k])].id.clone();
+        let mut chosen = HashSet::with_capacity(size as usize);
+        let mut patients = Vec::with_capacity(size as usize + 8);
+        while (patients.len() as u64) < size {
+            let p = rng.below(dir.reachable.len() as u64) as usize;
+            if chosen.insert(p) {
+                patients.push(dir.reachable[p].clone());
+            }
+        }
+        let mut extras: Vec<String> = (0..rng.below(3))
+            .map(|_| format!("E{:07}", 9_000_000 + rng.below(999_999)))
+            .collect();
+        if !dir.unreachable.is_empty() {
+            for _ in 0..rng.below(size / 25 + 2) {
+                extras.push(rng.pick(&dir.unreachable).clone());
+            }
+        }
+        if rng.chance(0.2) {
+            extras.push(rng.pick(&patients).to_lowercase());
+        }
+        for e in extras {
+            let at = rng.below(patients.len() as u64 + 1) as usize;
+            patients.insert(at, e);
+        }
+        let r = rng.f64();
+        let response = if r < 0.4 {
+            Response::Closed
+        } else if r < 0.55 {
+            Response::Required {
+                days: rng.range(7, 14),
+            }
+        } else {
+            Response::Allowed
+        };
+        let req = GroupSendRequest {
+            author: author.clone(),
+            patients,
+            from: Some(Sender::Workgroup(dir.workgroup_ids[k].clone())),
+            subject: rng.pick(corpus::GROUP_SUBJECTS).to_string(),
+            body: sentences(rng, corpus::GROUP_SENTENCES, 2, 4),
+            attachments: if rng.chance(0.05) {
+                vec![small_file(rng)]
+            } else {
+                Vec::new()
+            },
+            unread_notify: None,
+            response,
+            allow_reply_attachments: false,
+            mask_name: false,
+            billable_fee_code: None,
+            file_to_chart: false,
+            confidential: false,
+            malformed: Vec::new(),
+        };
+        let out = b.send_group(&req, now)?;
+        self.ops.group_sends += 1;
+        let sent = out.entries.iter().filter_map(|e| {
+            e.conversation_id
+                .as_ref()
+                .map(|id| (id.clone(), e.delivered_to.clone()))
+        });
+        let mut n = 0;
+        for (j, (id, delivered_to)) in sent.enumerate() {
+            let index = i + j as u64;
+            let mut rng = Rng::derive(self.seed, GROUP_STREAMS + index);
+            // Most patients only read a group's message.
+            let remaining = match response {
+                Response::Closed => 0,
+                _ if rng.chance(0.8) => 0,
+                _ => rng.range(1, 2) as u8,
+            };
+            let mut conv = Conv {
+                id,
+                reader: rng.pick(&delivered_to).clone(),
+                rng,
+                author: format!("staff:{author}"),
+                remaining,
+                open: response != Response::Closed,
+                allow_reply_attachments: false,
+                next: Step::Close,
+            };
+            self.plan_assign(index, &mut conv, self.now_ms);
+            self.patient_turn(index, conv, self.now_ms);
+            n += 1;
+        }
+        self.ops.group_conversations += n;
+        Ok(n as usize)
     }
 
     /// After a staff message at `t`: the patient side's turn.
@@ -570,11 +866,35 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn apply(&mut self, b: &pmsg_core::Batch, op: Op) -> pmsg_core::Result<()> {
+    /// Applies one operation; returns how many conversation operations it
+    /// made (a group send makes one per conversation).
+    fn apply(&mut self, b: &pmsg_core::Batch, op: Op) -> pmsg_core::Result<usize> {
         match op {
             Op::Start(i, t, mut rng) => {
                 let now = self.tick(t);
-                let req = send_request(&mut rng, self.dir);
+                if let Some(size) =
+                    group_size(&mut rng, self.total - i, self.group_chance, self.group_max)
+                {
+                    let n = self.group_send(b, i, size, &mut rng, now)?;
+                    // The group's conversations are i … i + n - 1.
+                    self.started = i + n as u64;
+                    self.plan_arrival();
+                    return Ok(n);
+                }
+                let mut req = send_request(&mut rng, self.dir);
+                if rng.chance(CONFIDENTIAL_CHANCE) {
+                    // §18: to a patient's own registered account only; half
+                    // of them adolescents whose caregivers get the others.
+                    let dir = self.dir;
+                    let pool = if !dir.adolescents_own.is_empty() && rng.chance(0.5) {
+                        &dir.adolescents_own
+                    } else {
+                        &dir.adults_own
+                    };
+                    req.patient = rng.pick(pool).clone();
+                    req.confidential = true;
+                    self.ops.confidential_sends += 1;
+                }
                 let out = b.send(&req, now)?;
                 self.ops.sends += 1;
                 let remaining = if req.response == Response::Closed {
@@ -583,7 +903,7 @@ impl<'a> Sim<'a> {
                     planned_messages(&mut rng) - 1
                 };
                 let reader = rng.pick(&out.delivered_to).clone();
-                let conv = Conv {
+                let mut conv = Conv {
                     id: out.conversation_id,
                     rng,
                     author: format!("staff:{}", req.author),
@@ -593,11 +913,18 @@ impl<'a> Sim<'a> {
                     allow_reply_attachments: req.allow_reply_attachments,
                     next: Step::Close,
                 };
+                self.plan_assign(i, &mut conv, self.now_ms);
                 self.patient_turn(i, conv, self.now_ms);
+            }
+            Op::Assign(i, t) => {
+                if self.assigns.contains_key(&i) {
+                    let now = self.tick(t);
+                    self.assign_now(b, i, now)?;
+                }
             }
             Op::Follow(i, t) => {
                 let Some(mut c) = self.convs.remove(&i) else {
-                    return Ok(());
+                    return Ok(1);
                 };
                 let now = self.tick(t);
                 let t = self.now_ms;
@@ -686,13 +1013,18 @@ impl<'a> Sim<'a> {
                         self.patient_turn(i, c, t);
                     }
                     Step::Close => {
+                        // A planned assignment comes first: R-AS1 refuses
+                        // a closed conversation.
+                        self.convs.insert(i, c);
+                        self.assign_now(b, i, now)?;
+                        let c = self.convs.remove(&i).expect("just inserted");
                         b.close(&c.author, &c.id, now)?;
                         self.ops.closes += 1;
                     }
                 }
             }
         }
-        Ok(())
+        Ok(1)
     }
 }
 
@@ -810,10 +1142,9 @@ pub fn populate(
             let mut n = acks.len();
             while n < OPS_PER_BATCH {
                 match sim.next_op() {
-                    Some(op) => sim.apply(b, op)?,
+                    Some(op) => n += sim.apply(b, op)?,
                     None => return Ok(false),
                 }
-                n += 1;
             }
             Ok(true)
         })?;
@@ -834,6 +1165,14 @@ pub fn populate(
     let ops = sim.ops.clone();
     drop(store); // the last connection checkpoints the WAL away
     let counts = count(db)?;
+    let made = ops.sends + ops.group_conversations;
+    if counts["conversations"] != conversations || made != conversations {
+        return Err(format!(
+            "the generator made {made} conversations ({} stored), not {conversations}",
+            counts["conversations"]
+        )
+        .into());
+    }
     let manifest = json!({
         "generator": GENERATOR_VERSION,
         "conversations": conversations,
@@ -845,6 +1184,8 @@ pub fn populate(
             "staff": scale.staff,
             "workgroups": scale.workgroups,
             "big_workgroup_members": dir.big_members.len(),
+            "adolescents_own_account": dir.adolescents_own.len(),
+            "adults_own_account": dir.adults_own.len(),
         },
         "start": start_instant().to_rfc3339(),
         "start_ms": start_instant().timestamp_millis(),
@@ -860,6 +1201,10 @@ pub fn populate(
             "closes": ops.closes,
             "acks": ops.acks,
             "transactions": ops.transactions,
+            "group_sends": ops.group_sends,
+            "group_conversations": ops.group_conversations,
+            "assignments": ops.assignments,
+            "confidential_sends": ops.confidential_sends,
         },
         "counts": counts,
         "populate_seconds": (began.elapsed().as_secs_f64() * 10.0).round() / 10.0,
@@ -904,6 +1249,21 @@ pub fn count(db: &Path) -> rusqlite::Result<Value> {
         "connections": one("SELECT count(*) FROM connection")?,
         "staff": one("SELECT count(*) FROM staff")?,
         "workgroups": one("SELECT count(*) FROM workgroup")?,
+        "groups": one("SELECT count(*) FROM group_send")?,
+        "group_entries": one("SELECT count(*) FROM group_entry")?,
+        "group_entries_skipped": one("SELECT count(*) FROM group_entry WHERE skipped IS NOT NULL")?,
+        "conversations_from_groups": one(
+            "SELECT count(*) FROM group_entry WHERE conversation_seq IS NOT NULL"
+        )?,
+        "assignments": one("SELECT count(*) FROM assignment")?,
+        "conversations_assigned": one("SELECT count(DISTINCT conversation_seq) FROM assignment")?,
+        "conversations_confidential": one("SELECT count(*) FROM conversation WHERE confidential = 1")?,
+        "conversations_confidential_minors": conn.query_row(
+            "SELECT count(*) FROM conversation c JOIN patient p ON p.emr_key = c.patient_key \
+             WHERE c.confidential = 1 AND p.date_of_birth > ?1",
+            [date(start_instant() - Days::new(18 * 365 + 4))], // under 18 at the start
+            |r| r.get::<_, i64>(0),
+        )?,
     }))
 }
 
@@ -971,6 +1331,71 @@ mod tests {
             (0.005..0.025).contains(&share),
             "Smith is {share:.3} of patients"
         );
+    }
+
+    #[test]
+    fn about_three_percent_of_conversations_come_from_groups_of_20_to_500() {
+        // A few large groups make small networks vary more around 3%.
+        for (total, seed, lo, hi) in [
+            (1_000_000u64, 1u64, 0.02, 0.04),
+            (100_000, 2, 0.015, 0.05),
+            (20_000, 3, 0.005, 0.1),
+        ] {
+            let (chance, max) = group_plan(total);
+            let (mut i, mut from_groups, mut groups) = (0u64, 0u64, 0u64);
+            while i < total {
+                let mut rng = Rng::derive(seed, i);
+                match group_size(&mut rng, total - i, chance, max) {
+                    Some(n) => {
+                        assert!((GROUP_MIN..=GROUP_MAX.min(total - i)).contains(&n));
+                        groups += 1;
+                        from_groups += n;
+                        i += n;
+                    }
+                    None => i += 1,
+                }
+            }
+            let share = from_groups as f64 / total as f64;
+            assert!(
+                (lo..hi).contains(&share),
+                "{total}: {share} in {groups} groups"
+            );
+        }
+    }
+
+    #[test]
+    fn confidential_and_assignment_targets_exist() {
+        let d = directory(&Scale::for_conversations(50_000), 1);
+        // Adolescents with an account of their own: a few percent of patients.
+        let teens = d.adolescents_own.len() as f64 / 10_000.0;
+        assert!((0.01..0.04).contains(&teens), "{teens}");
+        assert!(d.adults_own.len() > 5 * d.adolescents_own.len());
+        assert!(!d.unreachable.is_empty() && !d.direct.is_empty());
+        assert!(d.members.iter().all(|m| !m.is_empty()));
+        let patients: HashMap<&str, &Patient> = d
+            .updates
+            .iter()
+            .flat_map(|u| &u.patients)
+            .map(|p| (p.emr_id.as_str(), p))
+            .collect();
+        let registered: HashSet<&str> = d
+            .updates
+            .iter()
+            .flat_map(|u| &u.accounts)
+            .filter(|a| a.registered && a.kind == AccountKind::Patient)
+            .map(|a| a.id.as_str())
+            .collect();
+        for emr in d.adolescents_own.iter().chain(&d.adults_own) {
+            let account = patients[emr.as_str()].account.as_deref().unwrap();
+            assert!(registered.contains(account), "{emr}");
+        }
+        for emr in &d.adolescents_own {
+            let born = &patients[emr.as_str()].date_of_birth;
+            assert!(
+                born.as_str() > "2008-01-06" && born.as_str() < "2013-01-06",
+                "{born}"
+            );
+        }
     }
 
     #[test]

@@ -88,11 +88,23 @@ fn the_generator_is_deterministic_for_a_seed() {
         "accounts",
         "staff",
         "workgroups",
+        "groups",
+        "group_entries",
+        "group_entries_skipped",
+        "conversations_from_groups",
+        "assignments",
+        "conversations_assigned",
+        "conversations_confidential",
+        "conversations_confidential_minors",
     ] {
         assert_eq!(a[key], b[key], "{key} differs for one seed");
         assert!(a[key].as_i64().is_some(), "{key} is counted");
     }
     assert_eq!(a["conversations"], 1500);
+    // §17: each assigned conversation once; §18: some confidential.
+    assert_eq!(a["assignments"], a["conversations_assigned"]);
+    assert!(a["assignments"].as_i64().unwrap() > 0);
+    assert!(a["conversations_confidential"].as_i64().unwrap() > 0);
     let max = a["messages_max_per_conversation"].as_i64().unwrap();
     assert!(
         (1..=6).contains(&max),

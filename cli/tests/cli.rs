@@ -186,7 +186,8 @@ fn deliver_prints_json_lines_and_acknowledges_them() {
         "author": "s-ng", "patient": "E100", "from": "direct",
         "subject": "Results", "body": "Please call us.",
         "attachments": [{"name": "r.pdf", "media_type": "application/pdf", "text": "%PDF"}]
-    }));
+    }))
+    .expect("a send request");
     let at = deadline::parse_instant("2026-03-02T09:00:00Z").expect("instant");
     let sent = store.send(&send, at).expect("send");
 
@@ -342,6 +343,21 @@ fn populate_fills_a_new_database_and_never_an_existing_one() {
     let manifest: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("manifest JSON");
     assert_eq!(manifest["conversations"], 300);
     assert_eq!(manifest["counts"]["conversations"], 300);
+    // Single sends and group sends' conversations make the count exactly;
+    // groups (§16), assignments (§17) and confidential conversations (§18)
+    // are counted in the store as the generator made them.
+    let (ops, counts) = (&manifest["operations"], &manifest["counts"]);
+    let made = ops["sends"].as_u64().unwrap() + ops["group_conversations"].as_u64().unwrap();
+    assert_eq!(made, 300, "{ops}");
+    for (count, op) in [
+        ("groups", "group_sends"),
+        ("conversations_from_groups", "group_conversations"),
+        ("assignments", "assignments"),
+        ("conversations_confidential", "confidential_sends"),
+    ] {
+        assert!(counts[count].is_u64(), "{count}: {counts}");
+        assert_eq!(counts[count], ops[op], "{count} against {op}");
+    }
     // The library reads what the generator wrote.
     let store = Store::open(&db, &Config::default()).unwrap();
     assert!(store.verify_audit().unwrap().ok);
@@ -371,7 +387,8 @@ fn deliver_with_a_worker_claims_so_a_second_worker_gets_nothing_until_the_lease_
     let send = request::send_request(&serde_json::json!({
         "author": "s-ng", "patient": "E100", "from": "direct",
         "subject": "Results", "body": "Please call us."
-    }));
+    }))
+    .expect("a send request");
     let at = deadline::parse_instant("2026-03-02T09:00:00Z").expect("instant");
     store.send(&send, at).expect("send");
     // Worker A claims with --limit 0: nothing claimed, nothing printed.

@@ -1,5 +1,6 @@
 //! Deadlines and clinic-local time (SPEC R-T1, R-T3, R-T4, R-R3; §15 "Shown
-//! instants", "Instants").
+//! instants", "Instants"), and the range of instants pmsg accepts
+//! ([`check_now`]).
 //!
 //! Pure functions of instants, dates and the clinic's IANA zone: nothing here
 //! reads the clock (R-T1) or touches storage. One rule turns a local
@@ -13,6 +14,56 @@ use chrono::{
     TimeDelta, TimeZone, Utc,
 };
 use chrono_tz::{GapInfo, Tz};
+
+/// The earliest instant pmsg accepts as `now` or as a text instant:
+/// 1970-01-02T00:00:00Z, in milliseconds since the Unix epoch.
+pub const EARLIEST_MS: i64 = 86_400_000;
+
+/// The latest instant pmsg accepts as `now` or as a text instant:
+/// 9999-12-29T23:59:59Z (its last millisecond, `.999`, is outside).
+pub const LATEST_MS: i64 = 253_402_127_999_000;
+
+/// The latest instant pmsg shows: 9999-12-31T09:59:59Z, the last second of
+/// year 9999 in the easternmost zone (UTC+14:00). A deadline derived from
+/// `now` may not fall after it ([`check_shown`]).
+pub const LATEST_SHOWN_MS: i64 = 253_402_250_399_000;
+
+/// [`EARLIEST_MS`] ..= [`LATEST_MS`], as the error messages write it.
+pub const ACCEPTED_RANGE: &str = "1970-01-02T00:00:00Z ..= 9999-12-29T23:59:59Z";
+
+/// R-T1: refuses (`invalid_argument`, naming the value and the range) a
+/// `now` outside [`ACCEPTED_RANGE`], so that every shown instant, in every
+/// IANA zone, is an RFC 3339 date-time with a four-digit year and an
+/// offset, and a valid FHIR `instant`. The day of margin at each end keeps
+/// the clinic-local date of `now` within 1970-01-01 ..= 9999-12-31 whatever
+/// the zone's offset (all are within ±24 hours), and room at the top for a
+/// claim's lease (at most a day, R-D7) in UTC+14:00. A host that passes
+/// microseconds where milliseconds are due (year 58,000) is told at once.
+pub fn check_now(now: DateTime<Utc>) -> Result<()> {
+    let ms = now.timestamp_millis();
+    if (EARLIEST_MS..=LATEST_MS).contains(&ms) {
+        return Ok(());
+    }
+    Err(Error::InvalidArgument(format!(
+        "now {} ({ms} ms since the Unix epoch) is outside the instants pmsg accepts, \
+         {ACCEPTED_RANGE} (milliseconds since the epoch, UTC) (R-T1)",
+        now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    )))
+}
+
+/// R-T1: whether a deadline derived from an accepted `now` (`now` + N
+/// days) can still be shown in every zone: at most [`LATEST_SHOWN_MS`].
+/// `Err` holds the reason, for the caller's error code.
+pub fn check_shown(instant: DateTime<Utc>, what: &str) -> std::result::Result<(), String> {
+    if instant.timestamp_millis() <= LATEST_SHOWN_MS {
+        return Ok(());
+    }
+    Err(format!(
+        "{what} would fall at {}, after 9999-12-31T09:59:59Z, the last instant \
+         every zone shows in year 9999 (R-T1)",
+        instant.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    ))
+}
 
 /// R-T3: "in N days" from `start`: add `days` calendar days to the clinic-local
 /// date and keep the local wall-clock time, resolved by [`local_to_utc`]
@@ -108,7 +159,8 @@ pub fn format_local(instant: DateTime<Utc>, zone: Tz) -> String {
 /// RFC 3339 allows); the offset only locates the instant.
 ///
 /// Anything else (no seconds, no offset, a space for `T`, `+0000`, extra
-/// text) is `Error::InvalidArgument`.
+/// text) is `Error::InvalidArgument`, and so is an instant outside
+/// [`ACCEPTED_RANGE`] (as [`check_now`]).
 pub fn parse_instant(text: &str) -> Result<DateTime<Utc>> {
     let refuse = |why: &str| {
         Error::InvalidArgument(format!(
@@ -122,7 +174,13 @@ pub fn parse_instant(text: &str) -> Result<DateTime<Utc>> {
     if !matches!(text.as_bytes().get(10), Some(b'T' | b't')) {
         return Err(refuse("the date and time must be joined by T"));
     }
-    Ok(instant.with_timezone(&Utc))
+    let instant = instant.with_timezone(&Utc);
+    if !(EARLIEST_MS..=LATEST_MS).contains(&instant.timestamp_millis()) {
+        return Err(Error::InvalidArgument(format!(
+            "instant {text:?} is outside the instants pmsg accepts, {ACCEPTED_RANGE} (R-T1)"
+        )));
+    }
+    Ok(instant)
 }
 
 /// The clinic-local calendar date of an instant.
@@ -662,17 +720,133 @@ mod tests {
             Europe::London,
         ];
         for zone in zones {
-            // 1800 is local mean time: Toronto −05:17:32, shown as −05:18.
-            for text in [
-                "1800-07-01T12:00:00Z",
-                "2011-12-30T10:00:00Z",
-                "2026-11-01T05:30:00Z",
-            ] {
+            for text in ["2011-12-30T10:00:00Z", "2026-11-01T05:30:00Z"] {
                 let instant = utc(text);
                 let shown = format_local(instant, zone);
                 assert_eq!(parse_instant(&shown).ok(), Some(instant), "{zone} {shown}");
             }
+            // 1800 is local mean time: Toronto −05:17:32, shown as −05:18
+            // (outside the instants pmsg accepts, but still RFC 3339).
+            let instant = utc("1800-07-01T12:00:00Z");
+            let shown = format_local(instant, zone);
+            assert_eq!(utc(&shown), instant, "{zone} {shown}");
         }
+    }
+
+    // ---- R-T1: the instants pmsg accepts -----------------------------------
+
+    /// Every IANA zone chrono-tz knows.
+    fn every_zone() -> impl Iterator<Item = Tz> {
+        chrono_tz::TZ_VARIANTS.iter().copied()
+    }
+
+    /// RFC 3339 with a four-digit year, whole seconds and a numeric offset,
+    /// and a FHIR R4 `instant` (year 0001-9999, offset at most ±14:00).
+    fn is_rfc3339_and_fhir_instant(text: &str) -> bool {
+        let b = text.as_bytes();
+        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+        let offset_ok = match (text.get(19..20), text.get(20..22), text.get(23..25)) {
+            (Some("+" | "-"), Some(h), Some(m)) => {
+                let (h, m): (u32, u32) = (h.parse().unwrap_or(99), m.parse().unwrap_or(99));
+                h < 14 && m < 60 || (h, m) == (14, 0)
+            }
+            _ => false,
+        };
+        b.len() == 25
+            && digits(0..4)
+            && &text[0..4] != "0000"
+            && b[4] == b'-'
+            && b[10] == b'T'
+            && b[22] == b':'
+            && offset_ok
+            && DateTime::parse_from_rfc3339(text).is_ok()
+    }
+
+    #[test]
+    fn every_accepted_instant_shows_as_a_four_digit_year_in_every_zone() {
+        let earliest = DateTime::from_timestamp_millis(EARLIEST_MS).unwrap();
+        let latest = DateTime::from_timestamp_millis(LATEST_MS).unwrap();
+        let latest_shown = DateTime::from_timestamp_millis(LATEST_SHOWN_MS).unwrap();
+        // The latest `now` plus the longest claim lease (R-D7) is still shown.
+        let leased = latest + TimeDelta::seconds(86_400);
+        assert!(leased <= latest_shown);
+        for zone in every_zone() {
+            for t in [earliest, latest, leased, latest_shown] {
+                let shown = format_local(t, zone);
+                assert!(is_rfc3339_and_fhir_instant(&shown), "{zone}: {shown}");
+                assert_eq!(utc(&shown), t, "{zone}: {shown}");
+            }
+            // Local dates stay within years 1970 ..= 9999.
+            assert!(local_date(earliest, zone) >= date("1970-01-01"));
+            assert!(local_date(latest, zone) <= date("9999-12-31"));
+        }
+        // One second later, the easternmost zone is in year 10000.
+        let past = latest_shown + TimeDelta::seconds(1);
+        assert!(!is_rfc3339_and_fhir_instant(&format_local(
+            past,
+            Pacific::Kiritimati
+        )));
+    }
+
+    #[test]
+    fn now_outside_the_accepted_range_is_refused_naming_it_and_the_range() {
+        let at = |ms: i64| DateTime::from_timestamp_millis(ms).unwrap();
+        for ms in [EARLIEST_MS, LATEST_MS, 1_773_151_200_000] {
+            assert!(check_now(at(ms)).is_ok(), "{ms}");
+        }
+        // Microseconds passed as milliseconds (year 58157), the edges,
+        // the epoch and before it.
+        for ms in [1_773_151_200_000_000, EARLIEST_MS - 1, LATEST_MS + 1, 0, -1] {
+            match check_now(at(ms)) {
+                Err(Error::InvalidArgument(m)) => {
+                    assert!(
+                        m.contains(&format!("({ms} ms since the Unix epoch)")),
+                        "{m}"
+                    );
+                    assert!(m.contains(ACCEPTED_RANGE), "{m}");
+                }
+                other => panic!("{ms}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn text_instants_outside_the_accepted_range_are_refused() {
+        assert_eq!(
+            parse_instant("1970-01-02T00:00:00Z").map(|t| t.timestamp_millis()),
+            Ok(EARLIEST_MS)
+        );
+        assert_eq!(
+            parse_instant("9999-12-29T23:59:59Z").map(|t| t.timestamp_millis()),
+            Ok(LATEST_MS)
+        );
+        for text in [
+            "1970-01-01T23:59:59Z",
+            "1969-07-20T20:17:40Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-29T23:59:59.001Z",
+            "9999-12-30T00:00:00Z",
+            "9999-12-31T23:59:59-14:00",
+        ] {
+            match parse_instant(text) {
+                Err(Error::InvalidArgument(m)) => {
+                    assert!(m.contains(&format!("{text:?}")), "{m}");
+                    assert!(m.contains(ACCEPTED_RANGE), "{m}");
+                }
+                other => panic!("{text:?} gave {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn deadlines_after_the_last_shown_instant_are_refused() {
+        let latest = DateTime::from_timestamp_millis(LATEST_MS).unwrap();
+        assert!(check_shown(add_days(latest, Tz::UTC, 1), "due").is_ok());
+        let m = check_shown(add_days(latest, Tz::UTC, 2), "the response deadline").unwrap_err();
+        assert!(
+            m.contains("the response deadline would fall at 9999-12-31T23:59:59Z"),
+            "{m}"
+        );
     }
 
     // ---- R-T1, §15 "Instants": parsing -------------------------------------

@@ -74,6 +74,15 @@ pub const ENCRYPTION: bool = cfg!(feature = "encryption");
 ///
 /// `Store` is `Send + Sync`: share one handle between threads (R-ST2);
 /// several processes may open the same file.
+///
+/// Every method that takes `now` first checks it (R-T1): an instant outside
+/// 1970-01-02T00:00:00Z ..= 9999-12-29T23:59:59Z
+/// ([`deadline::ACCEPTED_RANGE`]) is `invalid_argument` naming the value
+/// and the range, before anything else and not audited. Within it every
+/// shown instant, in every IANA zone, is RFC 3339 with a four-digit year
+/// and an offset, and a valid FHIR `instant`; a deadline that would fall
+/// after 9999-12-31T09:59:59Z is refused by its own rule
+/// (`invalid_response_deadline`, `invalid_notify_interval`).
 pub struct Store {
     db: Db,
     settings: Settings,
@@ -143,6 +152,7 @@ impl Store {
     /// R-R1: patients by EMR ID or last-name prefix, at most 50, each with
     /// where a message sent at `now` would be delivered.
     pub fn search(&self, query: &str, now: DateTime<Utc>) -> Result<Vec<SearchMatch>> {
+        deadline::check_now(now)?;
         let prefix = folding::fold_query(query)?;
         let emr_key = folding::case_fold(query.trim());
         self.db.read(|tx| {
@@ -172,16 +182,19 @@ impl Store {
 
     /// §4: sends the first message of a new conversation (R-S1…R-S5).
     pub fn send(&self, request: &SendRequest, now: DateTime<Utc>) -> Result<SendOutcome> {
+        deadline::check_now(now)?;
         self.write(|tx| messaging::send(tx, &self.settings, request, now))
     }
 
     /// R-M2, R-M3: replies in a conversation, as the patient side or staff.
     pub fn reply(&self, request: &ReplyRequest, now: DateTime<Utc>) -> Result<SendOutcome> {
+        deadline::check_now(now)?;
         self.write(|tx| messaging::reply(tx, &self.settings, request, now))
     }
 
     /// R-M1: marks what is addressed to `by`'s side as read.
     pub fn read(&self, by: &str, conversation: &str, now: DateTime<Utc>) -> Result<()> {
+        deadline::check_now(now)?;
         self.write(|tx| messaging::read(tx, by, conversation, now))
     }
 
@@ -192,6 +205,7 @@ impl Store {
         conversation: &str,
         now: DateTime<Utc>,
     ) -> Result<ConversationView> {
+        deadline::check_now(now)?;
         self.write(|tx| messaging::view(tx, &self.settings, by, conversation, now))
     }
 
@@ -203,11 +217,13 @@ impl Store {
         attachment: &str,
         now: DateTime<Utc>,
     ) -> Result<Download> {
+        deadline::check_now(now)?;
         self.write(|tx| messaging::download(tx, &self.settings, by, conversation, attachment, now))
     }
 
     /// R-M4: closes an open conversation (staff participants only).
     pub fn close(&self, by: &str, conversation: &str, now: DateTime<Utc>) -> Result<()> {
+        deadline::check_now(now)?;
         self.write(|tx| messaging::close(tx, by, conversation, now))
     }
 
@@ -215,6 +231,7 @@ impl Store {
     /// order; `None` returns every due event, a negative limit is
     /// `invalid_argument`.
     pub fn due_events(&self, now: DateTime<Utc>, limit: Option<i64>) -> Result<Vec<Event>> {
+        deadline::check_now(now)?;
         let limit = events::check_limit(limit)?.map_or(-1, |n| n as i64);
         self.db.read(|tx| {
             Ok(tx
@@ -235,6 +252,7 @@ impl Store {
         limit: Option<i64>,
         lease_seconds: i64,
     ) -> Result<Vec<Event>> {
+        deadline::check_now(now)?;
         let args = claims::ClaimArgs::check(worker, limit, lease_seconds)?;
         self.write(|tx| claims::claim(tx, &self.settings, &args, now))
     }
@@ -246,6 +264,7 @@ impl Store {
         request: &GroupSendRequest,
         now: DateTime<Utc>,
     ) -> Result<GroupSendOutcome> {
+        deadline::check_now(now)?;
         self.write(|tx| group::send(tx, &self.settings, request, now))
     }
 
@@ -258,6 +277,7 @@ impl Store {
         group_id: &str,
         now: DateTime<Utc>,
     ) -> Result<GroupReport> {
+        deadline::check_now(now)?;
         self.write(|tx| group::report(tx, by, group_id, now))
     }
 
@@ -271,12 +291,14 @@ impl Store {
         note: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        deadline::check_now(now)?;
         self.write(|tx| assignment::assign(tx, by, conversation, to, note, now))
     }
 
     /// R-D5: acknowledges a delivered event; idempotent; acknowledging a
     /// cancelled event succeeds; an unknown id is `unknown_event`.
     pub fn ack(&self, event_id: &str, now: DateTime<Utc>) -> Result<()> {
+        deadline::check_now(now)?;
         self.write(|tx| ack(tx, event_id, now))
     }
 
@@ -290,6 +312,7 @@ impl Store {
         page_size: Option<u32>,
         now: DateTime<Utc>,
     ) -> Result<FolderPage> {
+        deadline::check_now(now)?;
         let actor = Actor::parse(by)?;
         let kind = FolderKind::parse(folder)?;
         let size = folders::page_size(page_size)?;
@@ -376,6 +399,7 @@ impl Store {
 
     /// R-D6: deletes the content of attachments whose retention ended.
     pub fn purge(&self, now: DateTime<Utc>) -> Result<Vec<PurgedAttachment>> {
+        deadline::check_now(now)?;
         let purged = self.write(|tx| messaging::purge(tx, now))?;
         // The backend's duty to the purged bytes (SQLite: a WAL checkpoint).
         self.db.after_purge(!purged.is_empty())?;
@@ -402,6 +426,7 @@ impl Store {
         format: &str,
         now: DateTime<Utc>,
     ) -> Result<String> {
+        deadline::check_now(now)?;
         self.write(|tx| {
             let (actor, conv) =
                 messaging::open_conversation(tx, by, conversation, "export", true, now)?;
@@ -485,27 +510,55 @@ impl Batch<'_> {
 
     /// As [`Store::send`].
     pub fn send(&self, request: &SendRequest, now: DateTime<Utc>) -> Result<SendOutcome> {
+        deadline::check_now(now)?;
         messaging::send(self.tx, self.settings, request, now)
     }
 
     /// As [`Store::reply`].
     pub fn reply(&self, request: &ReplyRequest, now: DateTime<Utc>) -> Result<SendOutcome> {
+        deadline::check_now(now)?;
         messaging::reply(self.tx, self.settings, request, now)
     }
 
     /// As [`Store::read`].
     pub fn read(&self, by: &str, conversation: &str, now: DateTime<Utc>) -> Result<()> {
+        deadline::check_now(now)?;
         messaging::read(self.tx, by, conversation, now)
     }
 
     /// As [`Store::close`].
     pub fn close(&self, by: &str, conversation: &str, now: DateTime<Utc>) -> Result<()> {
+        deadline::check_now(now)?;
         messaging::close(self.tx, by, conversation, now)
     }
 
     /// As [`Store::ack`].
     pub fn ack(&self, event_id: &str, now: DateTime<Utc>) -> Result<()> {
+        deadline::check_now(now)?;
         ack(self.tx, event_id, now)
+    }
+
+    /// As [`Store::send_group`].
+    pub fn send_group(
+        &self,
+        request: &GroupSendRequest,
+        now: DateTime<Utc>,
+    ) -> Result<GroupSendOutcome> {
+        deadline::check_now(now)?;
+        group::send(self.tx, self.settings, request, now)
+    }
+
+    /// As [`Store::assign`].
+    pub fn assign(
+        &self,
+        by: &str,
+        conversation: &str,
+        to: &str,
+        note: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        deadline::check_now(now)?;
+        assignment::assign(self.tx, by, conversation, to, note, now)
     }
 }
 

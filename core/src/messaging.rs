@@ -275,11 +275,12 @@ fn post_staff_message(
     let (response, required_days, due) = match opts.response {
         Response::Closed => ("closed", None, None),
         Response::Allowed => ("allowed", None, None),
-        Response::Required { days } => (
-            "required",
-            Some(days),
-            Some(ms(deadline::add_days(now, s.zone, days as u32))),
-        ),
+        Response::Required { days } => {
+            let due = deadline::add_days(now, s.zone, days as u32);
+            deadline::check_shown(due, "the response deadline")
+                .map_err(Error::InvalidResponseDeadline)?;
+            ("required", Some(days), Some(ms(due)))
+        }
     };
     let message_id = new_id(now);
     let msg = tx.insert_message(&NewMessage {
@@ -345,7 +346,9 @@ fn post_staff_message(
     }
     if let Some(iv) = opts.unread_notify {
         let days = compose::interval_days(iv, s)?;
-        let due = ms(deadline::add_days(now, s.zone, days));
+        let due = deadline::add_days(now, s.zone, days);
+        deadline::check_shown(due, "the unread reminder").map_err(Error::InvalidNotifyInterval)?;
+        let due = ms(due);
         new_events.push(event(
             EventKind::UnreadReminder,
             from_party.to_string(),

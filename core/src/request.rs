@@ -1,81 +1,217 @@
-//! Requests written as JSON (the scenario format of `tests/conformance`,
-//! the CLI's files): read into the typed records. A field of the wrong
-//! JSON type is not an early failure: it becomes a [`Malformed`] entry that
-//! the rules report at that field's place in the R-S2 order, so JSON and
-//! typed callers get the same first error.
+//! Requests written as JSON (the C ABI's and the bindings' `*_json`
+//! functions, the CLI's files, the conformance runners): read into the
+//! typed records.
+//!
+//! Two kinds of problem, two places (README, "Decisions where the SPEC is
+//! silent"):
+//!
+//! - **The shape** is checked first, before any rule: the request is a JSON
+//!   object; every key, in it and in its nested objects (an attachment,
+//!   `unread_notify`, a `response` object), is one the reader knows; every
+//!   key the object needs is there; the ids that name who and what
+//!   (`author`, `patient`, `by`, `conversation`) are strings. A request of
+//!   the wrong shape is refused by the reader itself with `invalid_argument`
+//!   naming the key and the object: nothing is checked, sent or audited.
+//!   A misspelled option (`"mask_nmae": true`) can so never pass for an
+//!   absent one.
+//! - **A value** of the wrong JSON type is not an early failure: it becomes
+//!   a [`Malformed`] entry that the rules report at that field's place in
+//!   the R-S2 order, so JSON and typed callers get the same first error.
+//!   So does a missing key whose absence the SPEC gives a verdict at its
+//!   place: `from` (§15), `subject`, `body`, a group's `patients` (R-G2).
+//!
+//! The scenario format's shorthands (`{"repeat", "times"}` text, attachments
+//! written with `size`) are not requests: the conformance runners expand
+//! them before calling the library (tests/conformance/FORMAT.md).
 
 use crate::error::{Error, Result};
 use crate::model::*;
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+/// The keys of a send request (the `send` op of the scenario format).
+pub const SEND_KEYS: [&str; 13] = [
+    "author",
+    "patient",
+    "from",
+    "subject",
+    "body",
+    "attachments",
+    "unread_notify",
+    "response",
+    "allow_reply_attachments",
+    "mask_name",
+    "billable_fee_code",
+    "file_to_chart",
+    "confidential",
+];
+
+/// The keys of a group send request (§16): those of a send, with
+/// `patients` in place of `patient`.
+pub const GROUP_SEND_KEYS: [&str; 13] = [
+    "author",
+    "patients",
+    "from",
+    "subject",
+    "body",
+    "attachments",
+    "unread_notify",
+    "response",
+    "allow_reply_attachments",
+    "mask_name",
+    "billable_fee_code",
+    "file_to_chart",
+    "confidential",
+];
+
+/// The keys of a reply request (R-M2, R-M3). The staff options are read
+/// for a patient-side reply too, which R-M2 then refuses at their place
+/// (`invalid_options`); `confidential` is read to be refused (R-CF1).
+pub const REPLY_KEYS: [&str; 12] = [
+    "by",
+    "conversation",
+    "body",
+    "attachments",
+    "from",
+    "unread_notify",
+    "response",
+    "allow_reply_attachments",
+    "mask_name",
+    "billable_fee_code",
+    "file_to_chart",
+    "confidential",
+];
+
+/// The keys of an attachment: `name`, `media_type` and exactly one of
+/// `text` and `content_base64`.
+pub const ATTACHMENT_KEYS: [&str; 4] = ["name", "media_type", "text", "content_base64"];
+
+const INTERVAL_KEYS: [&str; 2] = ["count", "unit"];
+const REQUIRED_DAYS_KEYS: [&str; 1] = ["required_days"];
+
+/// The shape of one JSON object: `v` is an object, each of its keys is in
+/// `known` and each of `required` is present; else `invalid_argument`
+/// naming the key and `what` (the object: `send request`,
+/// `attachments[1] of reply request`).
+fn check_keys<'a>(
+    v: &'a Value,
+    what: &str,
+    known: &[&str],
+    required: &[&str],
+) -> Result<&'a Map<String, Value>> {
+    let obj = v.as_object().ok_or_else(|| {
+        Error::InvalidArgument(format!("{what} {} is not a JSON object", short(v)))
+    })?;
+    if let Some(k) = obj.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(Error::InvalidArgument(format!(
+            "unknown key {k:?} in {what} (known: {})",
+            known.join(", ")
+        )));
+    }
+    if let Some(k) = required.iter().find(|k| !obj.contains_key(**k)) {
+        return Err(Error::InvalidArgument(format!(
+            "missing key {k:?} in {what} (required: {})",
+            required.join(", ")
+        )));
+    }
+    Ok(obj)
+}
+
+/// A key that names who or what (`author`, `patient`, `by`,
+/// `conversation`): present (see [`check_keys`]) and a string.
+fn id_string(obj: &Map<String, Value>, key: &str, what: &str) -> Result<String> {
+    match obj.get(key) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        other => Err(Error::InvalidArgument(format!(
+            "{key} {} in {what} is not a string",
+            other.map_or("(missing)".to_string(), short)
+        ))),
+    }
+}
+
+/// The nested objects of a composition, checked as [`check_keys`]: each
+/// attachment written as an object, an `unread_notify` object, a `response`
+/// object. Values of another type are left for their place in R-S2.
+fn check_nested(obj: &Map<String, Value>, what: &str) -> Result<()> {
+    if let Some(Value::Array(items)) = obj.get("attachments") {
+        for (i, item) in items.iter().enumerate() {
+            if item.is_object() {
+                attachment_shape(item, &format!("attachments[{i}] of {what}"))?;
+            }
+        }
+    }
+    if let Some(n @ Value::Object(_)) = obj.get("unread_notify") {
+        check_keys(
+            n,
+            &format!("unread_notify of {what}"),
+            &INTERVAL_KEYS,
+            &INTERVAL_KEYS,
+        )?;
+    }
+    if let Some(r @ Value::Object(_)) = obj.get("response") {
+        check_keys(
+            r,
+            &format!("response of {what}"),
+            &REQUIRED_DAYS_KEYS,
+            &REQUIRED_DAYS_KEYS,
+        )?;
+    }
+    Ok(())
+}
 
 fn malformed(out: &mut Vec<Malformed>, field: Field, error: Error) {
     out.push(Malformed { field, error });
 }
 
-/// A string field; `None` when absent or null.
-fn opt_str<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
+/// Reads a text value: a JSON string. (The scenario format's
+/// `{"repeat", "times"}` shorthand is the conformance runners' to expand:
+/// here it is not text.)
+pub fn text(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_string)
 }
 
-/// The longest text a `{"repeat", "times"}` value may expand to: far above
-/// every limit of SPEC §4, far below what could exhaust memory.
-pub const MAX_REPEAT_BYTES: usize = 1 << 20;
-
-/// Reads a text value: a string, or `{"repeat": "ab", "times": 3}` (the
-/// scenario format's shorthand, up to [`MAX_REPEAT_BYTES`] once expanded).
-pub fn text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Object(o) if o.len() == 2 => {
-            let unit = o.get("repeat")?.as_str()?;
-            let times = usize::try_from(o.get("times")?.as_u64()?).ok()?;
-            match unit.len().checked_mul(times) {
-                Some(n) if n <= MAX_REPEAT_BYTES => Some(unit.repeat(times)),
-                _ => None,
-            }
-        }
-        _ => None,
+/// The shape of an attachment object: known keys, `name`, `media_type`
+/// and exactly one of `text` and `content_base64`.
+fn attachment_shape(v: &Value, what: &str) -> Result<()> {
+    let obj = check_keys(v, what, &ATTACHMENT_KEYS, &["name", "media_type"])?;
+    match (obj.contains_key("text"), obj.contains_key("content_base64")) {
+        (true, false) | (false, true) => Ok(()),
+        (false, false) => Err(Error::InvalidArgument(format!(
+            "missing key \"text\" or \"content_base64\" in {what} (the content: give one)"
+        ))),
+        (true, true) => Err(Error::InvalidArgument(format!(
+            "{what} gives both \"text\" and \"content_base64\"; give one"
+        ))),
     }
 }
-
-const ATTACHMENT_KEYS: [&str; 5] = ["name", "media_type", "text", "content_base64", "size"];
 
 /// Reads an attachment: `{"name", "media_type"}` and one of `"text"` (its
-/// UTF-8 bytes), `"content_base64"` (standard base64 of the bytes) or
-/// `"size": N` (the scenario format's generated bytes, byte i = i mod 251,
-/// N at most 64 × [`MAX_REPEAT_BYTES`]).
+/// UTF-8 bytes) or `"content_base64"` (standard base64 of the bytes). A
+/// wrong shape (see [`ATTACHMENT_KEYS`]), a value that is not a string and
+/// content that is not base64 are `invalid_argument`.
 pub fn attachment(v: &Value) -> Result<NewAttachment> {
+    attachment_shape(v, "attachment")?;
+    attachment_values(v)
+}
+
+/// The values of an attachment whose shape was checked.
+fn attachment_values(v: &Value) -> Result<NewAttachment> {
     use base64::Engine;
-    let bad = || {
-        Error::InvalidArgument(format!(
-            "attachment {} needs a name, a media_type and one of text, content_base64 or size",
-            short(v)
-        ))
+    let string = |key: &str| -> Result<String> {
+        v.get(key).and_then(text).ok_or_else(|| {
+            Error::InvalidArgument(format!("{key} of attachment {} is not a string", short(v)))
+        })
     };
-    let obj = v.as_object().ok_or_else(bad)?;
-    if let Some(k) = obj.keys().find(|k| !ATTACHMENT_KEYS.contains(&k.as_str())) {
-        return Err(Error::InvalidArgument(format!(
-            "unknown key {k:?} in attachment {}",
-            short(v)
-        )));
-    }
-    let name = text(v.get("name").ok_or_else(bad)?).ok_or_else(bad)?;
-    let media_type = text(v.get("media_type").ok_or_else(bad)?).ok_or_else(bad)?;
-    let content = match (v.get("text"), v.get("content_base64"), v.get("size")) {
-        (Some(t), None, None) => text(t).ok_or_else(bad)?.into_bytes(),
-        (None, Some(b), None) => base64::engine::general_purpose::STANDARD
-            .decode(b.as_str().ok_or_else(bad)?)
+    let name = string("name")?;
+    let media_type = string("media_type")?;
+    let content = match v.get("content_base64") {
+        Some(_) => base64::engine::general_purpose::STANDARD
+            .decode(string("content_base64")?)
             .map_err(|e| {
                 Error::InvalidArgument(format!(
                     "content_base64 of attachment {name:?} is not base64: {e}"
                 ))
             })?,
-        (None, None, Some(n)) => {
-            let max = 64 * MAX_REPEAT_BYTES as u64;
-            let n = n.as_u64().filter(|n| *n <= max).ok_or_else(bad)?;
-            (0..n).map(|i| (i % 251) as u8).collect()
-        }
-        _ => return Err(bad()),
+        None => string("text")?.into_bytes(),
     };
     Ok(NewAttachment {
         name,
@@ -93,13 +229,21 @@ fn short(v: &Value) -> String {
     }
 }
 
-fn attachments(v: &Value, out: &mut Vec<Malformed>) -> Vec<NewAttachment> {
+fn attachments(v: &Map<String, Value>, out: &mut Vec<Malformed>) -> Vec<NewAttachment> {
     match v.get("attachments") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => {
             let mut files = Vec::new();
             for item in items {
-                match attachment(item) {
+                let read = if item.is_object() {
+                    attachment_values(item)
+                } else {
+                    Err(Error::InvalidArgument(format!(
+                        "attachment {} is not an object {{\"name\", \"media_type\", \"text\" | \"content_base64\"}}",
+                        short(item)
+                    )))
+                };
+                match read {
                     Ok(f) => files.push(f),
                     Err(e) => {
                         malformed(out, Field::Attachments, e);
@@ -113,14 +257,14 @@ fn attachments(v: &Value, out: &mut Vec<Malformed>) -> Vec<NewAttachment> {
             malformed(
                 out,
                 Field::Attachments,
-                Error::InvalidArgument(format!("attachments {other} is not a list")),
+                Error::InvalidArgument(format!("attachments {} is not a list", short(other))),
             );
             Vec::new()
         }
     }
 }
 
-fn from(v: &Value, out: &mut Vec<Malformed>) -> Option<Sender> {
+fn from(v: &Map<String, Value>, out: &mut Vec<Malformed>) -> Option<Sender> {
     match v.get("from") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s == "direct" => Some(Sender::Direct),
@@ -132,7 +276,8 @@ fn from(v: &Value, out: &mut Vec<Malformed>) -> Option<Sender> {
                 out,
                 Field::From,
                 Error::InvalidArgument(format!(
-                    "from {other} is not 'direct' or 'workgroup:ID' (R-S1)"
+                    "from {} is not 'direct' or 'workgroup:ID' (R-S1)",
+                    short(other)
                 )),
             );
             None
@@ -140,7 +285,8 @@ fn from(v: &Value, out: &mut Vec<Malformed>) -> Option<Sender> {
     }
 }
 
-fn interval(v: &Value, out: &mut Vec<Malformed>) -> Option<Interval> {
+/// `unread_notify`, whose object shape [`check_nested`] checked.
+fn interval(v: &Map<String, Value>, out: &mut Vec<Malformed>) -> Option<Interval> {
     let raw = match v.get("unread_notify") {
         None | Some(Value::Null) => return None,
         Some(raw) => raw,
@@ -151,15 +297,15 @@ fn interval(v: &Value, out: &mut Vec<Malformed>) -> Option<Interval> {
         Some("weeks") => Some(IntervalUnit::Weeks),
         _ => None,
     };
-    let well_formed = raw.as_object().is_some_and(|o| o.len() == 2);
-    match (count, unit, well_formed) {
-        (Some(count), Some(unit), true) => Some(Interval { count, unit }),
+    match (count, unit) {
+        (Some(count), Some(unit)) => Some(Interval { count, unit }),
         _ => {
             malformed(
                 out,
                 Field::UnreadNotify,
                 Error::InvalidNotifyInterval(format!(
-                    "{raw} is not {{\"count\": N, \"unit\": \"days\"|\"weeks\"}}"
+                    "{} is not {{\"count\": N, \"unit\": \"days\"|\"weeks\"}}",
+                    short(raw)
                 )),
             );
             None
@@ -167,33 +313,34 @@ fn interval(v: &Value, out: &mut Vec<Malformed>) -> Option<Interval> {
     }
 }
 
-fn response(v: &Value, out: &mut Vec<Malformed>) -> Option<Response> {
+/// `response`, whose object shape [`check_nested`] checked.
+fn response(v: &Map<String, Value>, out: &mut Vec<Malformed>) -> Option<Response> {
     match v.get("response") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s == "closed" => Some(Response::Closed),
         Some(Value::String(s)) if s == "allowed" => Some(Response::Allowed),
-        Some(Value::Object(o)) if o.len() == 1 && o.contains_key("required_days") => {
-            match o["required_days"].as_i64() {
-                Some(days) => Some(Response::Required { days }),
-                None => {
-                    malformed(
-                        out,
-                        Field::Response,
-                        Error::InvalidResponseDeadline(format!(
-                            "required_days {} is not an integer",
-                            o["required_days"]
-                        )),
-                    );
-                    None
-                }
+        Some(Value::Object(o)) => match o.get("required_days").and_then(Value::as_i64) {
+            Some(days) => Some(Response::Required { days }),
+            None => {
+                malformed(
+                    out,
+                    Field::Response,
+                    Error::InvalidResponseDeadline(format!(
+                        "required_days {} is not an integer",
+                        o.get("required_days")
+                            .map_or("(missing)".to_string(), short)
+                    )),
+                );
+                None
             }
-        }
+        },
         Some(other) => {
             malformed(
                 out,
                 Field::Response,
                 Error::InvalidOptions(format!(
-                    "response {other} is not 'closed', 'allowed' or {{\"required_days\": N}}"
+                    "response {} is not 'closed', 'allowed' or {{\"required_days\": N}}",
+                    short(other)
                 )),
             );
             None
@@ -201,7 +348,7 @@ fn response(v: &Value, out: &mut Vec<Malformed>) -> Option<Response> {
     }
 }
 
-fn flag(v: &Value, key: &str, field: Field, out: &mut Vec<Malformed>) -> Option<bool> {
+fn flag(v: &Map<String, Value>, key: &str, field: Field, out: &mut Vec<Malformed>) -> Option<bool> {
     match v.get(key) {
         None | Some(Value::Null) => None,
         Some(Value::Bool(b)) => Some(*b),
@@ -209,7 +356,7 @@ fn flag(v: &Value, key: &str, field: Field, out: &mut Vec<Malformed>) -> Option<
             malformed(
                 out,
                 field,
-                Error::InvalidOptions(format!("{key} {other} is not true or false")),
+                Error::InvalidOptions(format!("{key} {} is not true or false", short(other))),
             );
             None
         }
@@ -218,7 +365,7 @@ fn flag(v: &Value, key: &str, field: Field, out: &mut Vec<Malformed>) -> Option<
 
 /// R-CF1: `confidential` of a send: absent is false; anything but a
 /// boolean (`null` included) is `invalid_options` at its place.
-fn confidential(v: &Value, out: &mut Vec<Malformed>) -> bool {
+fn confidential(v: &Map<String, Value>, out: &mut Vec<Malformed>) -> bool {
     match v.get("confidential") {
         None => false,
         Some(Value::Bool(b)) => *b,
@@ -226,14 +373,17 @@ fn confidential(v: &Value, out: &mut Vec<Malformed>) -> bool {
             malformed(
                 out,
                 Field::Confidential,
-                Error::InvalidOptions(format!("confidential {other} is not true or false (R-CF1)")),
+                Error::InvalidOptions(format!(
+                    "confidential {} is not true or false (R-CF1)",
+                    short(other)
+                )),
             );
             false
         }
     }
 }
 
-fn fee_code(v: &Value, out: &mut Vec<Malformed>) -> Option<String> {
+fn fee_code(v: &Map<String, Value>, out: &mut Vec<Malformed>) -> Option<String> {
     match v.get("billable_fee_code") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
@@ -242,7 +392,7 @@ fn fee_code(v: &Value, out: &mut Vec<Malformed>) -> Option<String> {
                 out,
                 Field::BillableFeeCode,
                 Error::InvalidFeeCode {
-                    code: other.to_string(),
+                    code: short(other),
                     why: "not a string".into(),
                 },
             );
@@ -251,67 +401,109 @@ fn fee_code(v: &Value, out: &mut Vec<Malformed>) -> Option<String> {
     }
 }
 
+/// A text field (`subject`, `body`): a missing or null one reads as empty
+/// and is reported at its place with `missing`, naming the key and `what`.
 fn text_field(
-    v: &Value,
+    v: &Map<String, Value>,
     key: &str,
+    what: &str,
     field: Field,
     out: &mut Vec<Malformed>,
     err: fn(String) -> Error,
 ) -> String {
     match v.get(key) {
-        None | Some(Value::Null) => String::new(),
+        None | Some(Value::Null) => {
+            malformed(
+                out,
+                field,
+                err(format!("missing key {key:?} in {what} (R-S2)")),
+            );
+            String::new()
+        }
         Some(raw) => text(raw).unwrap_or_else(|| {
-            malformed(out, field, err(format!("{key} {raw} is not a string")));
+            malformed(
+                out,
+                field,
+                err(format!("{key} {} is not a string", short(raw))),
+            );
             String::new()
         }),
     }
 }
 
-/// Reads a send request (the `send` op of the scenario format).
-pub fn send_request(v: &Value) -> SendRequest {
+/// The options of a staff composition (a send, a group send).
+fn composition(
+    obj: &Map<String, Value>,
+    what: &str,
+    author: String,
+    patient: String,
+) -> SendRequest {
     let mut bad = Vec::new();
-    let req = SendRequest {
-        author: opt_str(v, "author").unwrap_or_default().to_string(),
-        patient: opt_str(v, "patient").unwrap_or_default().to_string(),
-        from: from(v, &mut bad),
+    let from = from(obj, &mut bad);
+    if !obj.contains_key("from") || obj["from"].is_null() {
+        malformed(
+            &mut bad,
+            Field::From,
+            Error::InvalidArgument(format!(
+                "missing key \"from\" in {what}: write 'direct' or 'workgroup:ID' (R-S1)"
+            )),
+        );
+    }
+    SendRequest {
+        author,
+        patient,
+        from,
         subject: text_field(
-            v,
+            obj,
             "subject",
+            what,
             Field::Subject,
             &mut bad,
             Error::InvalidSubject,
         ),
-        body: text_field(v, "body", Field::Body, &mut bad, Error::InvalidBody),
-        attachments: attachments(v, &mut bad),
-        unread_notify: interval(v, &mut bad),
-        response: response(v, &mut bad).unwrap_or_default(),
+        body: text_field(obj, "body", what, Field::Body, &mut bad, Error::InvalidBody),
+        attachments: attachments(obj, &mut bad),
+        unread_notify: interval(obj, &mut bad),
+        response: response(obj, &mut bad).unwrap_or_default(),
         allow_reply_attachments: flag(
-            v,
+            obj,
             "allow_reply_attachments",
             Field::AllowReplyAttachments,
             &mut bad,
         )
         .unwrap_or(false),
-        mask_name: flag(v, "mask_name", Field::MaskName, &mut bad).unwrap_or(false),
-        billable_fee_code: fee_code(v, &mut bad),
-        file_to_chart: flag(v, "file_to_chart", Field::FileToChart, &mut bad).unwrap_or(false),
-        confidential: confidential(v, &mut bad),
-        malformed: Vec::new(),
-    };
-    SendRequest {
+        mask_name: flag(obj, "mask_name", Field::MaskName, &mut bad).unwrap_or(false),
+        billable_fee_code: fee_code(obj, &mut bad),
+        file_to_chart: flag(obj, "file_to_chart", Field::FileToChart, &mut bad).unwrap_or(false),
+        confidential: confidential(obj, &mut bad),
         malformed: bad,
-        ..req
     }
 }
 
+/// Reads a send request (the `send` op of the scenario format): the keys
+/// of [`SEND_KEYS`], `author` and `patient` required. A request of the
+/// wrong shape is `invalid_argument` (module docs).
+pub fn send_request(v: &Value) -> Result<SendRequest> {
+    const WHAT: &str = "send request";
+    let obj = check_keys(v, WHAT, &SEND_KEYS, &["author", "patient"])?;
+    let author = id_string(obj, "author", WHAT)?;
+    let patient = id_string(obj, "patient", WHAT)?;
+    check_nested(obj, WHAT)?;
+    Ok(composition(obj, WHAT, author, patient))
+}
+
 /// Reads a group send request (the `send_group` op of the scenario
-/// format): the options of a send and `patients`, a list of EMR IDs. A
+/// format): the keys of [`GROUP_SEND_KEYS`], `author` required. A
 /// `patients` that is missing, not a list, or holds an entry that is not a
 /// string is `invalid_argument` at its place in R-G2's order.
-pub fn group_send_request(v: &Value) -> GroupSendRequest {
-    let single = send_request(v);
+pub fn group_send_request(v: &Value) -> Result<GroupSendRequest> {
+    const WHAT: &str = "group send request";
+    let obj = check_keys(v, WHAT, &GROUP_SEND_KEYS, &["author"])?;
+    let author = id_string(obj, "author", WHAT)?;
+    check_nested(obj, WHAT)?;
+    let single = composition(obj, WHAT, author, String::new());
     let mut bad = single.malformed;
-    let patients = match v.get("patients") {
+    let patients = match obj.get("patients") {
         Some(Value::Array(items)) => match items.iter().find(|i| !i.is_string()) {
             Some(item) => {
                 malformed(
@@ -329,19 +521,29 @@ pub fn group_send_request(v: &Value) -> GroupSendRequest {
                 .filter_map(|i| i.as_str().map(str::to_string))
                 .collect(),
         },
-        other => {
+        None => {
+            malformed(
+                &mut bad,
+                Field::Patients,
+                Error::InvalidArgument(format!(
+                    "missing key \"patients\" in {WHAT}: a list of EMR IDs (R-G2)"
+                )),
+            );
+            Vec::new()
+        }
+        Some(other) => {
             malformed(
                 &mut bad,
                 Field::Patients,
                 Error::InvalidArgument(format!(
                     "patients {} is not a list of EMR IDs (R-G2)",
-                    other.map_or("(missing)".to_string(), short)
+                    short(other)
                 )),
             );
             Vec::new()
         }
     };
-    GroupSendRequest {
+    Ok(GroupSendRequest {
         author: single.author,
         patients,
         from: single.from,
@@ -356,69 +558,68 @@ pub fn group_send_request(v: &Value) -> GroupSendRequest {
         file_to_chart: single.file_to_chart,
         confidential: single.confidential,
         malformed: bad,
-    }
+    })
 }
 
-/// Reads a reply request (the `reply` op of the scenario format).
-pub fn reply_request(v: &Value) -> ReplyRequest {
+/// Reads a reply request (the `reply` op of the scenario format): the
+/// keys of [`REPLY_KEYS`], `by` and `conversation` required. A request of
+/// the wrong shape is `invalid_argument` (module docs).
+pub fn reply_request(v: &Value) -> Result<ReplyRequest> {
+    const WHAT: &str = "reply request";
+    let obj = check_keys(v, WHAT, &REPLY_KEYS, &["by", "conversation"])?;
+    let by = id_string(obj, "by", WHAT)?;
+    let conversation = id_string(obj, "conversation", WHAT)?;
+    check_nested(obj, WHAT)?;
     let mut bad = Vec::new();
     let req = ReplyRequest {
-        by: opt_str(v, "by").unwrap_or_default().to_string(),
-        conversation: opt_str(v, "conversation").unwrap_or_default().to_string(),
-        body: text_field(v, "body", Field::Body, &mut bad, Error::InvalidBody),
-        attachments: attachments(v, &mut bad),
-        from: from(v, &mut bad),
-        unread_notify: interval(v, &mut bad),
-        response: response(v, &mut bad),
+        by,
+        conversation,
+        body: text_field(obj, "body", WHAT, Field::Body, &mut bad, Error::InvalidBody),
+        attachments: attachments(obj, &mut bad),
+        from: from(obj, &mut bad),
+        unread_notify: interval(obj, &mut bad),
+        response: response(obj, &mut bad),
         allow_reply_attachments: flag(
-            v,
+            obj,
             "allow_reply_attachments",
             Field::AllowReplyAttachments,
             &mut bad,
         ),
-        mask_name: flag(v, "mask_name", Field::MaskName, &mut bad),
-        billable_fee_code: fee_code(v, &mut bad),
-        file_to_chart: flag(v, "file_to_chart", Field::FileToChart, &mut bad),
+        mask_name: flag(obj, "mask_name", Field::MaskName, &mut bad),
+        billable_fee_code: fee_code(obj, &mut bad),
+        file_to_chart: flag(obj, "file_to_chart", Field::FileToChart, &mut bad),
         // R-CF1: a reply that gives the key at all, whatever its value, is
         // refused; `Some` records that it was given.
-        confidential: v.get("confidential").map(|c| c.as_bool().unwrap_or(false)),
+        confidential: obj
+            .get("confidential")
+            .map(|c| c.as_bool().unwrap_or(false)),
         malformed: Vec::new(),
     };
-    ReplyRequest {
+    Ok(ReplyRequest {
         malformed: bad,
         ..req
-    }
-}
-
-fn field<'a>(v: &'a Value, what: &str, key: &str) -> Result<&'a Value> {
-    v.get(key)
-        .ok_or_else(|| Error::InvalidArgument(format!("{what} {v} has no {key:?}")))
+    })
 }
 
 fn string(v: &Value, what: &str, key: &str) -> Result<String> {
-    field(v, what, key)?
-        .as_str()
+    v.get(key)
+        .and_then(Value::as_str)
         .map(str::to_string)
-        .ok_or_else(|| Error::InvalidArgument(format!("{what} {key} in {v} is not a string")))
+        .ok_or_else(|| {
+            Error::InvalidArgument(format!("{key} in {what} {} is not a string", short(v)))
+        })
 }
 
 fn boolean(v: &Value, what: &str, key: &str) -> Result<bool> {
-    field(v, what, key)?
-        .as_bool()
-        .ok_or_else(|| Error::InvalidArgument(format!("{what} {key} in {v} is not true or false")))
+    v.get(key).and_then(Value::as_bool).ok_or_else(|| {
+        Error::InvalidArgument(format!("{key} in {what} {} is not true or false", short(v)))
+    })
 }
 
-/// A record of the directory may hold only the keys its kind defines.
-fn known_keys(v: &Value, what: &str, keys: &[&str]) -> Result<()> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| Error::InvalidArgument(format!("{what} {v} is not an object (§2)")))?;
-    match obj.keys().find(|k| !keys.contains(&k.as_str())) {
-        Some(k) => Err(Error::InvalidArgument(format!(
-            "unknown key {k:?} in {what} {v} (§2)"
-        ))),
-        None => Ok(()),
-    }
+/// A record of the directory holds only the keys its kind defines, and
+/// every key it needs (§2).
+fn record(v: &Value, what: &str, known: &[&str], required: &[&str]) -> Result<()> {
+    check_keys(v, &format!("{what} {} (§2)", short(v)), known, required).map(|_| ())
 }
 
 fn list<'a>(v: &'a Value, key: &str) -> Result<&'a [Value]> {
@@ -426,22 +627,29 @@ fn list<'a>(v: &'a Value, key: &str) -> Result<&'a [Value]> {
         None | Some(Value::Null) => Ok(&[]),
         Some(Value::Array(a)) => Ok(a),
         Some(other) => Err(Error::InvalidArgument(format!(
-            "directory {key} {other} is not a list"
+            "directory {key} {} is not a list",
+            short(other)
         ))),
     }
 }
 
 /// Reads a directory upsert (`accounts`, `patients`, `connections`,
-/// `staff`, `workgroups`); malformed records are `invalid_argument`.
+/// `staff`, `workgroups`, each optional); malformed records are
+/// `invalid_argument`: an unknown key, a missing key (a patient's
+/// `dependent` and `account` and a workgroup's `members` may be left out:
+/// not dependent, no account of their own, no members), a value of the
+/// wrong type.
 pub fn directory(v: &Value) -> Result<DirectoryUpdate> {
     let mut d = DirectoryUpdate::default();
-    known_keys(
+    check_keys(
         v,
         "directory",
         &["accounts", "patients", "connections", "staff", "workgroups"],
+        &[],
     )?;
     for a in list(v, "accounts")? {
-        known_keys(a, "account", &["id", "kind", "display_name", "registered"])?;
+        const KEYS: [&str; 4] = ["id", "kind", "display_name", "registered"];
+        record(a, "account", &KEYS, &KEYS)?;
         let kind = match string(a, "account", "kind")?.as_str() {
             "patient" => AccountKind::Patient,
             "caregiver" => AccountKind::Caregiver,
@@ -459,7 +667,7 @@ pub fn directory(v: &Value) -> Result<DirectoryUpdate> {
         });
     }
     for p in list(v, "patients")? {
-        known_keys(
+        record(
             p,
             "patient",
             &[
@@ -470,13 +678,15 @@ pub fn directory(v: &Value) -> Result<DirectoryUpdate> {
                 "dependent",
                 "account",
             ],
+            &["emr_id", "first_name", "last_name", "date_of_birth"],
         )?;
         let account = match p.get("account") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
             Some(other) => {
                 return Err(Error::InvalidArgument(format!(
-                    "patient account {other} is not a string"
+                    "patient account {} is not a string",
+                    short(other)
                 )))
             }
         };
@@ -493,7 +703,8 @@ pub fn directory(v: &Value) -> Result<DirectoryUpdate> {
         });
     }
     for c in list(v, "connections")? {
-        known_keys(c, "connection", &["caregiver", "patient", "active"])?;
+        const KEYS: [&str; 3] = ["caregiver", "patient", "active"];
+        record(c, "connection", &KEYS, &KEYS)?;
         d.connections.push(Connection {
             caregiver: string(c, "connection", "caregiver")?,
             patient: string(c, "connection", "patient")?,
@@ -501,7 +712,8 @@ pub fn directory(v: &Value) -> Result<DirectoryUpdate> {
         });
     }
     for s in list(v, "staff")? {
-        known_keys(s, "staff", &["id", "display_name", "accepts_direct"])?;
+        const KEYS: [&str; 3] = ["id", "display_name", "accepts_direct"];
+        record(s, "staff", &KEYS, &KEYS)?;
         d.staff.push(Staff {
             id: string(s, "staff", "id")?,
             display_name: string(s, "staff", "display_name")?,
@@ -509,12 +721,12 @@ pub fn directory(v: &Value) -> Result<DirectoryUpdate> {
         });
     }
     for w in list(v, "workgroups")? {
-        known_keys(w, "workgroup", &["id", "name", "members"])?;
+        record(w, "workgroup", &["id", "name", "members"], &["id", "name"])?;
         let members = list(w, "members")?
             .iter()
             .map(|m| {
                 m.as_str().map(str::to_string).ok_or_else(|| {
-                    Error::InvalidArgument(format!("workgroup member {m} is not a string"))
+                    Error::InvalidArgument(format!("workgroup member {} is not a string", short(m)))
                 })
             })
             .collect::<Result<_>>()?;
@@ -532,12 +744,27 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn base() -> Value {
+        json!({"author": "s", "patient": "E1", "from": "direct", "subject": "x", "body": "y"})
+    }
+
+    fn with(mut v: Value, key: &str, value: Value) -> Value {
+        v[key] = value;
+        v
+    }
+
+    fn refused(r: Result<impl std::fmt::Debug>) -> String {
+        let e = r.unwrap_err();
+        assert_eq!(e.code(), "invalid_argument", "{e}");
+        e.to_string()
+    }
+
     #[test]
     fn wrong_types_become_malformed_fields_not_early_failures() {
-        let r = send_request(
-            &json!({"author": "s", "patient": "E1", "from": "direct", "subject": "x", "body": "y",
-            "mask_name": "yes", "response": "maybe", "unread_notify": {"count": 1.5, "unit": "days"}}),
-        );
+        let r = send_request(&json!({"author": "s", "patient": "E1", "from": "direct",
+            "subject": "x", "body": "y", "mask_name": "yes", "response": "maybe",
+            "unread_notify": {"count": 1.5, "unit": "days"}}))
+        .unwrap();
         let fields: Vec<_> = r
             .malformed
             .iter()
@@ -550,32 +777,245 @@ mod tests {
 
     #[test]
     fn required_days_must_be_an_integer_literal() {
-        let r = send_request(&json!({"response": {"required_days": 3.0}}));
-        assert_eq!(r.malformed[0].error.code(), "invalid_response_deadline");
-        let r = send_request(&json!({"response": {"required_days": "3"}}));
-        assert_eq!(r.malformed[0].error.code(), "invalid_response_deadline");
+        for days in [json!(3.0), json!("3")] {
+            let r = send_request(&with(base(), "response", json!({"required_days": days})));
+            assert_eq!(
+                r.unwrap().malformed[0].error.code(),
+                "invalid_response_deadline"
+            );
+        }
     }
 
     #[test]
-    fn directory_records_with_unknown_keys_are_refused() {
+    fn an_unknown_key_is_refused_naming_it_and_the_request() {
+        // A misspelled option never passes for an absent one.
+        let m = refused(send_request(&with(base(), "mask_nmae", json!(true))));
+        assert!(
+            m.contains(r#"unknown key "mask_nmae" in send request (known: author, patient, from"#),
+            "{m}"
+        );
+        let m = refused(send_request(&with(base(), "confidental", json!(true))));
+        assert!(m.contains(r#""confidental""#), "{m}");
+        let reply = json!({"by": "account:a", "conversation": "c", "body": "b", "maks_name": true});
+        let m = refused(reply_request(&reply));
+        assert!(
+            m.contains(r#"unknown key "maks_name" in reply request"#),
+            "{m}"
+        );
+        // A group send knows `patients`, not `patient`.
+        let mut group = with(base(), "patients", json!(["E1"]));
+        let m = refused(group_send_request(&group));
+        assert!(
+            m.contains(r#"unknown key "patient" in group send request"#),
+            "{m}"
+        );
+        group.as_object_mut().unwrap().remove("patient");
+        assert!(group_send_request(&group).unwrap().malformed.is_empty());
+        // Not an object at all.
+        refused(send_request(&json!(["author", "s"])));
+    }
+
+    #[test]
+    fn a_misspelled_nested_key_is_refused_naming_its_object() {
+        let att = json!([{"name": "a.pdf", "media_type": "application/pdf", "text": "a"},
+            {"name": "b.pdf", "media_typ": "application/pdf", "text": "b"}]);
+        let m = refused(send_request(&with(base(), "attachments", att)));
+        assert!(
+            m.contains(r#"unknown key "media_typ" in attachments[1] of send request"#),
+            "{m}"
+        );
+        let iv = json!({"count": 2, "unit": "days", "units": "weeks"});
+        let m = refused(send_request(&with(base(), "unread_notify", iv)));
+        assert!(
+            m.contains(
+                r#"unknown key "units" in unread_notify of send request (known: count, unit)"#
+            ),
+            "{m}"
+        );
+        let reply = json!({"by": "staff:s", "conversation": "c", "body": "b",
+            "response": {"required_day": 3}});
+        let m = refused(reply_request(&reply));
+        assert!(
+            m.contains(r#"unknown key "required_day" in response of reply request"#),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn a_missing_required_key_is_refused_naming_it_and_the_object() {
+        let mut no_patient = base();
+        no_patient.as_object_mut().unwrap().remove("patient");
+        let m = refused(send_request(&no_patient));
+        assert!(
+            m.contains(r#"missing key "patient" in send request (required: author, patient)"#),
+            "{m}"
+        );
+        let m = refused(send_request(&with(base(), "author", json!(null))));
+        assert!(
+            m.contains("author null in send request is not a string"),
+            "{m}"
+        );
+        let m = refused(reply_request(&json!({"by": "staff:s", "body": "b"})));
+        assert!(
+            m.contains(r#"missing key "conversation" in reply request"#),
+            "{m}"
+        );
+        let m = refused(group_send_request(&json!({"patients": ["E1"]})));
+        assert!(
+            m.contains(r#"missing key "author" in group send request"#),
+            "{m}"
+        );
+        for (file, missing) in [
+            (json!({"name": "a", "text": "a"}), r#""media_type""#),
+            (
+                json!({"media_type": "text/plain", "text": "a"}),
+                r#""name""#,
+            ),
+            (
+                json!({"name": "a", "media_type": "text/plain"}),
+                r#""text" or "content_base64""#,
+            ),
+        ] {
+            let m = refused(send_request(&with(base(), "attachments", json!([file]))));
+            assert!(
+                m.contains(&format!("missing key {missing}"))
+                    && m.contains("in attachments[0] of send request"),
+                "{m}"
+            );
+        }
+        let m = refused(send_request(&with(
+            base(),
+            "unread_notify",
+            json!({"count": 2}),
+        )));
+        assert!(m.contains(r#"missing key "unit" in unread_notify"#), "{m}");
+        let m = refused(send_request(&with(base(), "response", json!({}))));
+        assert!(
+            m.contains(r#"missing key "required_days" in response"#),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn keys_whose_absence_the_spec_places_are_reported_at_their_place() {
+        // §15: a missing `from` is invalid_argument at its place (after the
+        // author); a missing subject or body fails as that field (R-S2).
+        let mut v = base();
+        let o = v.as_object_mut().unwrap();
+        for k in ["from", "subject", "body"] {
+            o.remove(k);
+        }
+        let r = send_request(&v).unwrap();
+        let at: Vec<_> = r
+            .malformed
+            .iter()
+            .map(|m| (m.field, m.error.code()))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                (Field::From, "invalid_argument"),
+                (Field::Subject, "invalid_subject"),
+                (Field::Body, "invalid_body"),
+            ]
+        );
+        assert!(r.malformed[0]
+            .error
+            .to_string()
+            .contains(r#"missing key "from" in send request"#));
+        let g = group_send_request(&json!({"author": "s", "from": "direct", "subject": "x",
+            "body": "y"}))
+        .unwrap();
+        assert_eq!(g.malformed[0].field, Field::Patients);
+        assert!(g.malformed[0]
+            .error
+            .to_string()
+            .contains(r#"missing key "patients""#));
+        let reply = reply_request(&json!({"by": "account:a", "conversation": "c"})).unwrap();
+        assert_eq!(reply.malformed[0].field, Field::Body);
+        assert_eq!(reply.malformed[0].error.code(), "invalid_body");
+    }
+
+    #[test]
+    fn a_duplicated_key_is_refused_before_the_reader_sees_the_request() {
+        let text = r#"{"author": "s", "patient": "E1", "from": "direct", "subject": "x",
+            "body": "negative", "patient": "E2"}"#;
+        let err = crate::strict_json::parse(text, "send request")
+            .and_then(|v| send_request(&v))
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_argument");
+        assert!(
+            err.to_string().contains(r#""patient" appears twice"#),
+            "{err}"
+        );
+        let nested = r#"{"by": "staff:s", "conversation": "c", "body": "b",
+            "unread_notify": {"count": 1, "unit": "days", "count": 9}}"#;
+        let err = crate::strict_json::parse(nested, "reply request")
+            .and_then(|v| reply_request(&v))
+            .unwrap_err();
+        assert!(err.to_string().contains("object unread_notify"), "{err}");
+        // The same text without the repeat reads.
+        let ok = crate::strict_json::parse(
+            r#"{"author": "s", "patient": "E2", "from": "direct", "subject": "x", "body": "b"}"#,
+            "send request",
+        )
+        .and_then(|v| send_request(&v))
+        .unwrap();
+        assert_eq!(ok.patient, "E2");
+    }
+
+    #[test]
+    fn the_scenario_shorthands_are_not_requests() {
+        // FORMAT.md: the runners expand them; the library never does.
+        assert_eq!(text(&json!({"repeat": "ab", "times": 3})), None);
+        let r = send_request(&with(base(), "body", json!({"repeat": "ab", "times": 3}))).unwrap();
+        assert_eq!(r.malformed[0].field, Field::Body);
+        assert_eq!(r.malformed[0].error.code(), "invalid_body");
+        let sized = json!({"name": "x", "media_type": "text/plain", "size": 300});
+        let m = refused(attachment(&sized));
+        assert!(m.contains(r#"unknown key "size" in attachment"#), "{m}");
+        let m = refused(send_request(&with(base(), "attachments", json!([sized]))));
+        assert!(m.contains(r#"unknown key "size" in attachments[0]"#), "{m}");
+    }
+
+    #[test]
+    fn directory_records_with_unknown_or_missing_keys_are_refused() {
         let err = directory(
             &json!({"staff": [{"id": "s", "display_name": "S", "accepts_direct": true, "role": "x"}]}),
         );
-        assert_eq!(err.unwrap_err().code(), "invalid_argument");
+        assert!(refused(err).contains(r#"unknown key "role" in staff"#));
         assert!(directory(&json!({"nurses": []})).is_err());
-    }
-
-    #[test]
-    fn huge_repeats_are_refused_not_expanded() {
-        assert_eq!(text(&json!({"repeat": "ab", "times": u64::MAX})), None);
-        assert_eq!(
-            text(&json!({"repeat": "x", "times": MAX_REPEAT_BYTES + 1})),
-            None
+        let m = refused(directory(
+            &json!({"staff": [{"id": "s", "display_name": "S"}]}),
+        ));
+        assert!(
+            m.contains(r#"missing key "accepts_direct" in staff"#),
+            "{m}"
         );
-        let full = text(&json!({"repeat": "x", "times": MAX_REPEAT_BYTES}));
-        assert_eq!(full.map(|t| t.len()), Some(MAX_REPEAT_BYTES));
-        let r = send_request(&json!({"body": {"repeat": "ab", "times": u64::MAX}}));
-        assert_eq!(r.malformed[0].error.code(), "invalid_body");
+        let m = refused(directory(&json!({"accounts": [
+            {"id": "a", "kind": "patient", "display_name": "A"}]})));
+        assert!(m.contains(r#"missing key "registered" in account"#), "{m}");
+        let m = refused(directory(&json!({"patients": [
+            {"emr_id": "E1", "first_name": "A", "last_name": "B"}]})));
+        assert!(
+            m.contains(r#"missing key "date_of_birth" in patient"#),
+            "{m}"
+        );
+        let m = refused(directory(&json!({"connections": [
+            {"caregiver": "a", "patient": "E1"}]})));
+        assert!(m.contains(r#"missing key "active" in connection"#), "{m}");
+        let m = refused(directory(
+            &json!({"workgroups": [{"id": "w", "members": []}]}),
+        ));
+        assert!(m.contains(r#"missing key "name" in workgroup"#), "{m}");
+        // The documented defaults: dependent, account, members.
+        let d = directory(&json!({
+            "patients": [{"emr_id": "E1", "first_name": "A", "last_name": "B",
+                          "date_of_birth": "1980-01-01"}],
+            "workgroups": [{"id": "w", "name": "W"}]}))
+        .unwrap();
+        assert!(!d.patients[0].dependent && d.patients[0].account.is_none());
+        assert!(d.workgroups[0].members.is_empty());
     }
 
     #[test]
@@ -585,21 +1025,19 @@ mod tests {
         let bad =
             json!({"name": "x.pdf", "media_type": "application/pdf", "content_base64": "%%%"});
         assert_eq!(attachment(&bad).unwrap_err().code(), "invalid_argument");
-        let both = json!({"name": "x", "media_type": "text/plain", "text": "a", "size": 1});
-        assert_eq!(attachment(&both).unwrap_err().code(), "invalid_argument");
+        let both =
+            json!({"name": "x", "media_type": "text/plain", "text": "a", "content_base64": ""});
+        assert!(refused(attachment(&both)).contains("both"));
         let extra = json!({"name": "x", "media_type": "text/plain", "text": "a", "colour": 1});
         assert_eq!(attachment(&extra).unwrap_err().code(), "invalid_argument");
-    }
-
-    #[test]
-    fn repeat_text_and_sized_attachments() {
-        assert_eq!(
-            text(&json!({"repeat": "ab", "times": 3})).as_deref(),
-            Some("ababab")
-        );
-        let a = attachment(&json!({"name": "x", "media_type": "text/plain", "size": 300})).unwrap();
-        assert_eq!(a.content.len(), 300);
-        assert_eq!(a.content[251], 0);
-        assert_eq!(a.content[250], 250);
+        // A value of the wrong type is reported at the attachments' place.
+        let r = send_request(&with(
+            base(),
+            "attachments",
+            json!([{"name": 5, "media_type": "text/plain", "text": "a"}, "x.pdf"]),
+        ))
+        .unwrap();
+        assert_eq!(r.malformed[0].field, Field::Attachments);
+        assert_eq!(r.malformed[0].error.code(), "invalid_argument");
     }
 }

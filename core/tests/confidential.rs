@@ -61,7 +61,8 @@ fn send(store: &Store, confidential: bool) -> SendOutcome {
         "body": "Call me.", "confidential": confidential, "response": {"required_days": 2},
         "allow_reply_attachments": true,
         "attachments": [{"name": "plan.pdf", "media_type": "application/pdf", "text": "plan"}],
-    }));
+    }))
+    .unwrap();
     store.send(&req, t("2026-03-02T09:00:00-05:00")).unwrap()
 }
 
@@ -194,9 +195,9 @@ fn confidential_is_read_strictly_from_requests() {
     let with = |v: serde_json::Value| {
         let mut r = base.clone();
         r["confidential"] = v;
-        request::send_request(&r)
+        request::send_request(&r).unwrap()
     };
-    assert!(!request::send_request(&base).confidential);
+    assert!(!request::send_request(&base).unwrap().confidential);
     assert!(with(json!(true)).confidential);
     for bad in [json!(null), json!("yes"), json!(1)] {
         let r = with(bad);
@@ -212,7 +213,8 @@ fn confidential_is_read_strictly_from_requests() {
         for v in [json!(null), json!(false), json!(true)] {
             let req = request::reply_request(&json!({
                 "by": by, "conversation": c.conversation_id, "body": "Hi", "confidential": v,
-            }));
+            }))
+            .unwrap();
             assert_eq!(
                 store.reply(&req, now).unwrap_err().code(),
                 "invalid_options",

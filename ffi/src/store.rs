@@ -224,7 +224,7 @@ pub extern "C" fn pmsg_send_json(
     boundary(|| {
         let out = arg_out(out, "out", ptr::null_mut())?;
         let store = self::store(store)?;
-        let request = request::send_request(&arg_json_object(request_json, "request_json")?);
+        let request = request::send_request(&arg_json_object(request_json, "request_json")?)?;
         let now = arg_instant(now_ms, "now_ms")?;
         let outcome = store.send(&request, now)?;
         *out = Box::into_raw(Box::new(PmsgOutcome::new(outcome)));
@@ -264,7 +264,7 @@ pub extern "C" fn pmsg_reply_json(
     boundary(|| {
         let out = arg_out(out, "out", ptr::null_mut())?;
         let store = self::store(store)?;
-        let request = request::reply_request(&arg_json_object(request_json, "request_json")?);
+        let request = request::reply_request(&arg_json_object(request_json, "request_json")?)?;
         let now = arg_instant(now_ms, "now_ms")?;
         let outcome = store.reply(&request, now)?;
         *out = Box::into_raw(Box::new(PmsgOutcome::new(outcome)));

@@ -30,10 +30,15 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(d) = request::directory(&value) {
         let _ = Store::open_in_memory(&Config::default()).map(|s| s.upsert_directory(&d));
     }
-    let send = request::send_request(&value);
-    let _ = store().send(&send, now);
-    let reply = request::reply_request(&value);
-    let _ = store().reply(&reply, now);
+    if let Ok(send) = request::send_request(&value) {
+        let _ = store().send(&send, now);
+    }
+    if let Ok(group) = request::group_send_request(&value) {
+        let _ = store().send_group(&group, now);
+    }
+    if let Ok(reply) = request::reply_request(&value) {
+        let _ = store().reply(&reply, now);
+    }
     if let Some(q) = value.get("query").and_then(|q| q.as_str()) {
         let _ = store().search(q, now);
     }

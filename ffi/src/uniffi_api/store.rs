@@ -111,7 +111,7 @@ impl Store {
     pub fn send_json(&self, request_json: String, now_ms: i64) -> Result<SendOutcome, PmsgError> {
         guard(|| {
             let request =
-                pmsg_core::request::send_request(&json_object(&request_json, "request_json")?);
+                pmsg_core::request::send_request(&json_object(&request_json, "request_json")?)?;
             let now = now("now_ms", now_ms)?;
             Ok(self.inner.send(&request, now)?.into())
         })
@@ -121,7 +121,7 @@ impl Store {
     pub fn reply_json(&self, request_json: String, now_ms: i64) -> Result<SendOutcome, PmsgError> {
         guard(|| {
             let request =
-                pmsg_core::request::reply_request(&json_object(&request_json, "request_json")?);
+                pmsg_core::request::reply_request(&json_object(&request_json, "request_json")?)?;
             let now = now("now_ms", now_ms)?;
             Ok(self.inner.reply(&request, now)?.into())
         })

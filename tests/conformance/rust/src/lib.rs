@@ -199,7 +199,7 @@ impl Runner {
     }
 
     fn step(&mut self, step: &Value) -> Result<(), String> {
-        let step = &attachments(&expand_shorthands(step));
+        let step = &expand_sized_attachments(&expand_shorthands(step));
         let op = step
             .get("op")
             .and_then(Value::as_str)
@@ -358,7 +358,9 @@ impl Runner {
                 })).collect::<Vec<_>>()}))
             }
             "send" => {
-                let out = self.store.send(&request::send_request(step), now)?;
+                let out = self
+                    .store
+                    .send(&request::send_request(&request_of(step))?, now)?;
                 if let Some(a) = step.get("as").and_then(Value::as_str) {
                     self.conversations
                         .insert(a.to_string(), out.conversation_id.clone());
@@ -371,7 +373,7 @@ impl Runner {
             "send_group" => {
                 let out = self
                     .store
-                    .send_group(&request::group_send_request(step), now)?;
+                    .send_group(&request::group_send_request(&request_of(step))?, now)?;
                 if let Some(a) = step.get("as_group").and_then(Value::as_str) {
                     self.groups.insert(a.to_string(), out.group_id.clone());
                 }
@@ -437,9 +439,11 @@ impl Runner {
                 })).collect::<Vec<_>>()}))
             }
             "reply" => {
-                let mut req = request::reply_request(step);
-                req.conversation = self.conv(step);
-                let out = self.store.reply(&req, now)?;
+                let mut request = request_of(step);
+                if step.get("conversation").is_some_and(Value::is_string) {
+                    request["conversation"] = Value::String(self.conv(step));
+                }
+                let out = self.store.reply(&request::reply_request(&request)?, now)?;
                 self.record_message(step, &out);
                 Ok(self.outcome(&out))
             }
@@ -726,14 +730,23 @@ fn integer(step: &Value, key: &str, rule: &str) -> Result<Option<i64>, Error> {
     }
 }
 
+/// The longest text a `{"repeat", "times"}` shorthand may expand to: far
+/// above every limit of SPEC §4, far below what could exhaust memory.
+pub const MAX_REPEAT_BYTES: usize = 1 << 20;
+
+/// The largest attachment a `"size": N` shorthand may expand to.
+pub const MAX_SIZE_BYTES: u64 = 64 * MAX_REPEAT_BYTES as u64;
+
 /// FORMAT.md: the scenario file's shorthands, expanded before a step runs,
 /// in its arguments and in its `expect` alike: a `{"repeat": "ab", "times":
-/// 3}` object anywhere is the string `"ababab"`. (Attachments written with
-/// `size` are expanded where they are sent: see [`attachments`].)
+/// 3}` object anywhere is the string `"ababab"` (up to [`MAX_REPEAT_BYTES`]
+/// once expanded; a larger one, or any other object, stays as written).
+/// (Attachments written with `size` are expanded where they are sent: see
+/// [`expand_sized_attachments`].) The library's readers never see either.
 pub fn expand_shorthands(v: &Value) -> Value {
     match v {
         Value::Object(o) => {
-            if let Some(text) = request::text(v).filter(|_| o.contains_key("repeat")) {
+            if let Some(text) = repeat(o) {
                 return Value::String(text);
             }
             Value::Object(
@@ -747,29 +760,75 @@ pub fn expand_shorthands(v: &Value) -> Value {
     }
 }
 
+/// `{"repeat": "ab", "times": 3}` (those two keys only) as its text.
+fn repeat(o: &Map<String, Value>) -> Option<String> {
+    if o.len() != 2 {
+        return None;
+    }
+    let unit = o.get("repeat")?.as_str()?;
+    let times = usize::try_from(o.get("times")?.as_u64()?).ok()?;
+    match unit.len().checked_mul(times) {
+        Some(n) if n <= MAX_REPEAT_BYTES => Some(unit.repeat(times)),
+        _ => None,
+    }
+}
+
 /// FORMAT.md: an attachment written with `"size": N` (N bytes, byte i =
-/// i mod 251) in a step's `attachments` is sent as those bytes
-/// (`content_base64`); the library's request readers never see `size`. An
-/// attachment the runner cannot read is passed on as written, for the
-/// library to refuse.
-fn attachments(step: &Value) -> Value {
+/// i mod 251, N at most [`MAX_SIZE_BYTES`]) in a step's `attachments` is
+/// sent as those bytes: `size` becomes `content_base64`, the other keys
+/// stay as written (for the library to judge). A `size` the runner cannot
+/// read is passed on as written, for the library to refuse.
+pub fn expand_sized_attachments(step: &Value) -> Value {
     use base64::Engine;
     let mut out = step.clone();
     if let Some(Value::Array(files)) = out.get_mut("attachments") {
         for f in files.iter_mut() {
-            if f.get("size").is_none() {
+            let Some(file) = f.as_object_mut() else {
                 continue;
-            }
-            if let Ok(a) = request::attachment(f) {
-                *f = json!({
-                    "name": a.name,
-                    "media_type": a.media_type,
-                    "content_base64": base64::engine::general_purpose::STANDARD.encode(&a.content),
-                });
-            }
+            };
+            let Some(n) = file
+                .get("size")
+                .and_then(Value::as_u64)
+                .filter(|n| *n <= MAX_SIZE_BYTES)
+            else {
+                continue;
+            };
+            let bytes: Vec<u8> = (0..n).map(|i| (i % 251) as u8).collect();
+            file.remove("size");
+            file.insert(
+                "content_base64".into(),
+                Value::String(base64::engine::general_purpose::STANDARD.encode(bytes)),
+            );
         }
     }
     out
+}
+
+/// The keys of a step that are the runner's (FORMAT.md), not the request's.
+const RUNNER_KEYS: &[&str] = &[
+    "at",
+    "op",
+    "expect",
+    "as",
+    "message_as",
+    "as_group",
+    "conversations_as",
+    "messages_as",
+];
+
+/// A step's request for the library's JSON readers: the step without the
+/// runner's keys.
+fn request_of(step: &Value) -> Value {
+    Value::Object(
+        step.as_object()
+            .map(|o| {
+                o.iter()
+                    .filter(|(k, _)| !RUNNER_KEYS.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    )
 }
 
 /// FORMAT.md matching: objects by the expected keys, lists by length and

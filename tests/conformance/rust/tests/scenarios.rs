@@ -76,3 +76,28 @@ fn repeat_shorthands_are_expanded_in_arguments_and_in_expect() {
     let other = json!({"repeat": "x", "times": 2, "extra": 1});
     assert_eq!(pmsg_conformance::expand_shorthands(&other), other);
 }
+
+#[test]
+fn sized_attachments_are_expanded_by_the_runner_not_the_library() {
+    use base64::Engine;
+    use serde_json::json;
+    let step = json!({"op": "send", "attachments": [
+        {"name": "a", "media_type": "text/plain", "size": 300},
+        {"name": "", "media_type": "x/y", "size": 2},
+        {"name": "b", "media_type": "text/plain", "size": "big"}]});
+    let out = pmsg_conformance::expand_sized_attachments(&step);
+    let files = out["attachments"].as_array().unwrap();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(files[0]["content_base64"].as_str().unwrap())
+        .unwrap();
+    assert_eq!((bytes.len(), bytes[250], bytes[251]), (300, 250, 0));
+    assert!(files[0].get("size").is_none());
+    // Other keys stay as written, for the library to judge.
+    assert_eq!(files[1]["name"], json!(""));
+    assert_eq!(files[1]["content_base64"], json!("AAE="));
+    // A size the runner cannot read is passed on (the library refuses it).
+    assert_eq!(files[2], step["attachments"][2]);
+    // The library itself knows no `size`.
+    let err = pmsg_core::request::attachment(&step["attachments"][0]).unwrap_err();
+    assert_eq!(err.code(), "invalid_argument");
+}
