@@ -3,7 +3,7 @@
 
 use crate::error::CliError;
 use chrono::{DateTime, Utc};
-use pmsg_core::{deadline, request, Config, Store};
+use pmsg_core::{deadline, request, Config, Store, StoreContents};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -36,11 +36,31 @@ pub fn db_path(path: &Path) -> Result<&str, CliError> {
     })
 }
 
+/// Whether `--db` names a PostgreSQL store (a `postgres://` or
+/// `postgresql://` URL) rather than an SQLite file.
+pub fn is_url(db: &Path) -> bool {
+    db.to_str()
+        .is_some_and(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
+}
+
+/// What the PostgreSQL store of `--db` holds (nothing is created).
+pub fn url_contents(db: &Path) -> Result<StoreContents, CliError> {
+    Ok(Store::postgres_contents(db_path(db)?)?)
+}
+
 /// Opens a database that must already exist: a mistyped `--db` should not
-/// silently create an empty one.
+/// silently create an empty one. A file must exist; a PostgreSQL store
+/// must be initialised (its schema holds pmsg's tables, even with no row).
 fn open_existing(db: &Path, config: Option<&Path>) -> Result<Store, CliError> {
     let config = load_config(config)?;
-    if !db.exists() {
+    if is_url(db) {
+        if url_contents(db)? == StoreContents::Uninitialised {
+            return Err(CliError::argument(
+                "the PostgreSQL store of --db is not initialised: its schema has no pmsg \
+                 tables (create one with `pmsg directory import`)",
+            ));
+        }
+    } else if !db.exists() {
         return Err(CliError::argument(format!(
             "database file {} does not exist (create one with `pmsg directory import`)",
             db.display()
@@ -302,14 +322,22 @@ fn internal_json(e: serde_json::Error) -> CliError {
 }
 
 /// `pmsg populate`: a generated clinic network in a new database (never
-/// over an existing one: the generator starts from an empty file).
+/// over an existing one: the generator starts from an empty file), or in a
+/// PostgreSQL store without a row (uninitialised or empty).
 pub fn populate(db: &Path, conversations: u64, seed: u64, progress: bool) -> Result<(), CliError> {
     if conversations == 0 {
         return Err(CliError::argument(
             "--conversations 0: give at least one conversation",
         ));
     }
-    if db.exists() {
+    if is_url(db) {
+        if url_contents(db)? == StoreContents::NotEmpty {
+            return Err(CliError::argument(
+                "the PostgreSQL store of --db already holds data: populate fills an empty \
+                 store, give a new pmsg_schema",
+            ));
+        }
+    } else if db.exists() {
         return Err(CliError::argument(format!(
             "database {} already exists: populate creates a new database, give a new path",
             db.display()
@@ -325,7 +353,11 @@ pub fn populate(db: &Path, conversations: u64, seed: u64, progress: bool) -> Res
                 },
                 None => CliError {
                     code: "storage",
-                    message: format!("populating {}: {e}", db.display()),
+                    message: if is_url(db) {
+                        format!("populating the PostgreSQL store of --db: {e}")
+                    } else {
+                        format!("populating {}: {e}", db.display())
+                    },
                 },
             }
         })?;

@@ -26,9 +26,10 @@ enum Command {
     /// Walk the whole seed procedure on a fresh database and narrate it
     /// (clinic zone America/Toronto, a simulated clock).
     Demo {
-        /// Keep the demo database in this new file (it must not exist yet);
+        /// Keep the demo database in this new file (it must not exist yet),
+        /// or in a PostgreSQL store (a postgres:// URL) without a row;
         /// default: a temporary file removed at the end.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE|URL")]
         db: Option<PathBuf>,
     },
     /// Print due events as JSON lines, acknowledging each once printed (R-D5).
@@ -165,8 +166,9 @@ enum Command {
     /// deterministic from the seed, written through the library's own write path
     /// (BENCHMARKS.md, "The data"). Prints the store's manifest as JSON.
     Populate {
-        /// The database file to create; it must not exist yet.
-        #[arg(long, value_name = "FILE")]
+        /// The database file to create (it must not exist yet), or a
+        /// PostgreSQL store (a postgres:// URL) without a row.
+        #[arg(long, value_name = "FILE|URL")]
         db: PathBuf,
         /// Conversations to generate.
         #[arg(long, value_name = "N", default_value_t = 1_000_000)]
@@ -211,8 +213,9 @@ enum DirectoryCommand {
 /// The database and its configuration.
 #[derive(Debug, Args)]
 struct StoreArgs {
-    /// The pmsg database file.
-    #[arg(long, value_name = "FILE")]
+    /// The pmsg database file, or a PostgreSQL store: a postgres:// or
+    /// postgresql:// URL (README.md, "PostgreSQL").
+    #[arg(long, value_name = "FILE|URL")]
     db: PathBuf,
     /// A JSON object of SPEC §14 configuration keys (default: the SPEC defaults).
     #[arg(long, value_name = "FILE")]

@@ -618,3 +618,188 @@ fn a_directory_file_with_a_duplicated_key_is_refused() {
         "a refused import created the database"
     );
 }
+
+// ------------------------------------------------------------ PostgreSQL
+//
+// With PMSG_TEST_DATABASE_URL set (scripts/with-postgres sets it), these
+// run the CLI on a fresh schema of that database each; otherwise each
+// prints a SKIPPED line. `cargo test -p pmsg-cli --test cli postgres_`.
+
+/// A fresh PostgreSQL store for `test`: PMSG_TEST_DATABASE_URL with a new
+/// `pmsg_schema` (pmsg creates it), or None after a SKIPPED line.
+fn postgres_url(test: &str) -> Option<String> {
+    let base = match std::env::var("PMSG_TEST_DATABASE_URL") {
+        Ok(u) if !u.is_empty() => u,
+        _ => {
+            use std::io::Write;
+            // Not captured by the test harness: the skip shows.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED postgres_{test}: PMSG_TEST_DATABASE_URL is not set (scripts/with-postgres sets it)"
+            );
+            return None;
+        }
+    };
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0);
+    let schema = format!("pmsg_cli_{}_{stamp}_{test}", std::process::id());
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Some(format!("{base}{sep}pmsg_schema={schema}"))
+}
+
+#[test]
+fn postgres_import_deliver_send_group_and_report_on_a_fresh_schema() {
+    use pmsg_core::StoreContents;
+    let Some(url) = postgres_url("group") else {
+        return;
+    };
+    let scratch = Scratch::new("pg-group");
+    // Not initialised: every command but `directory import` refuses it,
+    // and creates nothing.
+    let o = pmsg(&["deliver", "--db", &url, "--now", "2026-03-02T09:00:00Z"]);
+    assert_fails_with(&o, "invalid_argument");
+    assert!(stderr(&o).contains("not initialised"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("postgres"), "the URL is not repeated");
+    assert_eq!(
+        Store::postgres_contents(&url).unwrap(),
+        StoreContents::Uninitialised
+    );
+
+    let dir = scratch.write("directory.json", GROUP_DIRECTORY);
+    let o = pmsg(&["directory", "import", "--db", &url, &dir]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "directory imported: 2 accounts, 2 patients, 0 connections, 2 staff, 1 workgroups\n"
+    );
+    assert_eq!(
+        Store::postgres_contents(&url).unwrap(),
+        StoreContents::NotEmpty
+    );
+
+    let list = scratch.write("patients.txt", "E100\nE200\nE999\n");
+    let o = pmsg(&[
+        "send-group",
+        "--db",
+        &url,
+        "--author",
+        "s-ng",
+        "--from",
+        "workgroup:wg-nurse",
+        "--patients",
+        &list,
+        "--subject",
+        "Flu clinic",
+        "--body",
+        "Saturday 9-15.",
+        "--now",
+        "2026-03-02T09:00:00Z",
+    ]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let out: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let entries = out["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 3, "{out}");
+    assert_eq!(
+        entries[0]["delivered_to"],
+        serde_json::json!(["account:a-lea"])
+    );
+    assert_eq!(entries[1]["skipped"], "recipient_not_reachable");
+    assert_eq!(entries[2]["skipped"], "unknown_patient");
+    let group = out["group_id"].as_str().expect("group id").to_string();
+    let conversation = entries[0]["conversation_id"].as_str().expect("id");
+
+    // Delivered once, acknowledged, never again.
+    let o = pmsg(&["deliver", "--db", &url, "--now", "2026-03-02T09:00:00Z"]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", stdout(&o));
+    assert_eq!(lines[0]["kind"], "new_message");
+    assert_eq!(lines[0]["to"], "account:a-lea");
+    assert_eq!(lines[0]["conversation"], conversation);
+    let again = pmsg(&["deliver", "--db", &url, "--now", "2026-03-02T09:00:00Z"]);
+    assert!(again.status.success(), "stderr: {}", stderr(&again));
+    assert_eq!(stdout(&again), "", "an acknowledged event came back");
+
+    let report = pmsg(&[
+        "group-report",
+        "--db",
+        &url,
+        "--group",
+        &group,
+        "--as",
+        "staff:s-ng",
+        "--now",
+        "2026-03-02T10:00:00Z",
+    ]);
+    assert!(report.status.success(), "stderr: {}", stderr(&report));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&report)).expect("JSON");
+    assert_eq!(report["entries"][0]["read"], false);
+
+    // The library reads what the CLI wrote; populate refuses a store with data.
+    let store = Store::open(&url, &Config::default()).unwrap();
+    assert!(store.verify_audit().unwrap().ok);
+    drop(store);
+    let o = pmsg(&["populate", "--db", &url, "--conversations", "10"]);
+    assert_fails_with(&o, "invalid_argument");
+    assert!(stderr(&o).contains("already holds data"), "{}", stderr(&o));
+}
+
+#[test]
+fn postgres_an_initialised_empty_store_is_existing() {
+    let Some(url) = postgres_url("empty") else {
+        return;
+    };
+    drop(Store::open(&url, &Config::default()).expect("create the schema"));
+    assert_eq!(
+        Store::postgres_contents(&url).unwrap(),
+        pmsg_core::StoreContents::Empty
+    );
+    let o = pmsg(&["deliver", "--db", &url, "--now", "2026-03-02T09:00:00Z"]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn postgres_demo_runs_on_a_fresh_schema_and_refuses_one_with_data() {
+    let Some(url) = postgres_url("demo") else {
+        return;
+    };
+    let o = pmsg(&["demo", "--db", &url]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "stderr: {}\nstdout: {out}", stderr(&o));
+    assert!(out.contains("verify_audit: ok true"), "{out}");
+    assert!(out.ends_with("demo complete\n"), "{out}");
+    assert!(!out.contains("postgres"), "the URL is not repeated: {out}");
+    let again = pmsg(&["demo", "--db", &url]);
+    assert_fails_with(&again, "invalid_argument");
+    assert!(stderr(&again).contains("already holds data"));
+}
+
+#[test]
+fn postgres_populate_fills_an_empty_store() {
+    let Some(url) = postgres_url("populate") else {
+        return;
+    };
+    let o = pmsg(&[
+        "populate",
+        "--db",
+        &url,
+        "--conversations",
+        "300",
+        "--seed",
+        "7",
+    ]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let manifest: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("manifest JSON");
+    assert_eq!(manifest["conversations"], 300);
+    let store = Store::open(&url, &Config::default()).unwrap();
+    assert!(store.verify_audit().unwrap().ok);
+    drop(store);
+    let o = pmsg(&["populate", "--db", &url, "--conversations", "10"]);
+    assert_fails_with(&o, "invalid_argument");
+}

@@ -88,7 +88,28 @@ pub struct Store {
     settings: Settings,
 }
 
+/// What a PostgreSQL store holds ([`Store::postgres_contents`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreContents {
+    /// No pmsg schema there yet: [`Store::open`] would create it.
+    Uninitialised,
+    /// pmsg's tables, none holding a row.
+    Empty,
+    /// pmsg's tables, some holding rows.
+    NotEmpty,
+}
+
 impl Store {
+    /// What the PostgreSQL store of `url` (a `postgres://` or
+    /// `postgresql://` URL, its `pmsg_schema` included) holds, found in
+    /// one read-only transaction that creates and migrates nothing: for a
+    /// host (or the CLI) that must not create a store by mistake, or must
+    /// fill only an empty one. Errors: `invalid_argument` (not such a URL,
+    /// a malformed one), `storage` (cannot connect).
+    pub fn postgres_contents(url: &str) -> Result<StoreContents> {
+        store::postgres_contents(url)
+    }
+
     /// Opens (creating if needed) the database file at `path`, migrating
     /// an older schema; a newer schema is `schema_too_new` (R-ST1).
     pub fn open(path: &str, config: &Config) -> Result<Store> {

@@ -317,7 +317,7 @@ pub extern "C" fn pmsg_send_group_json(
     out: *mut *mut c_char,
 ) -> PmsgStatus {
     text_call(store, out, |store| {
-        let request = request::group_send_request(&arg_json_object(request_json, "request_json")?);
+        let request = request::group_send_request(&arg_json_object(request_json, "request_json")?)?;
         let now = arg_instant(now_ms, "now_ms")?;
         let outcome = store.send_group(&request, now)?;
         give_json(serde_json::to_string(&outcome), "group send outcome")

@@ -42,6 +42,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -1865,6 +1867,31 @@ static void runner_free(runner *r) {
     free(r->atts);
 }
 
+/* Opens the store of one scenario. With PMSG_TEST_DATABASE_URL set (a
+ * postgres:// URL; scripts/with-postgres sets it), a fresh PostgreSQL
+ * schema of that database: the URL with `pmsg_schema=` a name that no other
+ * scenario, process or run uses (pid, counter, clock; pmsg creates the
+ * schema). Otherwise a private in-memory store. The first call says which. */
+static int32_t open_store(const char *config_json, pmsg_store **out) {
+    static unsigned long counter;
+    const char *url = getenv("PMSG_TEST_DATABASE_URL");
+    struct timespec now;
+    char *full;
+    int32_t st;
+    if (url == NULL || *url == '\0') {
+        if (counter++ == 0) printf("backend: SQLite in memory\n");
+        return pmsg_open_in_memory(config_json, out);
+    }
+    if (counter == 0)
+        printf("backend: PostgreSQL (PMSG_TEST_DATABASE_URL), a fresh schema per scenario\n");
+    if (clock_gettime(CLOCK_REALTIME, &now) != 0) now.tv_sec = now.tv_nsec = 0;
+    full = fmt("%s%cpmsg_schema=pmsg_c_%ld_%lu_%ld_%09ld", url, strchr(url, '?') ? '&' : '?',
+               (long)getpid(), counter++, (long)now.tv_sec, (long)now.tv_nsec);
+    st = pmsg_open(full, config_json, out);
+    free(full);
+    return st;
+}
+
 /* The setup: config and directory. NULL when it worked; else why not. */
 static char *setup(runner *r, const cJSON *scenario, span raw) {
     static const char *const top[] = {"name",  "rules",       "config", "directory",
@@ -1879,7 +1906,7 @@ static char *setup(runner *r, const cJSON *scenario, span raw) {
         span v = raw_child(raw, scenario, config, NULL);
         text = xstrndup(v.p, v.n);
     }
-    st = pmsg_open_in_memory(text, &r->store);
+    st = open_store(text, &r->store);
     free(text);
     if (st != PMSG_OK) return fmt("%s (%s)", pmsg_status_name(st), pmsg_last_error_message());
     if (directory) {

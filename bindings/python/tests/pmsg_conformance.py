@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import base64
 import datetime
+import itertools
 import json
 import os
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -332,6 +334,22 @@ def _check_keys(obj: Any, allowed: List[str], what: str) -> None:
             raise StepFailed(f"unknown key {to_json(k)} in {what}")
 
 
+_SCHEMA_NUMBERS = itertools.count()
+
+
+def open_store(config: "pmsg.Config") -> "pmsg.Store":
+    """The store of one scenario. With ``PMSG_TEST_DATABASE_URL`` set (a
+    postgres:// URL; scripts/with-postgres sets it), a fresh PostgreSQL
+    schema of that database: the URL with ``pmsg_schema=`` a name that no
+    other scenario, process or run uses (pid, counter, clock; pmsg creates
+    the schema). Otherwise a private in-memory store."""
+    url = os.environ.get("PMSG_TEST_DATABASE_URL", "")
+    if not url:
+        return pmsg.Store.open_in_memory(config)
+    schema = f"pmsg_py_{os.getpid()}_{next(_SCHEMA_NUMBERS)}_{time.time_ns()}"
+    return pmsg.Store.open(f"{url}{'&' if '?' in url else '?'}pmsg_schema={schema}", config)
+
+
 class Runner:
     """One scenario's store and its aliases (conversation and message
     aliases to real ids and back, attachment names to ids)."""
@@ -342,7 +360,7 @@ class Runner:
         try:
             config = (pmsg.config_from_json(to_json(scenario["config"]))
                       if "config" in scenario else pmsg.default_config())
-            self.store = pmsg.Store.open_in_memory(config)
+            self.store = open_store(config)
         except pmsg.PmsgError as e:
             raise StepFailed(describe(e)) from e
         self.conversations: Dict[str, str] = {}

@@ -19,7 +19,7 @@ mod compose;
 mod follow_up;
 mod seed;
 
-use crate::commands::db_path;
+use crate::commands::{self, db_path};
 use crate::error::CliError;
 use chrono::{DateTime, Utc};
 use pmsg_core::{deadline, Config, Event, Store};
@@ -39,6 +39,13 @@ pub fn run(db: Option<&Path>) -> Result<(), CliError> {
     };
     say!(d, "pmsg demo: the seed procedure on a fresh database");
     match db {
+        // A URL may hold a password: it is not repeated.
+        Some(path) if commands::is_url(path) => {
+            say!(
+                d,
+                "Database: the PostgreSQL store of --db (kept at the end)"
+            )
+        }
         Some(path) => say!(d, "Database: {} (kept at the end)", path.display()),
         None => say!(d, "Database: a temporary file (removed at the end)"),
     }
@@ -66,11 +73,18 @@ pub fn run(db: Option<&Path>) -> Result<(), CliError> {
 
     if let Some(path) = db {
         say!(d);
-        say!(
-            d,
-            "The database stays in {}; give the other subcommands a --config file",
-            path.display()
-        );
+        if commands::is_url(path) {
+            say!(
+                d,
+                "The database stays in that PostgreSQL store; give the other subcommands a --config file"
+            );
+        } else {
+            say!(
+                d,
+                "The database stays in {}; give the other subcommands a --config file",
+                path.display()
+            );
+        }
         say!(
             d,
             "holding {{\"time_zone\": \"{}\"}} to see its instants in clinic time.",
@@ -166,6 +180,20 @@ struct DemoDb {
 
 impl DemoDb {
     fn create(db: Option<&Path>) -> Result<DemoDb, CliError> {
+        if let Some(url) = db.filter(|p| commands::is_url(p)) {
+            // A PostgreSQL store: fresh means without a row (its schema
+            // may be missing, or initialised and empty); it is kept.
+            if commands::url_contents(url)? == pmsg_core::StoreContents::NotEmpty {
+                return Err(CliError::argument(
+                    "the PostgreSQL store of --db already holds data; the demo needs a fresh \
+                     one (give a new pmsg_schema)",
+                ));
+            }
+            return Ok(DemoDb {
+                path: url.to_path_buf(),
+                temporary: false,
+            });
+        }
         let (path, temporary) = match db {
             Some(p) => (p.to_path_buf(), false),
             None => {

@@ -278,6 +278,23 @@ pub(crate) fn is_postgres_url(s: &str) -> bool {
     s.starts_with("postgres://") || s.starts_with("postgresql://")
 }
 
+/// What the PostgreSQL store of `url` holds, without creating anything.
+pub(crate) fn postgres_contents(url: &str) -> Result<crate::StoreContents> {
+    if !is_postgres_url(url) {
+        return Err(Error::InvalidArgument(
+            "not a postgres:// or postgresql:// URL (R-ST1)".into(),
+        ));
+    }
+    #[cfg(feature = "postgres")]
+    return postgres::contents(url);
+    #[cfg(not(feature = "postgres"))]
+    return Err(Error::Storage(
+        "cannot open a PostgreSQL URL: this build of pmsg has no PostgreSQL backend \
+         (build it with the cargo feature `postgres`)"
+            .into(),
+    ));
+}
+
 impl Db {
     /// Opens the SQLite file at `path`, or the PostgreSQL database of a
     /// `postgres://` / `postgresql://` URL, and migrates it.

@@ -159,7 +159,7 @@ impl Store {
             let request = pmsg_core::request::group_send_request(&json_object(
                 &request_json,
                 "request_json",
-            )?);
+            )?)?;
             let now = now("now_ms", now_ms)?;
             Ok(self.inner.send_group(&request, now)?.into())
         })

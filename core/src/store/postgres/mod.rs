@@ -255,31 +255,102 @@ fn is_retryable(e: &postgres::Error) -> bool {
     )
 }
 
+/// The pool's connection maker for `url`, and a first connection (without
+/// the `search_path`), so that a wrong URL, host or password fails now
+/// with the server's own words.
+fn connect_first(url: &str) -> Result<(ParsedUrl, Manager, Client)> {
+    let parsed = parse_url(url)?;
+    let config: postgres::Config = parsed.driver_url.parse().map_err(|e| {
+        Error::InvalidArgument(format!(
+            "PostgreSQL URL {:?}: {e} (R-ST1)",
+            redact(&parsed.driver_url)
+        ))
+    })?;
+    let tls = tls::Tls::new(&parsed.ssl, &config)?;
+    let manager = Manager {
+        config,
+        tls,
+        schema: parsed.schema.clone(),
+    };
+    let first = manager.connect_unscoped().map_err(|e| {
+        Error::Storage(format!(
+            "cannot connect to PostgreSQL {:?}: {}",
+            redact(url),
+            storage(&e)
+        ))
+    })?;
+    Ok((parsed, manager, first))
+}
+
+/// What the store of `url` holds, found in one read-only transaction
+/// that creates nothing: its schema (`pmsg_schema`, else the first of the
+/// `search_path` holding `pmsg_schema_version`) is initialised when that
+/// table records a version; it is empty when none of its other tables
+/// has a row.
+pub(crate) fn contents(url: &str) -> Result<crate::StoreContents> {
+    use crate::StoreContents;
+    let (parsed, _, mut client) = connect_first(url)?;
+    let mut tx = client
+        .build_transaction()
+        .read_only(true)
+        .start()
+        .map_err(|e| storage(&e))?;
+    let table = match &parsed.schema {
+        Some(s) => format!("{}.pmsg_schema_version", quote_ident(s)),
+        None => "pmsg_schema_version".to_string(),
+    };
+    let schema: Option<String> = tx
+        .query_opt(
+            "SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.oid = to_regclass($1)",
+            &[&table],
+        )
+        .map_err(|e| storage(&e))?
+        .map(|r| r.get(0));
+    let Some(schema) = schema else {
+        return Ok(StoreContents::Uninitialised);
+    };
+    let q = quote_ident(&schema);
+    let version: Option<i64> = tx
+        .query_one(
+            &format!("SELECT max(version) FROM {q}.pmsg_schema_version"),
+            &[],
+        )
+        .map_err(|e| storage(&e))?
+        .get(0);
+    if version.unwrap_or(0) < 1 {
+        return Ok(StoreContents::Uninitialised);
+    }
+    let tables: Vec<String> = tx
+        .query(
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname <> 'pmsg_schema_version' \
+             ORDER BY 1",
+            &[&schema],
+        )
+        .map_err(|e| storage(&e))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for t in tables {
+        let any: bool = tx
+            .query_one(
+                &format!("SELECT EXISTS (SELECT 1 FROM {q}.{})", quote_ident(&t)),
+                &[],
+            )
+            .map_err(|e| storage(&e))?
+            .get(0);
+        if any {
+            return Ok(StoreContents::NotEmpty);
+        }
+    }
+    Ok(StoreContents::Empty)
+}
+
 impl PgDb {
     /// Connects, creates the `pmsg_schema` if asked and missing, and migrates.
     pub fn open(url: &str) -> Result<PgDb> {
-        let parsed = parse_url(url)?;
-        let config: postgres::Config = parsed.driver_url.parse().map_err(|e| {
-            Error::InvalidArgument(format!(
-                "PostgreSQL URL {:?}: {e} (R-ST1)",
-                redact(&parsed.driver_url)
-            ))
-        })?;
-        let tls = tls::Tls::new(&parsed.ssl, &config)?;
-        let manager = Manager {
-            config,
-            tls,
-            schema: parsed.schema.clone(),
-        };
-        // The first connection is made here, so that a wrong URL, host or
-        // password fails now with the server's own words.
-        let mut first = manager.connect_unscoped().map_err(|e| {
-            Error::Storage(format!(
-                "cannot connect to PostgreSQL {:?}: {}",
-                redact(url),
-                storage(&e)
-            ))
-        })?;
+        let (parsed, manager, mut first) = connect_first(url)?;
         migrate(&mut first, parsed.schema.as_deref())?;
         drop(first);
         let pool = r2d2::Pool::builder()

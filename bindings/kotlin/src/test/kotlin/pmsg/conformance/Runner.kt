@@ -293,6 +293,21 @@ private fun checkKeys(obj: JsonElement, allowed: List<String>, what: String) {
 
 // ------------------------------------------------------------------ runner
 
+private val schemaNumbers = java.util.concurrent.atomic.AtomicLong()
+
+/** The store of one scenario. With `PMSG_TEST_DATABASE_URL` set (a
+ *  postgres:// URL; scripts/with-postgres sets it), a fresh PostgreSQL
+ *  schema of that database: the URL with `pmsg_schema=` a name that no
+ *  other scenario, process or run uses (pid, counter, clock; pmsg creates
+ *  the schema). Otherwise a private in-memory store. */
+fun openStore(config: pmsg.Config): Store {
+    val url = System.getenv("PMSG_TEST_DATABASE_URL").orEmpty()
+    if (url.isEmpty()) return Store.openInMemory(config)
+    val schema = "pmsg_kt_${ProcessHandle.current().pid()}_${schemaNumbers.getAndIncrement()}_" +
+        "${System.currentTimeMillis()}_${Math.floorMod(System.nanoTime(), 1_000_000_000L)}"
+    return Store.open("$url${if ('?' in url) '&' else '?'}pmsg_schema=$schema", config)
+}
+
 /** One scenario's store and its aliases (conversation and message aliases
  *  to real ids and back, attachment names to ids). */
 class Runner(scenario: JsonElement) {
@@ -309,7 +324,7 @@ class Runner(scenario: JsonElement) {
         val setup = expand(JsonObject((scenario as JsonObject).filterKeys { it != "steps" })) as JsonObject
         try {
             val config = setup["config"]?.let { configFromJson(it.toString()) } ?: defaultConfig()
-            store = Store.openInMemory(config)
+            store = openStore(config)
             setup["directory"]?.let { directory(it) }
         } catch (e: PmsgException) {
             throw StepFailed(describe(e))
