@@ -10,7 +10,9 @@
 //!   events (R-D7); none is delivered twice while every worker lives, and
 //!   none is lost when one is killed mid-batch.
 //!
-//! All print one summary line last and exit 0 only when clean.
+//! All print one summary line last and exit 0 only when clean. Each runs
+//! on SQLite files by default, or with `--db postgres://…` on fresh
+//! schemas of a PostgreSQL database (`pmsg_schema=`).
 
 mod checks;
 mod child;
@@ -18,14 +20,14 @@ mod concurrency;
 mod crash;
 mod fixture;
 mod oplog;
+mod place;
 mod workers;
 
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// pmsg reliability harness: kill -9 crash safety and multi-thread,
-/// multi-process concurrency on one SQLite file.
+/// multi-process concurrency, on SQLite files or (`--db URL`) PostgreSQL.
 #[derive(Debug, Parser)]
 #[command(name = "pmsg-torture", version)]
 struct Cli {
@@ -48,9 +50,9 @@ enum Cmd {
     /// (internal) The crash child: works on --db until killed.
     #[command(hide = true)]
     Child {
-        /// The database file.
+        /// The database file or PostgreSQL URL.
         #[arg(long)]
-        db: PathBuf,
+        db: String,
         /// Seed of the operation mix.
         #[arg(long)]
         seed: u64,
@@ -75,7 +77,7 @@ fn main() -> ExitCode {
             seed,
             start_ms,
             max_ops,
-        } => child::run(&db.to_string_lossy(), seed, start_ms, max_ops),
+        } => child::run(&db, seed, start_ms, max_ops),
         Cmd::ConcWorker(args) => concurrency::worker(&args),
         Cmd::Workers(args) => workers::run(&args),
         Cmd::Claimer(args) => workers::claimer(&args),
