@@ -9,6 +9,10 @@
 //! * `workers`: several delivery workers in several processes claim due
 //!   events (R-D7); none is delivered twice while every worker lives, and
 //!   none is lost when one is killed mid-batch.
+//! * `server-kill` (PostgreSQL): the server is killed with SIGKILL and
+//!   restarted under threads working on one handle; only operations in
+//!   flight fail, with `storage`, nothing acknowledged is lost, and the
+//!   same handle works again once the server is back.
 //!
 //! All print one summary line last and exit 0 only when clean. Each runs
 //! on SQLite files by default, or with `--db postgres://…` on fresh
@@ -20,7 +24,9 @@ mod concurrency;
 mod crash;
 mod fixture;
 mod oplog;
+mod pgserver;
 mod place;
+mod serverkill;
 mod workers;
 
 use clap::{Parser, Subcommand};
@@ -44,6 +50,9 @@ enum Cmd {
     /// Delivery workers in several processes claiming events (R-D7), with a
     /// kill -9 of one of them mid-batch.
     Workers(workers::WorkersArgs),
+    /// PostgreSQL only: threads on one handle while the server is killed
+    /// with SIGKILL and restarted, again and again.
+    ServerKill(serverkill::ServerKillArgs),
     /// (internal) One process of `workers`.
     #[command(hide = true)]
     Claimer(workers::ClaimerArgs),
@@ -80,6 +89,7 @@ fn main() -> ExitCode {
         } => child::run(&db, seed, start_ms, max_ops),
         Cmd::ConcWorker(args) => concurrency::worker(&args),
         Cmd::Workers(args) => workers::run(&args),
+        Cmd::ServerKill(args) => serverkill::run(&args),
         Cmd::Claimer(args) => workers::claimer(&args),
     }
 }

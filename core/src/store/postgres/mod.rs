@@ -79,6 +79,14 @@ const DEFAULT_POOL_SIZE: u32 = 8;
 /// How long an operation waits for a free connection (or a new one).
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// One wait on the pool: r2d2 retries a failed connect after a delay that
+/// doubles up to half of this, so a short wait (taken again until
+/// [`CHECKOUT_TIMEOUT`]) lets a handle reconnect within half a second of
+/// the server's return. With the pool's wait at 30 s, a handle whose
+/// server was down 7 s served again only seconds after it was back
+/// (`pmsg-torture server-kill`).
+const POOL_WAIT: Duration = Duration::from_secs(1);
+
 /// One pooled connection and its prepared statements.
 pub(crate) struct PgConn {
     client: Client,
@@ -320,7 +328,7 @@ impl PgDb {
             .max_size(parsed.pool_size)
             .min_idle(Some(0))
             .test_on_check_out(false)
-            .connection_timeout(CHECKOUT_TIMEOUT)
+            .connection_timeout(POOL_WAIT)
             .build(manager)
             .map_err(|e| Error::Storage(format!("PostgreSQL connection pool: {e}")))?;
         Ok(PgDb {
@@ -330,17 +338,31 @@ impl PgDb {
         })
     }
 
+    /// A connection from the pool, waiting for one (all busy, or the
+    /// server unreachable) up to [`CHECKOUT_TIMEOUT`].
     fn checkout(&self) -> Result<r2d2::PooledConnection<Manager>> {
-        self.pool
-            .get()
-            .map_err(|e| Error::Storage(format!("no PostgreSQL connection: {e}")))
+        let started = std::time::Instant::now();
+        loop {
+            match self.pool.get() {
+                Ok(c) => return Ok(c),
+                Err(_) if started.elapsed() + POOL_WAIT <= CHECKOUT_TIMEOUT => {}
+                Err(e) => {
+                    return Err(Error::Storage(format!(
+                        "no PostgreSQL connection within {} s: {e}",
+                        CHECKOUT_TIMEOUT.as_secs()
+                    )))
+                }
+            }
+        }
     }
 
     /// Runs `f` in transactions started by `begin` until it neither loses
     /// a serialization conflict nor commits into one, for up to
     /// [`RETRY_BUDGET`].
     fn run(&self, write: bool, f: &mut dyn FnMut(&Tx) -> Finish) -> Result<()> {
-        let started = std::time::Instant::now();
+        // The budget runs from the first conflict (time spent waiting for
+        // a connection, e.g. while the server restarts, is not counted).
+        let mut conflicted_since: Option<std::time::Instant> = None;
         // Broken pooled connections skipped so far: at most one per
         // connection the pool can hold, then the failure is reported.
         let mut broken = 0;
@@ -350,7 +372,8 @@ impl PgDb {
             let mut own;
             let mut pooled;
             let conn: &mut PgConn = if alone {
-                own = self.connect_alone(started)?;
+                own =
+                    self.connect_alone(conflicted_since.unwrap_or_else(std::time::Instant::now))?;
                 &mut own
             } else {
                 pooled = self.checkout()?;
@@ -437,12 +460,13 @@ impl PgDb {
                 Attempt::BeginFailed(e) => return Err(storage(&e)),
                 Attempt::Conflict => {
                     conflicts += 1;
-                    if started.elapsed() >= RETRY_BUDGET {
+                    let since = *conflicted_since.get_or_insert_with(std::time::Instant::now);
+                    if since.elapsed() >= RETRY_BUDGET {
                         return Err(Error::Storage(format!(
                             "the transaction lost a serialization conflict with other writers \
                              (SQLSTATE 40001 or 40P01) {conflicts} times in {:.1} s and pmsg gave \
                              up; nothing of it was committed",
-                            started.elapsed().as_secs_f64()
+                            since.elapsed().as_secs_f64()
                         )));
                     }
                     if conflicts < RUN_ALONE_AFTER {
@@ -456,13 +480,14 @@ impl PgDb {
     /// A connection of its own for a transaction that runs alone, holding
     /// the store's writers lock exclusive: taken before the transaction
     /// begins (so its snapshot comes after every other writer's commit),
-    /// waiting at most what is left of [`RETRY_BUDGET`].
-    fn connect_alone(&self, started: std::time::Instant) -> Result<PgConn> {
+    /// waiting at most what is left of [`RETRY_BUDGET`] (which runs from
+    /// `since`, the first conflict).
+    fn connect_alone(&self, since: std::time::Instant) -> Result<PgConn> {
         let mut conn = self.alone.connect().map_err(|e| {
             Error::Storage(format!("cannot connect to PostgreSQL: {}", storage(&e)))
         })?;
         let left = RETRY_BUDGET
-            .saturating_sub(started.elapsed())
+            .saturating_sub(since.elapsed())
             .as_millis()
             .max(1);
         conn.client
