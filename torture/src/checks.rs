@@ -13,8 +13,8 @@
 
 use crate::fixture;
 use crate::oplog::{Att, Op};
+use crate::place::{pg_error, Inspector, Place, Value};
 use pmsg_core::Store;
-use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -104,13 +104,13 @@ pub const INVARIANTS: &[(&str, &str)] = &[
      "WITH posted AS MATERIALIZED (SELECT DISTINCT message FROM audit WHERE action IN ('send', 'reply'))
       SELECT m.id FROM message m LEFT JOIN posted p ON p.message = m.id WHERE p.message IS NULL"),
     ("send audit entries and conversations differ in number",
-     "SELECT s || ' send entries, ' || c || ' conversations' FROM
+     "SELECT n.s || ' send entries, ' || n.c || ' conversations' FROM
         (SELECT (SELECT count(*) FROM audit WHERE action = 'send') AS s,
-                (SELECT count(*) FROM conversation) AS c) WHERE s != c"),
+                (SELECT count(*) FROM conversation) AS c) AS n WHERE n.s != n.c"),
     ("purge audit entries and purged attachments differ in number",
-     "SELECT p || ' purge entries, ' || a || ' purged attachments' FROM
+     "SELECT n.p || ' purge entries, ' || n.a || ' purged attachments' FROM
         (SELECT (SELECT count(*) FROM audit WHERE action = 'purge') AS p,
-                (SELECT count(*) FROM attachment WHERE purged_at IS NOT NULL) AS a) WHERE p != a"),
+                (SELECT count(*) FROM attachment WHERE purged_at IS NOT NULL) AS a) AS n WHERE n.p != n.a"),
     ("audit sequence with a gap",
      "SELECT count(*) || ' rows up to seq ' || max(seq) FROM audit
       HAVING count(*) != coalesce(max(seq), 0)"),
@@ -134,9 +134,9 @@ pub const INVARIANTS: &[(&str, &str)] = &[
          OR c.has_patient_message != EXISTS (SELECT 1 FROM message m WHERE m.conversation_seq = c.seq
                                              AND m.side = 'patient')
          OR c.last_activity != (SELECT max(m.sent_at) FROM message m WHERE m.conversation_seq = c.seq)
-         OR c.last_staff_message IS NOT (SELECT max(m.seq) FROM message m
+         OR c.last_staff_message IS DISTINCT FROM (SELECT max(m.seq) FROM message m
                                          WHERE m.conversation_seq = c.seq AND m.side = 'staff')
-         OR c.current_from IS NOT (SELECT m.from_party FROM message m WHERE m.seq = c.last_staff_message)"),
+         OR c.current_from IS DISTINCT FROM (SELECT m.from_party FROM message m WHERE m.seq = c.last_staff_message)"),
     ("conversation whose requirement is inconsistent",
      "SELECT c.id FROM conversation c
       WHERE (c.req_message IS NULL) != (c.req_due_at IS NULL)
@@ -150,7 +150,7 @@ pub const INVARIANTS: &[(&str, &str)] = &[
     ("staff message whose author or from is not a conversation party",
      "SELECT m.id FROM message m WHERE m.side = 'staff'
       AND (NOT EXISTS (SELECT 1 FROM conversation_party p WHERE p.conversation_seq = m.conversation_seq
-                       AND p.party = 'staff:' || m.author AND p.authored = 1)
+                       AND p.party = 'staff:' || m.author AND p.authored)
         OR NOT EXISTS (SELECT 1 FROM conversation_party p WHERE p.conversation_seq = m.conversation_seq
                        AND p.party = m.from_party))"),
     ("conversation party that no staff message names",
@@ -177,7 +177,7 @@ pub const INVARIANTS: &[(&str, &str)] = &[
       WHERE a.last_activity != c.last_activity OR a.created_at != c.created_at"),
     ("staff folder flags out of step with their conversation (schema version 2)",
      "SELECT p.party || ' ' || c.id FROM conversation_party p JOIN conversation c ON c.seq = p.conversation_seq
-      WHERE p.inbox != (c.status = 'open' AND c.has_patient_message = 1)
+      WHERE p.inbox != (c.status = 'open' AND c.has_patient_message)
          OR p.awaiting != (c.status = 'open' AND c.req_message IS NOT NULL)
          OR p.closed != (c.status = 'closed')"),
     ("billable message and billing entries disagree",
@@ -185,37 +185,54 @@ pub const INVARIANTS: &[(&str, &str)] = &[
       LEFT JOIN (SELECT DISTINCT message_seq FROM billing_entry) b ON b.message_seq = m.seq
       WHERE (m.fee_code IS NOT NULL) != (b.message_seq IS NOT NULL)
       UNION ALL
-      SELECT b.seq FROM billing_entry b JOIN message m ON m.seq = b.message_seq
-      WHERE b.fee_code IS NOT m.fee_code OR b.sent_at != m.sent_at OR b.author != m.author"),
+      SELECT 'billing entry ' || b.seq FROM billing_entry b JOIN message m ON m.seq = b.message_seq
+      WHERE b.fee_code IS DISTINCT FROM m.fee_code OR b.sent_at != m.sent_at OR b.author != m.author"),
     ("file-to-chart message in a conversation never filed",
      "SELECT c.id FROM conversation c WHERE c.filed_to_chart_at IS NULL
-      AND EXISTS (SELECT 1 FROM message m WHERE m.conversation_seq = c.seq AND m.file_to_chart = 1)"),
+      AND EXISTS (SELECT 1 FROM message m WHERE m.conversation_seq = c.seq AND m.file_to_chart)"),
 ];
 
-/// SQLite's own checks plus [`INVARIANTS`]; one string per problem found.
-pub fn database(conn: &Connection) -> Vec<String> {
+/// Invariants that hold on SQLite only: PostgreSQL's audit sequence
+/// numbers come from a sequence, with gaps where a transaction rolled back
+/// (README, "PostgreSQL"); its chains are checked by `verify_audit`.
+pub const SQLITE_ONLY: &[&str] = &["audit sequence with a gap"];
+
+/// The invariants that run on this backend.
+pub fn invariants(postgres: bool) -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    INVARIANTS
+        .iter()
+        .filter(move |(name, _)| !postgres || !SQLITE_ONLY.contains(name))
+}
+
+/// The database's own checks, then [`INVARIANTS`]; one string per problem.
+///
+/// SQLite: `integrity_check` and `foreign_key_check`. PostgreSQL enforces
+/// foreign keys itself; its own checks are amcheck's (`verify_heapam` of
+/// every table of the schema with its TOAST, `bt_index_check` with
+/// `heapallindexed` of every index), when the extension can be had
+/// (`CREATE EXTENSION amcheck` needs a superuser: the test cluster's
+/// user is one); otherwise they are skipped, and [`amcheck_missing`] says
+/// why.
+pub fn database(insp: &mut Inspector) -> Vec<String> {
     let mut problems = Vec::new();
-    match rows(conn, "PRAGMA integrity_check") {
-        Ok(r) if r == ["ok"] => {}
-        Ok(r) => problems.extend(r.into_iter().map(|l| format!("integrity_check: {l}"))),
-        Err(e) => problems.push(format!("integrity_check failed to run: {e}")),
+    if insp.is_postgres() {
+        problems.extend(amcheck(insp));
+    } else {
+        match insp.rows("PRAGMA integrity_check") {
+            Ok(r) if r == ["ok"] => {}
+            Ok(r) => problems.extend(r.into_iter().map(|l| format!("integrity_check: {l}"))),
+            Err(e) => problems.push(format!("integrity_check failed to run: {e}")),
+        }
+        match insp.rows(
+            "SELECT \"table\" || ' row ' || coalesce(rowid, -1) || ' -> ' || parent
+             FROM pragma_foreign_key_check",
+        ) {
+            Ok(r) => problems.extend(r.into_iter().map(|l| format!("foreign_key_check: {l}"))),
+            Err(e) => problems.push(format!("foreign_key_check failed to run: {e}")),
+        }
     }
-    match conn.prepare("PRAGMA foreign_key_check").and_then(|mut st| {
-        st.query_map([], |r| {
-            Ok(format!(
-                "{} row {} -> {}",
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<i64>>(1)?.unwrap_or(-1),
-                r.get::<_, String>(2)?
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()
-    }) {
-        Ok(r) => problems.extend(r.into_iter().map(|l| format!("foreign_key_check: {l}"))),
-        Err(e) => problems.push(format!("foreign_key_check failed to run: {e}")),
-    }
-    for (name, sql) in INVARIANTS {
-        match rows(conn, sql) {
+    for (name, sql) in invariants(insp.is_postgres()) {
+        match insp.rows(sql) {
             Ok(r) => problems.extend(
                 r.into_iter()
                     .take(MAX_ROWS)
@@ -223,6 +240,57 @@ pub fn database(conn: &Connection) -> Vec<String> {
             ),
             Err(e) => problems.push(format!("{name}: check failed to run: {e}")),
         }
+    }
+    problems
+}
+
+/// Why amcheck's checks cannot run on this PostgreSQL database, if they
+/// cannot (then [`database`] skips them).
+pub fn amcheck_missing(insp: &mut Inspector) -> Option<String> {
+    if !insp.is_postgres() {
+        return None;
+    }
+    let have = insp.count("SELECT count(*) FROM pg_extension WHERE extname = 'amcheck'");
+    if have > 0 {
+        return None;
+    }
+    // Several processes may ask at once: one of them creates it.
+    match insp.batch(
+        "SELECT pg_advisory_lock(hashtext('pmsg-torture amcheck'));
+         CREATE EXTENSION IF NOT EXISTS amcheck SCHEMA public;
+         SELECT pg_advisory_unlock(hashtext('pmsg-torture amcheck'))",
+    ) {
+        Ok(()) => None,
+        Err(e) => {
+            let _ = insp.batch("SELECT pg_advisory_unlock_all()");
+            Some(format!("amcheck is not available ({e})"))
+        }
+    }
+}
+
+/// amcheck over every table and index of the store's schema.
+fn amcheck(insp: &mut Inspector) -> Vec<String> {
+    if amcheck_missing(insp).is_some() {
+        return Vec::new();
+    }
+    let mut problems = Vec::new();
+    match insp.rows(
+        "SELECT c.relname || ' block ' || v.blkno || ' item ' || coalesce(v.offnum::text, '-') || ': ' || v.msg
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,
+              LATERAL public.verify_heapam(c.oid, check_toast => true) v
+         WHERE n.nspname = current_schema() AND c.relkind = 'r'",
+    ) {
+        Ok(r) => problems.extend(r.into_iter().take(MAX_ROWS).map(|l| format!("verify_heapam: {l}"))),
+        Err(e) => problems.push(format!("verify_heapam: {e}")),
+    }
+    // bt_index_check raises an error naming the first corrupt index.
+    if let Err(e) = insp.rows(
+        "SELECT count(public.bt_index_check(c.oid, true))
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+              JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am am ON am.oid = c.relam
+         WHERE n.nspname = current_schema() AND am.amname = 'btree'",
+    ) {
+        problems.push(format!("bt_index_check: {e}"));
     }
     problems
 }
@@ -239,23 +307,6 @@ pub fn audit(store: &Store) -> Vec<String> {
         )],
         Err(e) => vec![format!("verify_audit failed: {}: {e}", e.code())],
     }
-}
-
-/// Every row of a one-column query, as text.
-fn rows(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<String>> {
-    let mut st = conn.prepare(sql)?;
-    let out = st
-        .query_map([], |r| {
-            Ok(match r.get_ref(0)? {
-                rusqlite::types::ValueRef::Null => "NULL".to_string(),
-                rusqlite::types::ValueRef::Integer(i) => i.to_string(),
-                rusqlite::types::ValueRef::Real(f) => f.to_string(),
-                rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
-                rusqlite::types::ValueRef::Blob(b) => format!("<{} bytes>", b.len()),
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(out)
 }
 
 /// What one acknowledged operation promises about the database from then on.
@@ -418,21 +469,22 @@ impl History {
 /// promises of operations from `fresh_from` on (the latest child's) also
 /// through the public API: a staff `view` of their conversation, a staff
 /// download of each attachment compared by fingerprint, and
-/// `attachment_expired` for purged ones, whose first bytes must be in
-/// neither the database file nor its WAL (R-D6 secure deletion).
+/// `attachment_expired` for purged ones, whose first bytes must be gone
+/// (R-D6): on SQLite from the database file and its WAL, on PostgreSQL
+/// from every live row of `attachment` (dead row versions are the
+/// server's VACUUM's: RELIABILITY.md, "PostgreSQL").
 /// Acknowledged events must never come back from `due_events`, at any
 /// instant. Returns one line per lost operation (an operation with at
 /// least one broken promise).
 pub fn acknowledged(
     store: &Store,
-    conn: &Connection,
-    path: &Path,
+    insp: &mut Inspector,
+    place: &Place,
     promises: &[Promise],
     fresh_from: usize,
     now_ms: i64,
 ) -> Vec<String> {
     let mut lost = Vec::new();
-    let mut files: Option<Vec<(String, Vec<u8>)>> = None;
     let redelivered: HashSet<String> = match store.due_events(fixture::far_future(), None) {
         Ok(events) => events.into_iter().map(|e| e.id).collect(),
         Err(e) => {
@@ -440,16 +492,36 @@ pub fn acknowledged(
             HashSet::new()
         }
     };
+    let probes: Vec<&[u8]> = promises
+        .iter()
+        .filter(|p| p.op >= fresh_from)
+        .filter_map(|p| match &p.expect {
+            Expect::Purged { probe: Some(b), .. } => Some(b.as_slice()),
+            _ => None,
+        })
+        .collect();
+    let places = match place.path() {
+        Some(path) if !probes.is_empty() => Remains::Files(database_files(path)),
+        None if !probes.is_empty() => match live_rows_with(insp, &probes) {
+            Ok(found) => Remains::Rows(found),
+            Err(e) => {
+                lost.push(format!(
+                    "the search of the live rows for purged bytes failed: {e}"
+                ));
+                Remains::Rows(HashMap::new())
+            }
+        },
+        _ => Remains::Rows(HashMap::new()),
+    };
     let mut broken = HashSet::new();
     for p in promises {
         if broken.contains(&p.op) {
             continue;
         }
-        let checked = by_sql(conn, &p.expect, &redelivered).and_then(|()| {
+        let checked = by_sql(insp, &p.expect, &redelivered).and_then(|()| {
             if p.op >= fresh_from {
-                by_api(store, conn, &p.expect, now_ms)?;
-                let files = files.get_or_insert_with(|| database_files(path));
-                bytes_gone(&p.expect, files)
+                by_api(store, insp, &p.expect, now_ms)?;
+                bytes_gone(&p.expect, &places)
             } else {
                 Ok(())
             }
@@ -460,6 +532,15 @@ pub fn acknowledged(
         }
     }
     lost
+}
+
+/// Where purged bytes are searched for.
+enum Remains {
+    /// SQLite: the database file and its WAL, as they are on disk now.
+    Files(Vec<(String, Vec<u8>)>),
+    /// PostgreSQL: for each probe found, the live attachment rows that
+    /// begin with it.
+    Rows(HashMap<Vec<u8>, Vec<String>>),
 }
 
 /// The database file and its WAL, as they are on disk now.
@@ -475,37 +556,69 @@ fn database_files(path: &Path) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-/// A purged attachment's bytes are in neither file.
-fn bytes_gone(exp: &Expect, files: &[(String, Vec<u8>)]) -> Result<(), String> {
+/// The live attachment rows whose content begins with one of the probes
+/// (the first 32 bytes of purged files), by probe. One query: PostgreSQL
+/// reads only the first chunk of each out-of-line value for a prefix.
+fn live_rows_with(
+    insp: &mut Inspector,
+    probes: &[&[u8]],
+) -> Result<HashMap<Vec<u8>, Vec<String>>, String> {
+    let Inspector::Pg { client, .. } = insp else {
+        return Ok(HashMap::new());
+    };
+    let probes: Vec<Vec<u8>> = probes.iter().map(|p| p.to_vec()).collect();
+    let rows = client
+        .query(
+            "SELECT substring(content FROM 1 FOR 32), id FROM attachment
+             WHERE content IS NOT NULL AND substring(content FROM 1 FOR 32) = ANY($1)",
+            &[&probes],
+        )
+        .map_err(|e| pg_error(&e))?;
+    let mut found: HashMap<Vec<u8>, Vec<String>> = HashMap::new();
+    for r in rows {
+        found.entry(r.get(0)).or_default().push(r.get(1));
+    }
+    Ok(found)
+}
+
+/// A purged attachment's bytes are in neither file (SQLite), in no live
+/// row (PostgreSQL).
+fn bytes_gone(exp: &Expect, remains: &Remains) -> Result<(), String> {
     if let Expect::Purged {
         att,
         probe: Some(probe),
         ..
     } = exp
     {
-        for (name, bytes) in files {
-            if memchr::memmem::find(bytes, probe).is_some() {
-                return Err(format!(
-                    "purged attachment {att}'s bytes are still in {name}"
-                ));
+        match remains {
+            Remains::Files(files) => {
+                for (name, bytes) in files {
+                    if memchr::memmem::find(bytes, probe).is_some() {
+                        return Err(format!(
+                            "purged attachment {att}'s bytes are still in {name}"
+                        ));
+                    }
+                }
+            }
+            Remains::Rows(found) => {
+                if let Some(ids) = found.get(probe) {
+                    return Err(format!(
+                        "purged attachment {att}'s bytes are still in the live rows of attachment {}",
+                        ids.join(", ")
+                    ));
+                }
             }
         }
     }
     Ok(())
 }
 
-/// One value of the one row `sql` finds for `key`, through a cached statement.
-fn lookup<T: rusqlite::types::FromSql>(
-    conn: &Connection,
-    sql: &str,
-    key: &str,
-) -> Result<Option<T>, String> {
-    conn.prepare_cached(sql)
-        .and_then(|mut st| st.query_row([key], |r| r.get(0)).optional())
-        .map_err(|e| format!("query failed: {e}"))
+/// One value of the one row `sql` finds for `key`.
+fn lookup<T: Value>(insp: &mut Inspector, sql: &str, key: &str) -> Result<Option<T>, String> {
+    insp.lookup(sql, key)
 }
 
-fn by_sql(conn: &Connection, exp: &Expect, redelivered: &HashSet<String>) -> Result<(), String> {
+fn by_sql(conn: &mut Inspector, exp: &Expect, redelivered: &HashSet<String>) -> Result<(), String> {
     match exp {
         Expect::Directory => {
             for id in ["s-ng", "s-roy", "s-li", "s-ortiz"] {
@@ -537,7 +650,7 @@ fn by_sql(conn: &Connection, exp: &Expect, redelivered: &HashSet<String>) -> Res
             }
             let stored: Option<String> = lookup(
                 conn,
-                "SELECT coalesce(group_concat(a.id || ':' || a.size, ',' ORDER BY a.seq), '')
+                "SELECT coalesce(string_agg(a.id || ':' || a.size, ',' ORDER BY a.seq), '')
                  FROM attachment a JOIN message m ON m.seq = a.message_seq WHERE m.id = ?1",
                 msg,
             )?;
@@ -618,21 +731,19 @@ fn by_sql(conn: &Connection, exp: &Expect, redelivered: &HashSet<String>) -> Res
 
 /// A staff party that may view the conversation: the author of its first
 /// staff message.
-fn staff_viewer(conn: &Connection, conv: &str) -> Result<String, String> {
-    conn.query_row(
+fn staff_viewer(conn: &mut Inspector, conv: &str) -> Result<String, String> {
+    lookup::<String>(
+        conn,
         "SELECT 'staff:' || m.author FROM message m JOIN conversation c ON c.seq = m.conversation_seq
          WHERE c.id = ?1 AND m.side = 'staff' ORDER BY m.seq LIMIT 1",
-        params![conv],
-        |r| r.get(0),
-    )
-    .optional()
-    .map_err(|e| format!("query failed: {e}"))?
+        conv,
+    )?
     .ok_or_else(|| format!("conversation {conv} is missing"))
 }
 
-fn by_api(store: &Store, conn: &Connection, exp: &Expect, now_ms: i64) -> Result<(), String> {
+fn by_api(store: &Store, conn: &mut Inspector, exp: &Expect, now_ms: i64) -> Result<(), String> {
     let now = fixture::at(now_ms);
-    let view = |conv: &str| -> Result<(String, pmsg_core::ConversationView), String> {
+    let mut view = |conv: &str| -> Result<(String, pmsg_core::ConversationView), String> {
         let viewer = staff_viewer(conn, conv)?;
         let v = store
             .view(&viewer, conv, now)

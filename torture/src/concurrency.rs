@@ -13,6 +13,7 @@
 
 use crate::checks;
 use crate::fixture::{self, Rand, Sizes, StaffOptions, World};
+use crate::place::{self, Place};
 use pmsg_core::{ConversationStatus, Response, Store};
 use rand::seq::IndexedRandom;
 use rand::Rng;
@@ -45,8 +46,13 @@ pub struct ConcArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Folder for the database file (default: the temp dir).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "db")]
     pub db_dir: Option<PathBuf>,
+    /// A PostgreSQL database (`postgres://` or `postgresql://` URL) instead
+    /// of an SQLite file: the run uses a new schema of it (`pmsg_schema=`),
+    /// dropped after a clean run.
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
     /// Keep the database file after a clean run.
     #[arg(long)]
     pub keep: bool,
@@ -63,9 +69,9 @@ pub struct ConcArgs {
 /// Options of the hidden `conc-worker` subcommand (one extra process).
 #[derive(Debug, Clone, clap::Args)]
 pub struct WorkerArgs {
-    /// The database file.
+    /// The database file or URL.
     #[arg(long)]
-    pub db: PathBuf,
+    pub db: String,
     /// This process's index (1 and up; the parent is 0).
     #[arg(long)]
     pub process: usize,
@@ -174,20 +180,33 @@ pub fn run(args: &ConcArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let dir = args.db_dir.clone().unwrap_or_else(std::env::temp_dir);
-    if let Err(e) = std::fs::create_dir_all(&dir) {
-        eprintln!("error: cannot create {}: {e}", dir.display());
-        return ExitCode::from(2);
-    }
-    let path = dir.join(format!(
-        "pmsg-torture-concurrency-{}.db",
-        std::process::id()
-    ));
-    remove_db(&path);
-    let db = path.to_string_lossy().into_owned();
+    let place = match &args.db {
+        Some(url) if place::is_postgres(url) => Place::schema(url, "concurrency", 0),
+        Some(_) => {
+            eprintln!("error: --db takes a postgres:// or postgresql:// URL (SQLite: --db-dir)");
+            return ExitCode::from(2);
+        }
+        None => {
+            let dir = args.db_dir.clone().unwrap_or_else(std::env::temp_dir);
+            if let Err(e) = std::fs::create_dir_all(&dir) {
+                eprintln!("error: cannot create {}: {e}", dir.display());
+                return ExitCode::from(2);
+            }
+            Place::File(dir.join(format!(
+                "pmsg-torture-concurrency-{}.db",
+                std::process::id()
+            )))
+        }
+    };
+    place.remove();
+    let db = place.location();
+    let shown = match &place {
+        Place::File(_) => db.clone(),
+        Place::Schema { base, schema } => format!("schema {schema} of {}", place::redact(base)),
+    };
     let world = fixture::concurrency_world(processes, threads);
     println!(
-        "concurrency: seed {}, {threads} threads x {processes} processes, {} operations, {} on {db}",
+        "concurrency: seed {}, {threads} threads x {processes} processes, {} operations, {} on {shown}",
         args.seed,
         args.ops,
         if args.cold_start { "cold start" } else { "directory first" },
@@ -261,11 +280,11 @@ pub fn run(args: &ConcArgs) -> ExitCode {
     let work_secs = started.elapsed().as_secs_f64();
     errors.extend(log.errors.iter().cloned());
     if args.self_test_corrupt {
-        if let Err(e) = delete_one_message(&db, &log) {
+        if let Err(e) = delete_one_message(&place, &log) {
             errors.push(format!("self-test damage failed: {e}"));
         }
     }
-    let wrong = verify(&db, &log);
+    let wrong = verify(&place, &log);
     for e in errors.iter().take(20) {
         println!("  ERROR: {e}");
     }
@@ -285,7 +304,7 @@ pub fn run(args: &ConcArgs) -> ExitCode {
         log.polls.len(),
         log.acks.len()
     );
-    println!("events in the file: {}", event_states(&db));
+    println!("events in the store: {}", event_states(&place));
     println!(
         "wall time: {work_secs:.1} s of work ({:.0} operations/s), {:.1} s with checks",
         log.ops as f64 / work_secs.max(1e-9),
@@ -293,9 +312,9 @@ pub fn run(args: &ConcArgs) -> ExitCode {
     );
     let clean = errors.is_empty() && wrong.is_empty();
     if clean && !args.keep {
-        remove_db(&path);
+        place.remove();
     } else {
-        println!("database kept at {db}");
+        println!("database kept at {shown}");
     }
     println!(
         "concurrency: {threads} threads x {processes} processes, {} operations, {} errors, counts {}",
@@ -310,18 +329,10 @@ pub fn run(args: &ConcArgs) -> ExitCode {
     }
 }
 
-fn remove_db(path: &std::path::Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(p));
-    }
-}
-
 /// The hidden `conc-worker`: one extra process; prints its [`Log`] as JSON.
 pub fn worker(args: &WorkerArgs) -> ExitCode {
     let setup = Setup {
-        db: args.db.to_string_lossy().into_owned(),
+        db: args.db.clone(),
         process: args.process,
         processes: args.processes.max(1),
         threads: args.threads.max(1),
@@ -638,20 +649,12 @@ impl Worker {
 }
 
 /// Events by kind and state, e.g. `new_message 10 acked 2 pending`.
-fn event_states(db: &str) -> String {
-    let tally = rusqlite::Connection::open(db).and_then(|c| {
-        c.prepare(
-            "SELECT kind, state, count(*) FROM event GROUP BY kind, state ORDER BY kind, state",
-        )?
-        .query_map([], |r| {
-            Ok(format!(
-                "{} {} {}",
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()
+fn event_states(place: &Place) -> String {
+    let tally = place.inspect().and_then(|mut c| {
+        c.rows(
+            "SELECT kind || ' ' || state || ' ' || count(*) FROM event
+             GROUP BY kind, state ORDER BY kind, state",
+        )
     });
     match tally {
         Ok(t) => t.join(", "),
@@ -660,37 +663,36 @@ fn event_states(db: &str) -> String {
 }
 
 /// The negative control: deletes the first reported message's row.
-fn delete_one_message(db: &str, log: &Log) -> rusqlite::Result<()> {
-    let conn = rusqlite::Connection::open(db)?;
-    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+fn delete_one_message(place: &Place, log: &Log) -> Result<(), String> {
+    let mut conn = place.inspect()?;
+    conn.without_foreign_keys()?;
     if let Some(m) = log.sends.first() {
-        conn.execute("DELETE FROM message WHERE id = ?1", [&m.msg])?;
+        conn.execute("DELETE FROM message WHERE id = ?1", &[m.msg.as_str()])?;
     }
     Ok(())
 }
 
-/// Compares the file with what the callers were told; one string per
+/// Compares the store with what the callers were told; one string per
 /// difference.
-fn verify(db: &str, log: &Log) -> Vec<String> {
+fn verify(place: &Place, log: &Log) -> Vec<String> {
     let mut wrong = Vec::new();
-    let store = match Store::open(db, &fixture::config()) {
+    let store = match Store::open(&place.location(), &fixture::config()) {
         Ok(s) => s,
         Err(e) => return vec![format!("reopen: {}: {e}", e.code())],
     };
-    let conn = match rusqlite::Connection::open(db) {
+    let mut conn = match place.inspect() {
         Ok(c) => c,
-        Err(e) => return vec![format!("rusqlite open: {e}")],
+        Err(e) => return vec![e],
     };
-    wrong.extend(checks::database(&conn));
+    wrong.extend(checks::database(&mut conn));
     wrong.extend(checks::audit(&store));
 
-    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap_or(-1) };
+    let conn = std::cell::RefCell::new(conn);
+    let count = |sql: &str| -> i64 { conn.borrow_mut().count(sql) };
     let ids = |sql: &str| -> HashSet<String> {
-        conn.prepare(sql)
-            .and_then(|mut st| {
-                st.query_map([], |r| r.get(0))?
-                    .collect::<rusqlite::Result<HashSet<String>>>()
-            })
+        conn.borrow_mut()
+            .rows(sql)
+            .map(|r| r.into_iter().collect())
             .unwrap_or_default()
     };
     let mut expect = |what: &str, got: i64, want: usize| {
@@ -753,12 +755,11 @@ fn verify(db: &str, log: &Log) -> Vec<String> {
     ] {
         expect(
             &format!("audit entries '{action}'"),
-            conn.query_row(
-                "SELECT count(*) FROM audit WHERE action = ?1",
-                [action],
-                |r| r.get(0),
-            )
-            .unwrap_or(-1),
+            conn.borrow_mut()
+                .lookup::<i64>("SELECT count(*) FROM audit WHERE action = ?1", action)
+                .ok()
+                .flatten()
+                .unwrap_or(-1),
             want,
         );
     }

@@ -9,6 +9,7 @@ use crate::checks::{self, Expect, History};
 use crate::child;
 use crate::fixture::{self, Rand};
 use crate::oplog::{self, Op};
+use crate::place::{self, Inspector, Place};
 use pmsg_core::Store;
 use rand::Rng;
 use std::io::Read;
@@ -41,14 +42,21 @@ pub struct CrashArgs {
     pub seed: u64,
     /// Folder for the database files (default: a new folder in the temp dir,
     /// removed after a clean run).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "db")]
     pub db_dir: Option<PathBuf>,
-    /// Start a fresh database file every K iterations (0: never).
+    /// A PostgreSQL database (`postgres://` or `postgresql://` URL) instead
+    /// of SQLite files: each fresh store is a new schema of it
+    /// (`pmsg_schema=`), dropped after a clean run.
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+    /// Start a fresh database (file or schema) every K iterations (0: never).
     #[arg(long, default_value_t = 25)]
     pub fresh_every: u64,
-    /// Longest delay before the kill, in milliseconds.
-    #[arg(long, default_value_t = 200)]
-    pub max_kill_ms: u64,
+    /// Longest delay before the kill, in milliseconds (default 200 on
+    /// SQLite, 1000 on PostgreSQL, where a child needs longer to start and
+    /// each commit is a round trip to the server).
+    #[arg(long)]
+    pub max_kill_ms: Option<u64>,
     /// Keep the database files after a clean run.
     #[arg(long)]
     pub keep: bool,
@@ -57,9 +65,9 @@ pub struct CrashArgs {
     pub self_test_corrupt: Option<Corruption>,
 }
 
-/// The state carried from one iteration to the next on one file.
+/// The state carried from one iteration to the next on one store.
 struct FileState {
-    path: PathBuf,
+    place: Place,
     history: History,
     /// Instant the next child starts at: after everything ever committed.
     next_start: i64,
@@ -84,6 +92,12 @@ pub fn run(args: &CrashArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(url) = &args.db {
+        if !place::is_postgres(url) {
+            eprintln!("error: --db takes a postgres:// or postgresql:// URL (SQLite: --db-dir)");
+            return ExitCode::from(2);
+        }
+    }
     let (dir, made_dir) = match &args.db_dir {
         Some(d) => (d.clone(), false),
         None => (
@@ -91,17 +105,26 @@ pub fn run(args: &CrashArgs) -> ExitCode {
             true,
         ),
     };
-    if let Err(e) = std::fs::create_dir_all(&dir) {
-        eprintln!("error: cannot create {}: {e}", dir.display());
-        return ExitCode::from(2);
+    if args.db.is_none() {
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            eprintln!("error: cannot create {}: {e}", dir.display());
+            return ExitCode::from(2);
+        }
     }
+    let max_kill_ms = args
+        .max_kill_ms
+        .unwrap_or(if args.db.is_some() { 1000 } else { 200 });
+    let stores = match &args.db {
+        Some(url) => format!(
+            "schemas pmsg_torture_crash_{}_N of {}",
+            std::process::id(),
+            place::redact(url)
+        ),
+        None => format!("files in {}", dir.display()),
+    };
     println!(
-        "crash: seed {}, {} iterations, fresh file every {}, kills after 0-{} ms, files in {}",
-        args.seed,
-        args.iterations,
-        args.fresh_every,
-        args.max_kill_ms,
-        dir.display()
+        "crash: seed {}, {} iterations, fresh store every {}, kills after 0-{} ms, {stores}",
+        args.seed, args.iterations, args.fresh_every, max_kill_ms,
     );
     let started = Instant::now();
     let mut kills = fixture::rng(args.seed, u64::MAX);
@@ -113,19 +136,20 @@ pub fn run(args: &CrashArgs) -> ExitCode {
     for it in 0..args.iterations {
         let fresh = file.is_none() || (args.fresh_every > 0 && it % args.fresh_every == 0);
         if fresh {
-            let path = dir.join(format!("crash-{it:05}.db"));
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(with_suffix(&path, suffix));
-            }
-            files.push(path.clone());
+            let place = match &args.db {
+                Some(url) => Place::schema(url, "crash", it),
+                None => Place::File(dir.join(format!("crash-{it:05}.db"))),
+            };
+            place.remove();
+            files.push(place.clone());
             file = Some(FileState {
-                path,
+                place,
                 history: History::default(),
                 next_start: fixture::epoch_ms(),
             });
         }
         let Some(state) = file.as_mut() else { break };
-        let delay = kill_delay(&mut kills, args.max_kill_ms);
+        let delay = kill_delay(&mut kills, max_kill_ms);
         let seed = fixture::mix(args.seed ^ fixture::mix(it));
         let outcome = iterate(
             &exe,
@@ -143,11 +167,7 @@ pub fn run(args: &CrashArgs) -> ExitCode {
         totals.corrupt += outcome.corrupt.len() as u64;
         println!(
             "iter {it:4}: {}, killed after {:3} ms, {:3} ops acknowledged, {}",
-            state
-                .path
-                .file_name()
-                .map(|f| f.to_string_lossy())
-                .unwrap_or_default(),
+            state.place.name(),
             delay.as_millis(),
             outcome.acked,
             if outcome.lost.is_empty() && outcome.corrupt.is_empty() {
@@ -181,13 +201,14 @@ pub fn run(args: &CrashArgs) -> ExitCode {
     println!("wall time: {:.1} s", started.elapsed().as_secs_f64());
     if clean && !args.keep {
         for f in &files {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(with_suffix(f, suffix));
-            }
+            f.remove();
         }
-        if made_dir {
+        if made_dir && args.db.is_none() {
             let _ = std::fs::remove_dir(&dir);
         }
+    } else if args.db.is_some() {
+        let kept: Vec<String> = files.iter().map(Place::name).collect();
+        println!("schemas kept: {}", kept.join(" "));
     } else {
         println!("database files kept in {}", dir.display());
     }
@@ -203,12 +224,6 @@ pub fn run(args: &CrashArgs) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
 }
 
 /// One kill in ten lands in the first 3 ms (process start, open,
@@ -249,7 +264,7 @@ fn iterate(
     let spawned = Command::new(exe)
         .arg("child")
         .arg("--db")
-        .arg(&state.path)
+        .arg(state.place.location())
         .arg("--seed")
         .arg(seed.to_string())
         .arg("--start-ms")
@@ -323,7 +338,7 @@ fn iterate(
     state.next_start += 7 * 3_600_000;
     let check_now = state.next_start - 60_000;
     if let Some(kind) = corruption {
-        match damage(&state.path, &state.history, fresh_from, kind) {
+        match damage(&state.place, &state.history, fresh_from, kind) {
             Ok(true) => outcome.corrupted = true,
             Ok(false) => {}
             Err(e) => outcome
@@ -335,10 +350,10 @@ fn iterate(
     outcome
 }
 
-/// Reopens the file with `Store::open` and with rusqlite and runs every check.
+/// Reopens the store with `Store::open` and with a connection of the
+/// checks' own, and runs every check.
 fn check_file(state: &FileState, fresh_from: usize, now_ms: i64, outcome: &mut Outcome) {
-    let path = state.path.to_string_lossy();
-    let store = match Store::open(&path, &fixture::config()) {
+    let store = match Store::open(&state.place.location(), &fixture::config()) {
         Ok(s) => s,
         Err(e) => {
             outcome
@@ -347,32 +362,32 @@ fn check_file(state: &FileState, fresh_from: usize, now_ms: i64, outcome: &mut O
             return;
         }
     };
-    let conn = match rusqlite::Connection::open(&*path) {
+    let mut insp = match state.place.inspect() {
         Ok(c) => c,
         Err(e) => {
             outcome
                 .corrupt
-                .push(format!("rusqlite open after the kill: {e}"));
+                .push(format!("inspection after the kill: {e}"));
             return;
         }
     };
-    outcome.corrupt.extend(checks::database(&conn));
+    outcome.corrupt.extend(checks::database(&mut insp));
     outcome.corrupt.extend(checks::audit(&store));
     outcome.lost.extend(checks::acknowledged(
         &store,
-        &conn,
-        &state.path,
+        &mut insp,
+        &state.place,
         &state.history.promises,
         fresh_from,
         now_ms,
     ));
 }
 
-/// The negative control: damages the file the way `kind` says, through
-/// rusqlite and behind pmsg's back. `Ok(false)` when there is nothing
-/// acknowledged to damage yet.
+/// The negative control: damages the store the way `kind` says, behind
+/// pmsg's back. `Ok(false)` when there is nothing acknowledged to damage
+/// yet.
 fn damage(
-    path: &Path,
+    place: &Place,
     history: &History,
     fresh_from: usize,
     kind: Corruption,
@@ -384,17 +399,35 @@ fn damage(
             _ => None,
         });
         let Some(probe) = probe else { return Ok(false) };
-        let mut wal = path.as_os_str().to_owned();
-        wal.push("-wal");
-        let mut f = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&wal)?;
-        std::io::Write::write_all(&mut f, &probe)?;
-        return Ok(true);
+        match place.path() {
+            Some(path) => {
+                let mut wal = path.as_os_str().to_owned();
+                wal.push("-wal");
+                let mut f = std::fs::OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .open(&wal)?;
+                std::io::Write::write_all(&mut f, &probe)?;
+                return Ok(true);
+            }
+            None => {
+                // PostgreSQL: the purged bytes reappear at the start of
+                // another attachment's live row (same length).
+                let mut insp = place.inspect()?;
+                let Inspector::Pg { client, .. } = &mut insp else {
+                    return Ok(false);
+                };
+                let n = client.execute(
+                    "UPDATE attachment SET content = $1 || substring(content FROM 33)
+                     WHERE seq = (SELECT min(seq) FROM attachment WHERE size >= 32 AND content IS NOT NULL)",
+                    &[&probe],
+                )?;
+                return Ok(n > 0);
+            }
+        }
     }
-    let conn = rusqlite::Connection::open(path)?;
-    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+    let mut conn = place.inspect()?;
+    conn.without_foreign_keys()?;
     let last = |want: fn(&Expect) -> Option<&String>| {
         history
             .promises
@@ -410,10 +443,14 @@ fn damage(
     let n = match (kind, message) {
         // Nothing posted yet: no message to delete and no audit entry to edit.
         (Corruption::Message | Corruption::Audit, None) => 0,
-        (Corruption::Message, Some(msg)) => conn.execute("DELETE FROM message WHERE id = ?1", [msg])?,
+        (Corruption::Message, Some(msg)) => {
+            conn.execute("DELETE FROM message WHERE id = ?1", &[msg.as_str()])?
+        }
+        // The middle entry (PostgreSQL's sequence numbers have gaps).
         (Corruption::Audit, Some(_)) => conn.execute(
-            "UPDATE audit SET actor = 'staff:mallory' WHERE seq = (SELECT max(seq) / 2 + 1 FROM audit)",
-            [],
+            "UPDATE audit SET actor = 'staff:mallory' WHERE seq =
+               (SELECT seq FROM audit ORDER BY seq LIMIT 1 OFFSET (SELECT count(*) / 2 FROM audit))",
+            &[],
         )?,
         (Corruption::Leak, _) => 0,
         (Corruption::Unack, _) => match last(|e| match e {
@@ -422,7 +459,7 @@ fn damage(
         }) {
             Some(ev) => conn.execute(
                 "UPDATE event SET state = 'pending', acked_at = NULL WHERE id = ?1",
-                [ev],
+                &[ev.as_str()],
             )?,
             None => 0,
         },

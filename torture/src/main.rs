@@ -9,8 +9,14 @@
 //! * `workers`: several delivery workers in several processes claim due
 //!   events (R-D7); none is delivered twice while every worker lives, and
 //!   none is lost when one is killed mid-batch.
+//! * `server-kill` (PostgreSQL): the server is killed with SIGKILL and
+//!   restarted under threads working on one handle; only operations in
+//!   flight fail, with `storage`, nothing acknowledged is lost, and the
+//!   same handle works again once the server is back.
 //!
-//! All print one summary line last and exit 0 only when clean.
+//! All print one summary line last and exit 0 only when clean. Each runs
+//! on SQLite files by default, or with `--db postgres://…` on fresh
+//! schemas of a PostgreSQL database (`pmsg_schema=`).
 
 mod checks;
 mod child;
@@ -18,14 +24,16 @@ mod concurrency;
 mod crash;
 mod fixture;
 mod oplog;
+mod pgserver;
+mod place;
+mod serverkill;
 mod workers;
 
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// pmsg reliability harness: kill -9 crash safety and multi-thread,
-/// multi-process concurrency on one SQLite file.
+/// multi-process concurrency, on SQLite files or (`--db URL`) PostgreSQL.
 #[derive(Debug, Parser)]
 #[command(name = "pmsg-torture", version)]
 struct Cli {
@@ -42,15 +50,18 @@ enum Cmd {
     /// Delivery workers in several processes claiming events (R-D7), with a
     /// kill -9 of one of them mid-batch.
     Workers(workers::WorkersArgs),
+    /// PostgreSQL only: threads on one handle while the server is killed
+    /// with SIGKILL and restarted, again and again.
+    ServerKill(serverkill::ServerKillArgs),
     /// (internal) One process of `workers`.
     #[command(hide = true)]
     Claimer(workers::ClaimerArgs),
     /// (internal) The crash child: works on --db until killed.
     #[command(hide = true)]
     Child {
-        /// The database file.
+        /// The database file or PostgreSQL URL.
         #[arg(long)]
-        db: PathBuf,
+        db: String,
         /// Seed of the operation mix.
         #[arg(long)]
         seed: u64,
@@ -75,9 +86,10 @@ fn main() -> ExitCode {
             seed,
             start_ms,
             max_ops,
-        } => child::run(&db.to_string_lossy(), seed, start_ms, max_ops),
+        } => child::run(&db, seed, start_ms, max_ops),
         Cmd::ConcWorker(args) => concurrency::worker(&args),
         Cmd::Workers(args) => workers::run(&args),
+        Cmd::ServerKill(args) => serverkill::run(&args),
         Cmd::Claimer(args) => workers::claimer(&args),
     }
 }

@@ -17,6 +17,7 @@
 //! The processes share nothing but the database file; the parent reads the
 //! log files afterwards.
 
+use crate::place::{self, Place};
 use pmsg_core::{
     Account, AccountKind, DirectoryUpdate, Patient, Response, SendRequest, Sender, Staff, Store,
 };
@@ -49,6 +50,12 @@ pub struct WorkersArgs {
     /// Folder for the database files and logs (default: the temp dir).
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// A PostgreSQL database (`postgres://` or `postgresql://` URL) instead
+    /// of SQLite files: each phase's store is a new schema of it
+    /// (`pmsg_schema=`), dropped after a clean run (the logs stay in the
+    /// folder).
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
     /// Negative control: the workers peek with `due_events` instead of
     /// claiming (the single-worker loop of R-D5), so the live phase must
     /// find events delivered twice.
@@ -59,9 +66,9 @@ pub struct WorkersArgs {
 /// Options of the hidden `claimer` subcommand: one worker process.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ClaimerArgs {
-    /// The database file.
+    /// The database file or URL.
     #[arg(long)]
-    pub db: PathBuf,
+    pub db: String,
     /// This process's name; its workers are NAME-t0, NAME-t1, …
     #[arg(long)]
     pub name: String,
@@ -111,6 +118,10 @@ pub fn run(args: &WorkersArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.db.as_deref().is_some_and(|u| !place::is_postgres(u)) {
+        eprintln!("error: --db takes a postgres:// or postgresql:// URL");
+        return ExitCode::from(2);
+    }
     let workers = args.processes.max(1) * args.threads.max(1);
     println!(
         "workers: {} threads x {} processes ({workers} workers), {} events per phase, claims of {} with a {} s lease",
@@ -143,7 +154,8 @@ fn fail(dir: &Path, why: &str) -> ExitCode {
 
 /// Every worker lives: each event delivered exactly once.
 fn live_phase(args: &WorkersArgs, exe: &Path, dir: &Path) -> Result<String, String> {
-    let (db, ids) = prepare(dir, args.events)?;
+    let (store_place, ids) = prepare(args, dir, "live", args.events)?;
+    let db = store_place.location();
     // Every process of the phase starts together, 300 ms from now.
     let phase = Phase {
         exe,
@@ -194,6 +206,7 @@ fn live_phase(args: &WorkersArgs, exe: &Path, dir: &Path) -> Result<String, Stri
         .map(|(w, v)| format!("{w} {}", v.len()))
         .collect();
     left_pending(&db, DUE_MS)?;
+    store_place.remove();
     Ok(format!(
         "live: {} events, each delivered exactly once ({})",
         ids.len(),
@@ -204,7 +217,8 @@ fn live_phase(args: &WorkersArgs, exe: &Path, dir: &Path) -> Result<String, Stri
 /// One process stalls mid-batch and is killed; a rescue worker delivers
 /// what it held once the lease has expired.
 fn kill_phase(args: &WorkersArgs, exe: &Path, dir: &Path) -> Result<String, String> {
-    let (db, ids) = prepare(dir, args.events)?;
+    let (store_place, ids) = prepare(args, dir, "kill", args.events)?;
+    let db = store_place.location();
     // The victim stalls after a few deliveries, in the middle of a batch.
     let stall = (args.limit as u64 * 2 + 2).min(ids.len() as u64 / 4).max(1);
     let phase = Phase {
@@ -298,6 +312,7 @@ fn kill_phase(args: &WorkersArgs, exe: &Path, dir: &Path) -> Result<String, Stri
         }
     }
     left_pending(&db, rescue_now)?;
+    store_place.remove();
     Ok(format!(
         "kill: the victim delivered {} and was killed holding {} unacknowledged; after the lease the rescue worker delivered them ({} of them a second time, printed but not acknowledged before the kill); {} events, none lost",
         victim_events.len(),
@@ -308,10 +323,21 @@ fn kill_phase(args: &WorkersArgs, exe: &Path, dir: &Path) -> Result<String, Stri
 }
 
 /// A fresh store with `n` due events: one patient (own registered account)
-/// per event, one direct message to each.
-fn prepare(dir: &Path, n: usize) -> Result<(String, Vec<String>), String> {
+/// per event, one direct message to each. The store is `store.db` in
+/// `dir`, or with `--db` the schema `pmsg_torture_workers_PID_N`.
+fn prepare(
+    args: &WorkersArgs,
+    dir: &Path,
+    phase: &str,
+    n: usize,
+) -> Result<(Place, Vec<String>), String> {
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    let db = dir.join("store.db").to_string_lossy().into_owned();
+    let store_place = match &args.db {
+        Some(url) => Place::schema(url, "workers", u64::from(phase == "kill")),
+        None => Place::File(dir.join("store.db")),
+    };
+    store_place.remove();
+    let db = store_place.location();
     let store = Store::open(&db, &crate::fixture::config()).map_err(|e| e.to_string())?;
     let mut update = DirectoryUpdate {
         staff: vec![Staff {
@@ -377,7 +403,7 @@ fn prepare(dir: &Path, n: usize) -> Result<(String, Vec<String>), String> {
             ids.len()
         ));
     }
-    Ok((db, ids))
+    Ok((store_place, ids))
 }
 
 /// The events still pending (not acknowledged) at `now_ms`.
@@ -490,7 +516,7 @@ fn wall_ms() -> u64 {
 
 /// The hidden `claimer`: one process, `threads` workers on one handle.
 pub fn claimer(args: &ClaimerArgs) -> ExitCode {
-    let store = match Store::open(&args.db.to_string_lossy(), &crate::fixture::config()) {
+    let store = match Store::open(&args.db, &crate::fixture::config()) {
         Ok(s) => Arc::new(s),
         Err(e) => {
             eprintln!("claimer {}: cannot open: {e}", args.name);

@@ -5,8 +5,21 @@
 //! - Every write is one `SERIALIZABLE` transaction: the rules read, decide
 //!   in Rust and write, exactly as on SQLite (where writers are serialized
 //!   outright). A transaction that loses a serialization conflict or a
-//!   deadlock (SQLSTATE 40001, 40P01) is rolled back and run again, at most
-//!   [`MAX_ATTEMPTS`] times, then fails with `storage` saying so.
+//!   deadlock (SQLSTATE 40001, 40P01) is rolled back and run again after a
+//!   jittered pause, for up to [`RETRY_BUDGET`] (SQLite's busy timeout),
+//!   then fails with `storage` saying so. So that a transaction cannot
+//!   starve (lose to a stream of shorter ones), after [`RUN_ALONE_AFTER`]
+//!   conflicts it runs alone: every write transaction begins by taking the
+//!   store's advisory lock shared (`pg_advisory_xact_lock_shared`), and
+//!   the starving one takes it exclusive, on a connection of its own,
+//!   before it begins, so that no other writer of the store runs beside
+//!   it.
+//! - A pooled connection found broken when its transaction begins (the
+//!   server restarted, or ended it) is dropped and another one taken:
+//!   nothing was sent on it, so the operation simply goes on. A connection
+//!   that breaks later, mid-transaction or at `COMMIT`, fails the
+//!   operation with `storage` (it may or may not have committed, as when a
+//!   process is killed) and is dropped from the pool.
 //! - Reads are `REPEATABLE READ READ ONLY`: one consistent snapshot.
 //! - The schema has its own numbered migrations
 //!   (`../migrations/postgres/000N_*.sql`) reaching the same versions as
@@ -42,15 +55,37 @@ const MIGRATIONS: &[&str] = &[
 
 const _: () = assert!(MIGRATIONS.len() as i64 == SCHEMA_VERSION);
 
-/// How many times one operation's transaction is tried before a
-/// serialization failure is reported.
-pub(crate) const MAX_ATTEMPTS: u32 = 10;
+/// How long one operation's transaction is tried again while it loses
+/// serialization conflicts before the failure is reported: SQLite's busy
+/// timeout. Conflicts are frequent under SERIALIZABLE with many writers:
+/// PostgreSQL's predicate locks are per index page (or per table after a
+/// sequential scan), and ids that grow with time put concurrent inserts
+/// on the same pages, so writers of different conversations conflict
+/// too. With 16 writers a fixed 10 attempts (about 0.3 s) left 4% of the
+/// operations failing (`pmsg-torture concurrency --db`, RELIABILITY.md).
+pub(crate) const RETRY_BUDGET: Duration = Duration::from_secs(10);
+
+/// Conflicts one operation loses before its transaction runs alone (with
+/// the store's writers lock exclusive): about a second of retries.
+pub(crate) const RUN_ALONE_AFTER: u32 = 20;
+
+/// The store's writers lock, taken shared by every write transaction
+/// (the key is `hashtext` of this and the schema's name).
+const SHARED_WRITERS_LOCK: &str = "SELECT pg_advisory_xact_lock_shared(hashtext($1))";
 
 /// Connections per handle unless `pmsg_pool_size` says otherwise.
 const DEFAULT_POOL_SIZE: u32 = 8;
 
 /// How long an operation waits for a free connection (or a new one).
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One wait on the pool: r2d2 retries a failed connect after a delay that
+/// doubles up to half of this, so a short wait (taken again until
+/// [`CHECKOUT_TIMEOUT`]) lets a handle reconnect within half a second of
+/// the server's return. With the pool's wait at 30 s, a handle whose
+/// server was down 7 s served again only seconds after it was back
+/// (`pmsg-torture server-kill`).
+const POOL_WAIT: Duration = Duration::from_secs(1);
 
 /// One pooled connection and its prepared statements.
 pub(crate) struct PgConn {
@@ -60,6 +95,7 @@ pub(crate) struct PgConn {
 
 /// Opens connections for the pool: the driver's configuration, the TLS
 /// choice, and the schema to put on the `search_path`.
+#[derive(Clone)]
 struct Manager {
     config: postgres::Config,
     tls: tls::Tls,
@@ -99,6 +135,10 @@ impl r2d2::ManageConnection for Manager {
 /// A PostgreSQL database: a pool of connections.
 pub(crate) struct PgDb {
     pool: r2d2::Pool<Manager>,
+    /// Opens the connection of a transaction that runs alone.
+    alone: Box<Manager>,
+    /// The text whose `hashtext` is the key of the store's writers lock.
+    writers_lock: String,
 }
 
 /// The parts of a pmsg URL.
@@ -353,90 +393,203 @@ impl PgDb {
         let (parsed, manager, mut first) = connect_first(url)?;
         migrate(&mut first, parsed.schema.as_deref())?;
         drop(first);
+        let alone = Box::new(manager.clone());
+        let writers_lock = format!("pmsg writers {}", parsed.schema.as_deref().unwrap_or(""));
         let pool = r2d2::Pool::builder()
             .max_size(parsed.pool_size)
             .min_idle(Some(0))
             .test_on_check_out(false)
-            .connection_timeout(CHECKOUT_TIMEOUT)
+            .connection_timeout(POOL_WAIT)
             .build(manager)
             .map_err(|e| Error::Storage(format!("PostgreSQL connection pool: {e}")))?;
-        Ok(PgDb { pool })
+        Ok(PgDb {
+            pool,
+            alone,
+            writers_lock,
+        })
     }
 
+    /// A connection from the pool, waiting for one (all busy, or the
+    /// server unreachable) up to [`CHECKOUT_TIMEOUT`].
     fn checkout(&self) -> Result<r2d2::PooledConnection<Manager>> {
-        self.pool
-            .get()
-            .map_err(|e| Error::Storage(format!("no PostgreSQL connection: {e}")))
-    }
-
-    /// Runs `f` in transactions started by `begin` until it neither loses
-    /// a serialization conflict nor commits into one.
-    fn run(&self, write: bool, f: &mut dyn FnMut(&Tx) -> Finish) -> Result<()> {
-        for attempt in 1..=MAX_ATTEMPTS {
-            let mut conn = self.checkout()?;
-            let PgConn { client, statements } = &mut *conn;
-            let tx = if write {
-                client
-                    .build_transaction()
-                    .isolation_level(postgres::IsolationLevel::Serializable)
-                    .start()
-            } else {
-                client
-                    .build_transaction()
-                    .isolation_level(postgres::IsolationLevel::RepeatableRead)
-                    .read_only(true)
-                    .start()
-            };
-            let tx = match tx {
-                Ok(tx) => tx,
-                Err(e) => return Err(storage(&e)),
-            };
-            let ptx = PgTx {
-                tx: RefCell::new(tx),
-                statements: RefCell::new(statements),
-                conflict: Cell::new(false),
-                failed: Cell::new(false),
-            };
-            let finish = f(&ptx);
-            let PgTx {
-                tx,
-                conflict,
-                failed,
-                ..
-            } = ptx;
-            let tx = tx.into_inner();
-            if conflict.get() {
-                drop(tx); // rolls back
-                backoff(attempt);
-                continue;
-            }
-            match finish {
-                Finish::Commit if failed.get() => {
-                    drop(tx);
-                    return Err(Error::Internal(
-                        "a statement failed inside a transaction that was asked to commit".into(),
-                    ));
-                }
-                Finish::Commit => match tx.commit() {
-                    Ok(()) => return Ok(()),
-                    Err(e) if is_retryable(&e) => {
-                        backoff(attempt);
-                        continue;
-                    }
-                    Err(e) => return Err(storage(&e)),
-                },
-                Finish::Rollback => {
-                    return tx
-                        .rollback()
-                        .map_err(|e| Error::Storage(format!("the rollback failed: {e}")));
+        let started = std::time::Instant::now();
+        loop {
+            match self.pool.get() {
+                Ok(c) => return Ok(c),
+                Err(_) if started.elapsed() + POOL_WAIT <= CHECKOUT_TIMEOUT => {}
+                Err(e) => {
+                    return Err(Error::Storage(format!(
+                        "no PostgreSQL connection within {} s: {e}",
+                        CHECKOUT_TIMEOUT.as_secs()
+                    )))
                 }
             }
         }
-        Err(Error::Storage(format!(
-            "the transaction lost a serialization conflict with other writers (SQLSTATE 40001 \
-             or 40P01) {MAX_ATTEMPTS} times in a row and pmsg gave up; nothing of it was committed"
-        )))
     }
+
+    /// Runs `f` in transactions started by `begin` until it neither loses
+    /// a serialization conflict nor commits into one, for up to
+    /// [`RETRY_BUDGET`].
+    fn run(&self, write: bool, f: &mut dyn FnMut(&Tx) -> Finish) -> Result<()> {
+        // The budget runs from the first conflict (time spent waiting for
+        // a connection, e.g. while the server restarts, is not counted).
+        let mut conflicted_since: Option<std::time::Instant> = None;
+        // Broken pooled connections skipped so far: at most one per
+        // connection the pool can hold, then the failure is reported.
+        let mut broken = 0;
+        let mut conflicts = 0u32;
+        loop {
+            let alone = write && conflicts >= RUN_ALONE_AFTER;
+            let mut own;
+            let mut pooled;
+            let conn: &mut PgConn = if alone {
+                own =
+                    self.connect_alone(conflicted_since.unwrap_or_else(std::time::Instant::now))?;
+                &mut own
+            } else {
+                pooled = self.checkout()?;
+                &mut pooled
+            };
+            let outcome = 'attempt: {
+                let PgConn { client, statements } = &mut *conn;
+                let begun = if write {
+                    client
+                        .build_transaction()
+                        .isolation_level(postgres::IsolationLevel::Serializable)
+                        .start()
+                } else {
+                    client
+                        .build_transaction()
+                        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                        .read_only(true)
+                        .start()
+                };
+                let tx = match begun {
+                    Ok(tx) => tx,
+                    Err(e) => break 'attempt Attempt::BeginFailed(e),
+                };
+                let ptx = PgTx {
+                    tx: RefCell::new(tx),
+                    statements: RefCell::new(statements),
+                    conflict: Cell::new(false),
+                    failed: Cell::new(false),
+                };
+                if write && !alone {
+                    if let Err(e) = ptx.execute(SHARED_WRITERS_LOCK, &[&self.writers_lock]) {
+                        break 'attempt if ptx.conflict.get() {
+                            Attempt::Conflict
+                        } else {
+                            Attempt::Done(Err(e))
+                        };
+                    }
+                }
+                let finish = f(&ptx);
+                let PgTx {
+                    tx,
+                    conflict,
+                    failed,
+                    ..
+                } = ptx;
+                let tx = tx.into_inner();
+                if conflict.get() {
+                    drop(tx); // rolls back
+                    break 'attempt Attempt::Conflict;
+                }
+                Attempt::Done(match finish {
+                    Finish::Commit if failed.get() => {
+                        drop(tx);
+                        Err(Error::Internal(
+                            "a statement failed inside a transaction that was asked to commit"
+                                .into(),
+                        ))
+                    }
+                    Finish::Commit => match tx.commit() {
+                        Ok(()) => Ok(()),
+                        Err(e) if is_retryable(&e) => break 'attempt Attempt::Conflict,
+                        Err(e) => Err(storage(&e)),
+                    },
+                    Finish::Rollback => tx
+                        .rollback()
+                        .map_err(|e| Error::Storage(format!("the rollback failed: {e}"))),
+                })
+            };
+            if alone {
+                // Closing the connection would release the lock too.
+                let _ = conn.client.simple_query("SELECT pg_advisory_unlock_all()");
+            }
+            match outcome {
+                Attempt::Done(result) => return result,
+                // The connection was dead before anything of this operation
+                // was sent (the server restarted, or ended it, while it sat
+                // in the pool): the pool drops it on its return, and the
+                // next checkout finds or opens another.
+                Attempt::BeginFailed(_)
+                    if !alone && conn.client.is_closed() && broken < self.pool.max_size() =>
+                {
+                    broken += 1;
+                }
+                Attempt::BeginFailed(e) => return Err(storage(&e)),
+                Attempt::Conflict => {
+                    conflicts += 1;
+                    let since = *conflicted_since.get_or_insert_with(std::time::Instant::now);
+                    if since.elapsed() >= RETRY_BUDGET {
+                        return Err(Error::Storage(format!(
+                            "the transaction lost a serialization conflict with other writers \
+                             (SQLSTATE 40001 or 40P01) {conflicts} times in {:.1} s and pmsg gave \
+                             up; nothing of it was committed",
+                            since.elapsed().as_secs_f64()
+                        )));
+                    }
+                    if conflicts < RUN_ALONE_AFTER {
+                        backoff(conflicts);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A connection of its own for a transaction that runs alone, holding
+    /// the store's writers lock exclusive: taken before the transaction
+    /// begins (so its snapshot comes after every other writer's commit),
+    /// waiting at most what is left of [`RETRY_BUDGET`] (which runs from
+    /// `since`, the first conflict).
+    fn connect_alone(&self, since: std::time::Instant) -> Result<PgConn> {
+        let mut conn = self.alone.connect().map_err(|e| {
+            Error::Storage(format!("cannot connect to PostgreSQL: {}", storage(&e)))
+        })?;
+        let left = RETRY_BUDGET
+            .saturating_sub(since.elapsed())
+            .as_millis()
+            .max(1);
+        conn.client
+            .batch_execute(&format!("SET lock_timeout = {left}"))
+            .and_then(|()| {
+                conn.client.execute(
+                    "SELECT pg_advisory_lock(hashtext($1))",
+                    &[&self.writers_lock],
+                )
+            })
+            .map_err(|e| {
+                Error::Storage(format!(
+                    "the transaction lost serialization conflicts with other writers {} times and \
+                     could not run alone within {} s: {}; nothing of it was committed",
+                    RUN_ALONE_AFTER,
+                    RETRY_BUDGET.as_secs(),
+                    storage(&e)
+                ))
+            })?;
+        Ok(conn)
+    }
+}
+
+/// How one try of an operation's transaction ended.
+enum Attempt {
+    /// Committed, rolled back as asked, or failed for good.
+    Done(Result<()>),
+    /// Lost a serialization conflict or a deadlock: to be run again.
+    Conflict,
+    /// `BEGIN` failed.
+    BeginFailed(postgres::Error),
 }
 
 impl Manager {
@@ -446,8 +599,9 @@ impl Manager {
     }
 }
 
-/// Waits a little before trying again: a few milliseconds, growing with
-/// the attempt, with jitter so that the conflicting writers spread out.
+/// Waits a little before trying again: 1 ms up to a cap that doubles
+/// with each attempt to 100 ms, uniformly ("full jitter"), so that the
+/// conflicting writers spread out.
 fn backoff(attempt: u32) {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

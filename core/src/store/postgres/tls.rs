@@ -63,6 +63,7 @@ impl SslSettings {
 }
 
 /// The TLS connector of a store's connections.
+#[derive(Clone)]
 pub(crate) enum Tls {
     None,
     Rustls(MakeRustlsConnect, SslMode),
