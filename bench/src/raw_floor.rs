@@ -15,6 +15,8 @@ pub const SCHEMA: &str = concat!(
     include_str!("../../core/src/store/migrations/0001_initial.sql"),
     "\n",
     include_str!("../../core/src/store/migrations/0002_folder_indexes.sql"),
+    "\n",
+    include_str!("../../core/src/store/migrations/0003_claims_groups_assignments_confidential.sql"),
 );
 
 /// The directory tables, copied once before anything is timed.
