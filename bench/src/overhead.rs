@@ -275,8 +275,11 @@ impl Bench {
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .ok_or("no release libpmsg.so (cargo build --release -p pmsg)")?;
 
-        // A copy on a tmpfs when there is room (see the module comment).
-        let name = "ffi-overhead.sqlite";
+        // A copy on a tmpfs when there is room (see the module comment),
+        // named for this process: /dev/shm is shared by every run on the
+        // machine.
+        let name = format!("ffi-overhead-{}.sqlite", std::process::id());
+        let name = name.as_str();
         let shm = Path::new("/dev/shm");
         let on_tmpfs = shm.is_dir() && copy_store(&big.path, &shm.join(name)).is_ok();
         let db = if on_tmpfs {
