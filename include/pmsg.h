@@ -24,9 +24,23 @@
  *
  * Ownership. Whatever pmsg allocates for the caller has a _free
  * function: char * with pmsg_string_free, uint8_t * with
- * pmsg_bytes_free, pmsg_outcome * with pmsg_outcome_free, pmsg_store *
- * with pmsg_close. Each accepts NULL and then does nothing. A const char *
- * result is borrowed: from its outcome (until pmsg_outcome_free) or static.
+ * pmsg_bytes_free, a result handle with its own (pmsg_outcome_free,
+ * pmsg_events_free, pmsg_view_free, ...), pmsg_store * with pmsg_close.
+ * Each accepts NULL and then does nothing. A const char * result is
+ * borrowed: from its handle (until that handle's _free) or static.
+ *
+ * Typed results. Each operation that returns records has a typed form
+ * (pmsg_events_due, pmsg_conversation_view, pmsg_folder_list, ...) whose
+ * result is an opaque handle read with accessors, in the manner of
+ * sqlite3_column_*: pmsg_<handle>_count, then one accessor per field,
+ * pmsg_<handle>_<field>(handle, index, &out); a nested list takes a
+ * second index. A string is lent as a const char * valid until the
+ * handle is freed (NULL where the JSON form shows null); a flag is an
+ * int32_t, 1 or 0; a count is a size_t. A NULL handle or out-pointer, or
+ * an index not below its count, is PMSG_INVALID_ARGUMENT naming the
+ * argument. A handle never changes: any number of threads may read it at
+ * once (free it once, after the last read). The *_json functions give
+ * the same records as JSON text.
  *
  * Time. pmsg never reads the clock: every operation that depends on time
  * takes now_ms, milliseconds since the Unix epoch (UTC), as int64_t.
@@ -228,6 +242,46 @@ typedef int32_t pmsg_status;
 #endif  /* __cplusplus */
 
 /**
+ * A billing cycle's report (R-B3): the result of `pmsg_billing_report`.
+ * Opaque: read it with the `pmsg_billing_*` accessors (the cycle, the
+ * entries in sent order, the totals by author then fee code), free it
+ * with `pmsg_billing_free`. Read-only.
+ */
+typedef struct pmsg_billing pmsg_billing;
+
+/**
+ * Events for the host to deliver: the result of `pmsg_events_due` or
+ * `pmsg_events_claim`. Opaque: read it with the `pmsg_events_*`
+ * accessors (the count, then each field of each event by index), free it
+ * with `pmsg_events_free`. Read-only, so any number of threads may read
+ * one at once.
+ */
+typedef struct pmsg_events pmsg_events;
+
+/**
+ * One page of a folder: the result of `pmsg_folder_list`. Opaque: read it
+ * with the `pmsg_folder_page_*` accessors (entries by index, newest
+ * activity first, and the next page's cursor), free it with
+ * `pmsg_folder_page_free`. Read-only.
+ */
+typedef struct pmsg_folder_page pmsg_folder_page;
+
+/**
+ * A group send's report (R-G5): the result of `pmsg_group_report`.
+ * Opaque: read it with the `pmsg_group_progress_*` accessors (one entry
+ * per patient, in list order), free it with `pmsg_group_progress_free`.
+ * Read-only.
+ */
+typedef struct pmsg_group_progress pmsg_group_progress;
+
+/**
+ * The patients a search found: the result of `pmsg_patients_search`.
+ * Opaque: read it with the `pmsg_matches_*` accessors, free it with
+ * `pmsg_matches_free`. Read-only.
+ */
+typedef struct pmsg_matches pmsg_matches;
+
+/**
  * The result of a successful `pmsg_send_json` or `pmsg_reply_json`: the
  * conversation and message ids, the recipients, the conversation's status,
  * the new message's attachments and, with `file_to_chart`, the chart
@@ -235,6 +289,13 @@ typedef int32_t pmsg_status;
  * with `pmsg_outcome_free`.
  */
 typedef struct pmsg_outcome pmsg_outcome;
+
+/**
+ * What a purge deleted: the result of `pmsg_attachments_purge`. Opaque:
+ * read it with the `pmsg_purged_*` accessors, free it with
+ * `pmsg_purged_free`. Read-only.
+ */
+typedef struct pmsg_purged pmsg_purged;
 
 /**
  * A pmsg store: one database (a file, or private memory) holding the
@@ -246,6 +307,16 @@ typedef struct pmsg_outcome pmsg_outcome;
  * same file. Only `pmsg_close` must not race with other calls on it.
  */
 typedef struct pmsg_store pmsg_store;
+
+/**
+ * A conversation as one viewer saw it: the result of
+ * `pmsg_conversation_view`. Opaque: read it with the `pmsg_view_*`
+ * accessors (the conversation's fields; its messages by index, each with
+ * its recipients and attachments by index; its assignments by index),
+ * free it with `pmsg_view_free`. Read-only, so any number of threads may
+ * read one at once.
+ */
+typedef struct pmsg_view pmsg_view;
 
 #ifdef __cplusplus
 extern "C" {
@@ -966,6 +1037,855 @@ pmsg_status pmsg_outcome_chart_fhir(const struct pmsg_outcome *outcome, const ch
  * every thread has finished reading the outcome. Never fails.
  */
 void pmsg_outcome_free(struct pmsg_outcome *outcome);
+
+/**
+ * The report of a group send (R-G5) for `by` (`"staff:ID"`) at `now_ms`,
+ * as `pmsg_group_report_json` gives it, as a typed result. Audited once as
+ * `group_report`. Errors, in order, as `pmsg_group_report_json`.
+ *
+ * On success `*out` is a new handle: free it with
+ * `pmsg_group_progress_free`. Thread-safe. A failed call leaves `*out`
+ * NULL.
+ */
+pmsg_status pmsg_group_report(const struct pmsg_store *store,
+                              const char *by,
+                              const char *group_id,
+                              int64_t now_ms,
+                              struct pmsg_group_progress **out);
+
+/**
+ * The group's id. Borrowed, valid until `pmsg_group_progress_free`.
+ * Errors: `PMSG_INVALID_ARGUMENT` (NULL `progress` or `out`).
+ */
+pmsg_status pmsg_group_progress_group_id(const struct pmsg_group_progress *progress,
+                                         const char **out);
+
+/**
+ * How many entries: one per patient of the group's list, in order.
+ * Errors: `PMSG_INVALID_ARGUMENT` (NULL `progress` or `out`).
+ */
+pmsg_status pmsg_group_progress_count(const struct pmsg_group_progress *progress, size_t *out);
+
+/**
+ * The entry's EMR ID, as written in the request. Borrowed. Errors:
+ * `PMSG_INVALID_ARGUMENT` (NULL `progress` or `out`, `index` not below
+ * `pmsg_group_progress_count`).
+ */
+pmsg_status pmsg_group_progress_emr_id(const struct pmsg_group_progress *progress,
+                                       size_t index,
+                                       const char **out);
+
+/**
+ * The patient's conversation; NULL (with `PMSG_OK`) when skipped.
+ * Borrowed. Errors as `pmsg_group_progress_emr_id`.
+ */
+pmsg_status pmsg_group_progress_conversation(const struct pmsg_group_progress *progress,
+                                             size_t index,
+                                             const char **out);
+
+/**
+ * The skip code; NULL (with `PMSG_OK`) when sent. Errors as
+ * `pmsg_group_progress_emr_id`.
+ */
+pmsg_status pmsg_group_progress_skipped(const struct pmsg_group_progress *progress,
+                                        size_t index,
+                                        const char **out);
+
+/**
+ * 1 when the patient side has read the group's message (R-M1), else 0
+ * (always 0 when skipped). Errors as `pmsg_group_progress_emr_id`.
+ */
+pmsg_status pmsg_group_progress_read(const struct pmsg_group_progress *progress,
+                                     size_t index,
+                                     int32_t *out);
+
+/**
+ * 1 when the conversation holds a patient-side reply, else 0. Errors as
+ * `pmsg_group_progress_emr_id`.
+ */
+pmsg_status pmsg_group_progress_replied(const struct pmsg_group_progress *progress,
+                                        size_t index,
+                                        int32_t *out);
+
+/**
+ * 1 when an outstanding required response exists (R-D2), else 0. Errors
+ * as `pmsg_group_progress_emr_id`.
+ */
+pmsg_status pmsg_group_progress_awaiting_response(const struct pmsg_group_progress *progress,
+                                                  size_t index,
+                                                  int32_t *out);
+
+/**
+ * 1 when that response is overdue at the report's `now`, else 0. Errors
+ * as `pmsg_group_progress_emr_id`.
+ */
+pmsg_status pmsg_group_progress_overdue(const struct pmsg_group_progress *progress,
+                                        size_t index,
+                                        int32_t *out);
+
+/**
+ * Frees `progress` and every string borrowed from it. NULL does nothing.
+ * Never fails.
+ */
+void pmsg_group_progress_free(struct pmsg_group_progress *progress);
+
+/**
+ * The pending events due at `now_ms` (R-D5), as `pmsg_due_events_json`
+ * gives them, as a typed result: by due instant then creation order, at
+ * most `limit` of them (`-1` for all, `0` for none; another negative value
+ * is refused). Deliver each, then `pmsg_ack` it; an event not acknowledged
+ * is returned again. This is the peek and single-worker API: it ignores
+ * claims (R-D7), and its events have no `claimed_until` (NULL).
+ *
+ * On success `*out` is a new handle: read it with `pmsg_events_count` and
+ * the `pmsg_events_*` accessors, free it with `pmsg_events_free`.
+ * Thread-safe. Errors: `PMSG_INVALID_ARGUMENT` (a NULL pointer, `now_ms`
+ * out of range, `limit` below -1), `PMSG_STORAGE`. A failed call leaves
+ * `*out` NULL.
+ */
+pmsg_status pmsg_events_due(const struct pmsg_store *store,
+                            int64_t now_ms,
+                            int64_t limit,
+                            struct pmsg_events **out);
+
+/**
+ * Claims the pending events due at `now_ms` for `worker` (R-D7), as
+ * `pmsg_claim_due_events_json` does, and returns them as a typed result:
+ * each with its `claimed_until` (`now + lease_seconds`). Arguments, order
+ * of checks and errors as `pmsg_claim_due_events_json`.
+ *
+ * On success `*out` is a new handle: free it with `pmsg_events_free`.
+ * Thread-safe; one call is atomic. A failed call claims nothing and
+ * leaves `*out` NULL.
+ */
+pmsg_status pmsg_events_claim(const struct pmsg_store *store,
+                              const char *worker,
+                              int64_t now_ms,
+                              int64_t limit,
+                              int64_t lease_seconds,
+                              struct pmsg_events **out);
+
+/**
+ * How many events `events` holds (each accessor below takes an `index`
+ * below it).
+ *
+ * Errors: `PMSG_INVALID_ARGUMENT` (NULL `events` or `out`). As everywhere,
+ * a failed call leaves `*out` 0.
+ */
+pmsg_status pmsg_events_count(const struct pmsg_events *events, size_t *out);
+
+/**
+ * The event's id, for `pmsg_ack`.
+ *
+ * `*out` is borrowed from `events`: valid until `pmsg_events_free`; do
+ * not free it. Errors: `PMSG_INVALID_ARGUMENT` (NULL `events` or `out`,
+ * `index` not below the count). A failed call leaves `*out` NULL.
+ */
+pmsg_status pmsg_events_id(const struct pmsg_events *events, size_t index, const char **out);
+
+/**
+ * The event's kind: `"new_message"`, `"new_reply"`, `"response_overdue"`,
+ * `"unread_reminder"` or `"assigned"` (a static string).
+ *
+ * Errors as `pmsg_events_id`.
+ */
+pmsg_status pmsg_events_kind(const struct pmsg_events *events, size_t index, const char **out);
+
+/**
+ * The party to notify: `"account:ID"`, `"staff:ID"` or `"workgroup:ID"`.
+ *
+ * Borrowed, valid until `pmsg_events_free`. Errors as `pmsg_events_id`.
+ */
+pmsg_status pmsg_events_to(const struct pmsg_events *events, size_t index, const char **out);
+
+/**
+ * The conversation the event is about.
+ *
+ * Borrowed, valid until `pmsg_events_free`. Errors as `pmsg_events_id`.
+ */
+pmsg_status pmsg_events_conversation(const struct pmsg_events *events,
+                                     size_t index,
+                                     const char **out);
+
+/**
+ * The message the event is about; NULL (with `PMSG_OK`) when none applies
+ * (an `assigned` event, R-AS3).
+ *
+ * Borrowed, valid until `pmsg_events_free`. Errors as `pmsg_events_id`.
+ */
+pmsg_status pmsg_events_message(const struct pmsg_events *events, size_t index, const char **out);
+
+/**
+ * When the event fell due: a clinic-local RFC 3339 instant with offset
+ * (R-T1).
+ *
+ * Borrowed, valid until `pmsg_events_free`. Errors as `pmsg_events_id`.
+ */
+pmsg_status pmsg_events_due_at(const struct pmsg_events *events, size_t index, const char **out);
+
+/**
+ * The notice text to send: free of health information (no subject, body,
+ * names or file names).
+ *
+ * Borrowed, valid until `pmsg_events_free`. Errors as `pmsg_events_id`.
+ */
+pmsg_status pmsg_events_notice(const struct pmsg_events *events, size_t index, const char **out);
+
+/**
+ * For an event of `pmsg_events_claim`: the end of its claim, a
+ * clinic-local RFC 3339 instant (R-D7). NULL (with `PMSG_OK`) for an
+ * event of `pmsg_events_due`, which never shows claims.
+ *
+ * Borrowed, valid until `pmsg_events_free`. Errors as `pmsg_events_id`.
+ */
+pmsg_status pmsg_events_claimed_until(const struct pmsg_events *events,
+                                      size_t index,
+                                      const char **out);
+
+/**
+ * Frees `events` and every string borrowed from it. `pmsg_events_free(NULL)`
+ * does nothing. Call it once, after every thread has finished reading.
+ * Never fails.
+ */
+void pmsg_events_free(struct pmsg_events *events);
+
+/**
+ * The conversation as `by` sees it at `now_ms`, as `pmsg_view_json` gives
+ * it, as a typed result (audited as `view`; viewing does not mark anything
+ * read). Arguments and errors as `pmsg_view_json`: `PMSG_INVALID_ARGUMENT`
+ * (a NULL pointer, not UTF-8, `now_ms` out of range, a malformed `by`),
+ * `PMSG_UNKNOWN_CONVERSATION`, `PMSG_NOT_AUTHORIZED` (audited; also a
+ * caregiver in a confidential conversation, R-CF3), `PMSG_STORAGE`.
+ *
+ * On success `*out` is a new handle: free it with `pmsg_view_free`.
+ * Thread-safe. A failed call leaves `*out` NULL.
+ */
+pmsg_status pmsg_conversation_view(const struct pmsg_store *store,
+                                   const char *by,
+                                   const char *conversation,
+                                   int64_t now_ms,
+                                   struct pmsg_view **out);
+
+/**
+ * The conversation's id.
+ *
+ * `*out` is borrowed from `view`: valid until `pmsg_view_free`; do not
+ * free it. Errors: `PMSG_INVALID_ARGUMENT` (NULL `view` or `out`). A
+ * failed call leaves `*out` NULL.
+ */
+pmsg_status pmsg_view_id(const struct pmsg_view *view, const char **out);
+
+/**
+ * The conversation's subject. Borrowed, valid until `pmsg_view_free`.
+ * Errors as `pmsg_view_id`.
+ */
+pmsg_status pmsg_view_subject(const struct pmsg_view *view, const char **out);
+
+/**
+ * `"open"` or `"closed"` (a static string). Errors as `pmsg_view_id`.
+ */
+pmsg_status pmsg_view_status(const struct pmsg_view *view, const char **out);
+
+/**
+ * The patient's EMR ID. Borrowed, valid until `pmsg_view_free`. Errors as
+ * `pmsg_view_id`.
+ */
+pmsg_status pmsg_view_patient_emr_id(const struct pmsg_view *view, const char **out);
+
+/**
+ * The patient's name, `First Last`. Borrowed, valid until
+ * `pmsg_view_free`. Errors as `pmsg_view_id`.
+ */
+pmsg_status pmsg_view_patient_name(const struct pmsg_view *view, const char **out);
+
+/**
+ * 1 when an outstanding required response exists (R-D2), else 0.
+ * Errors: `PMSG_INVALID_ARGUMENT` (NULL `view` or `out`).
+ */
+pmsg_status pmsg_view_awaiting_response(const struct pmsg_view *view, int32_t *out);
+
+/**
+ * 1 when the outstanding response's due instant has been reached, else 0.
+ * Errors as `pmsg_view_awaiting_response`.
+ */
+pmsg_status pmsg_view_overdue(const struct pmsg_view *view, int32_t *out);
+
+/**
+ * The outstanding response's due instant (clinic-local RFC 3339); NULL
+ * (with `PMSG_OK`) when nothing is outstanding. Borrowed, valid until
+ * `pmsg_view_free`. Errors as `pmsg_view_id`.
+ */
+pmsg_status pmsg_view_response_due_at(const struct pmsg_view *view, const char **out);
+
+/**
+ * 1 for a confidential conversation (R-CF1; shown to every viewer), else 0.
+ * Errors as `pmsg_view_awaiting_response`.
+ */
+pmsg_status pmsg_view_confidential(const struct pmsg_view *view, int32_t *out);
+
+/**
+ * How many messages the conversation has, in order (the `message`
+ * argument of the `pmsg_view_message_*` and `pmsg_view_attachment_*`
+ * accessors is below it). Errors: `PMSG_INVALID_ARGUMENT` (NULL `view` or
+ * `out`).
+ */
+pmsg_status pmsg_view_message_count(const struct pmsg_view *view, size_t *out);
+
+/**
+ * The message's id. Borrowed, valid until `pmsg_view_free`. Errors:
+ * `PMSG_INVALID_ARGUMENT` (NULL `view` or `out`, `message` not below
+ * `pmsg_view_message_count`).
+ */
+pmsg_status pmsg_view_message_id(const struct pmsg_view *view, size_t message, const char **out);
+
+/**
+ * Which side wrote the message: `"staff"` or `"patient"` (static).
+ * Errors as `pmsg_view_message_id`.
+ */
+pmsg_status pmsg_view_message_side(const struct pmsg_view *view, size_t message, const char **out);
+
+/**
+ * The sender's display name (`Clinic Staff` for a masked message seen by
+ * the patient side, R-S5). Borrowed, valid until `pmsg_view_free`.
+ * Errors as `pmsg_view_message_id`.
+ */
+pmsg_status pmsg_view_message_sender(const struct pmsg_view *view,
+                                     size_t message,
+                                     const char **out);
+
+/**
+ * The display name of the message's `from` identity. Borrowed, valid
+ * until `pmsg_view_free`. Errors as `pmsg_view_message_id`.
+ */
+pmsg_status pmsg_view_message_from(const struct pmsg_view *view, size_t message, const char **out);
+
+/**
+ * The message's body. Borrowed, valid until `pmsg_view_free`. Errors as
+ * `pmsg_view_message_id`, and `PMSG_INTERNAL` should the body hold U+0000
+ * (read it from `pmsg_view_json` instead).
+ */
+pmsg_status pmsg_view_message_body(const struct pmsg_view *view, size_t message, const char **out);
+
+/**
+ * When the message was sent (clinic-local RFC 3339). Borrowed, valid until
+ * `pmsg_view_free`. Errors as `pmsg_view_message_id`.
+ */
+pmsg_status pmsg_view_message_sent_at(const struct pmsg_view *view,
+                                      size_t message,
+                                      const char **out);
+
+/**
+ * 1 when the addressee side has read the message (R-M1), else 0. Errors
+ * as `pmsg_view_message_id`.
+ */
+pmsg_status pmsg_view_message_read(const struct pmsg_view *view, size_t message, int32_t *out);
+
+/**
+ * 1 for a masked staff message seen by staff (R-S5), else 0. Errors as
+ * `pmsg_view_message_id`.
+ */
+pmsg_status pmsg_view_message_masked(const struct pmsg_view *view, size_t message, int32_t *out);
+
+/**
+ * How many recipients (parties) the message has. Errors as
+ * `pmsg_view_message_id`.
+ */
+pmsg_status pmsg_view_message_recipient_count(const struct pmsg_view *view,
+                                              size_t message,
+                                              size_t *out);
+
+/**
+ * The message's `index`-th recipient (`"account:ID"`, `"staff:ID"` or
+ * `"workgroup:ID"`). Borrowed, valid until `pmsg_view_free`. Errors as
+ * `pmsg_view_message_id`, and `index` not below
+ * `pmsg_view_message_recipient_count`.
+ */
+pmsg_status pmsg_view_message_recipient(const struct pmsg_view *view,
+                                        size_t message,
+                                        size_t index,
+                                        const char **out);
+
+/**
+ * How many attachments the message has, in order (the `attachment`
+ * argument below is below it). Errors as `pmsg_view_message_id`.
+ */
+pmsg_status pmsg_view_attachment_count(const struct pmsg_view *view, size_t message, size_t *out);
+
+/**
+ * The attachment's id (for `pmsg_download`). Borrowed, valid until
+ * `pmsg_view_free`. Errors: `PMSG_INVALID_ARGUMENT` (NULL `view` or
+ * `out`, `message` or `attachment` out of range).
+ */
+pmsg_status pmsg_view_attachment_id(const struct pmsg_view *view,
+                                    size_t message,
+                                    size_t attachment,
+                                    const char **out);
+
+/**
+ * The attachment's file name. Borrowed, valid until `pmsg_view_free`.
+ * Errors as `pmsg_view_attachment_id`.
+ */
+pmsg_status pmsg_view_attachment_name(const struct pmsg_view *view,
+                                      size_t message,
+                                      size_t attachment,
+                                      const char **out);
+
+/**
+ * The attachment's media type. Borrowed, valid until `pmsg_view_free`.
+ * Errors as `pmsg_view_attachment_id`.
+ */
+pmsg_status pmsg_view_attachment_media_type(const struct pmsg_view *view,
+                                            size_t message,
+                                            size_t attachment,
+                                            const char **out);
+
+/**
+ * The attachment's size in bytes (kept after a purge). Errors as
+ * `pmsg_view_attachment_id`.
+ */
+pmsg_status pmsg_view_attachment_size(const struct pmsg_view *view,
+                                      size_t message,
+                                      size_t attachment,
+                                      uint64_t *out);
+
+/**
+ * 1 when retention deleted the attachment's content (R-D6), else 0.
+ * Errors as `pmsg_view_attachment_id`.
+ */
+pmsg_status pmsg_view_attachment_purged(const struct pmsg_view *view,
+                                        size_t message,
+                                        size_t attachment,
+                                        int32_t *out);
+
+/**
+ * When the attachment was purged (clinic-local RFC 3339); NULL (with
+ * `PMSG_OK`) when it was not. Borrowed, valid until `pmsg_view_free`.
+ * Errors as `pmsg_view_attachment_id`.
+ */
+pmsg_status pmsg_view_attachment_purged_at(const struct pmsg_view *view,
+                                           size_t message,
+                                           size_t attachment,
+                                           const char **out);
+
+/**
+ * How many assignments the conversation has had (R-AS4), oldest first;
+ * always 0 for a patient-side viewer. Errors: `PMSG_INVALID_ARGUMENT`
+ * (NULL `view` or `out`).
+ */
+pmsg_status pmsg_view_assignment_count(const struct pmsg_view *view, size_t *out);
+
+/**
+ * Who made the `index`-th assignment (`"staff:ID"`). Borrowed, valid
+ * until `pmsg_view_free`. Errors: `PMSG_INVALID_ARGUMENT` (NULL `view` or
+ * `out`, `index` not below `pmsg_view_assignment_count`).
+ */
+pmsg_status pmsg_view_assignment_by(const struct pmsg_view *view, size_t index, const char **out);
+
+/**
+ * The assignee (`"workgroup:ID"` or `"staff:ID"`). Borrowed, valid until
+ * `pmsg_view_free`. Errors as `pmsg_view_assignment_by`.
+ */
+pmsg_status pmsg_view_assignment_to(const struct pmsg_view *view, size_t index, const char **out);
+
+/**
+ * The assignment's note, exactly as given; NULL (with `PMSG_OK`) when it
+ * had none. Borrowed, valid until `pmsg_view_free`. Errors as
+ * `pmsg_view_assignment_by`.
+ */
+pmsg_status pmsg_view_assignment_note(const struct pmsg_view *view, size_t index, const char **out);
+
+/**
+ * When the assignment was made (clinic-local RFC 3339). Borrowed, valid
+ * until `pmsg_view_free`. Errors as `pmsg_view_assignment_by`.
+ */
+pmsg_status pmsg_view_assignment_at(const struct pmsg_view *view, size_t index, const char **out);
+
+/**
+ * Frees `view` and every string borrowed from it. `pmsg_view_free(NULL)`
+ * does nothing. Never fails.
+ */
+void pmsg_view_free(struct pmsg_view *view);
+
+/**
+ * One page of a folder (SPEC section 7), as `pmsg_folder_json` gives it,
+ * as a typed result: for `by` (`"staff:ID"` or `"account:ID"`) at
+ * `now_ms`, `folder` `"inbox"`, `"sent"`, `"awaiting_response"` or
+ * `"closed"`; `cursor` NULL for the first page, then the previous page's
+ * `pmsg_folder_page_next_cursor` (copy it first if the page is freed
+ * before); `page_size` 0 for the default (50), else 1-1000. Not audited.
+ * Errors as `pmsg_folder_json`.
+ *
+ * On success `*out` is a new handle: free it with `pmsg_folder_page_free`.
+ * Thread-safe. A failed call leaves `*out` NULL.
+ */
+pmsg_status pmsg_folder_list(const struct pmsg_store *store,
+                             const char *by,
+                             const char *folder,
+                             const char *cursor,
+                             uint32_t page_size,
+                             int64_t now_ms,
+                             struct pmsg_folder_page **out);
+
+/**
+ * How many entries the page holds. Errors: `PMSG_INVALID_ARGUMENT` (NULL
+ * `page` or `out`).
+ */
+pmsg_status pmsg_folder_page_count(const struct pmsg_folder_page *page, size_t *out);
+
+/**
+ * The cursor of the next page (pass it to `pmsg_folder_list`); NULL (with
+ * `PMSG_OK`) on the last page. Borrowed, valid until
+ * `pmsg_folder_page_free`. Errors: `PMSG_INVALID_ARGUMENT` (NULL `page` or
+ * `out`).
+ */
+pmsg_status pmsg_folder_page_next_cursor(const struct pmsg_folder_page *page, const char **out);
+
+/**
+ * The entry's conversation id. Borrowed, valid until
+ * `pmsg_folder_page_free`. Errors: `PMSG_INVALID_ARGUMENT` (NULL `page` or
+ * `out`, `index` not below `pmsg_folder_page_count`).
+ */
+pmsg_status pmsg_folder_page_conversation(const struct pmsg_folder_page *page,
+                                          size_t index,
+                                          const char **out);
+
+/**
+ * The entry's subject. Borrowed. Errors as `pmsg_folder_page_conversation`.
+ */
+pmsg_status pmsg_folder_page_subject(const struct pmsg_folder_page *page,
+                                     size_t index,
+                                     const char **out);
+
+/**
+ * The instant of the conversation's latest message (clinic-local RFC
+ * 3339). Borrowed. Errors as `pmsg_folder_page_conversation`.
+ */
+pmsg_status pmsg_folder_page_last_activity(const struct pmsg_folder_page *page,
+                                           size_t index,
+                                           const char **out);
+
+/**
+ * 1 when a message addressed to the viewer's side is unread, else 0.
+ * Errors as `pmsg_folder_page_conversation`.
+ */
+pmsg_status pmsg_folder_page_unread(const struct pmsg_folder_page *page,
+                                    size_t index,
+                                    int32_t *out);
+
+/**
+ * 1 when an outstanding required response exists, else 0. Errors as
+ * `pmsg_folder_page_conversation`.
+ */
+pmsg_status pmsg_folder_page_awaiting_response(const struct pmsg_folder_page *page,
+                                               size_t index,
+                                               int32_t *out);
+
+/**
+ * 1 when the outstanding response is overdue, else 0. Errors as
+ * `pmsg_folder_page_conversation`.
+ */
+pmsg_status pmsg_folder_page_overdue(const struct pmsg_folder_page *page,
+                                     size_t index,
+                                     int32_t *out);
+
+/**
+ * The outstanding response's due instant; NULL (with `PMSG_OK`) when
+ * none. Borrowed. Errors as `pmsg_folder_page_conversation`.
+ */
+pmsg_status pmsg_folder_page_response_due_at(const struct pmsg_folder_page *page,
+                                             size_t index,
+                                             const char **out);
+
+/**
+ * `"open"` or `"closed"` (static). Errors as
+ * `pmsg_folder_page_conversation`.
+ */
+pmsg_status pmsg_folder_page_status(const struct pmsg_folder_page *page,
+                                    size_t index,
+                                    const char **out);
+
+/**
+ * The patient's EMR ID. Borrowed. Errors as
+ * `pmsg_folder_page_conversation`.
+ */
+pmsg_status pmsg_folder_page_patient_emr_id(const struct pmsg_folder_page *page,
+                                            size_t index,
+                                            const char **out);
+
+/**
+ * The patient's name, `First Last`. Borrowed. Errors as
+ * `pmsg_folder_page_conversation`.
+ */
+pmsg_status pmsg_folder_page_patient_name(const struct pmsg_folder_page *page,
+                                          size_t index,
+                                          const char **out);
+
+/**
+ * Frees `page` and every string borrowed from it. NULL does nothing.
+ * Never fails.
+ */
+void pmsg_folder_page_free(struct pmsg_folder_page *page);
+
+/**
+ * Finds patients by EMR ID (exact) or last-name prefix, as
+ * `pmsg_search_json` does (R-R1, at most 50), as a typed result: each
+ * with where a message sent at `now_ms` would go, and where a
+ * confidential one would (R-CF4). Errors as `pmsg_search_json`.
+ *
+ * On success `*out` is a new handle: free it with `pmsg_matches_free`.
+ * Thread-safe. A failed call leaves `*out` NULL.
+ */
+pmsg_status pmsg_patients_search(const struct pmsg_store *store,
+                                 const char *query,
+                                 int64_t now_ms,
+                                 struct pmsg_matches **out);
+
+/**
+ * How many patients were found. Errors: `PMSG_INVALID_ARGUMENT` (NULL
+ * `matches` or `out`).
+ */
+pmsg_status pmsg_matches_count(const struct pmsg_matches *matches, size_t *out);
+
+/**
+ * The patient's EMR ID, as last spelled. Borrowed, valid until
+ * `pmsg_matches_free`. Errors: `PMSG_INVALID_ARGUMENT` (NULL `matches` or
+ * `out`, `index` not below `pmsg_matches_count`).
+ */
+pmsg_status pmsg_matches_emr_id(const struct pmsg_matches *matches, size_t index, const char **out);
+
+/**
+ * The patient's given name. Borrowed. Errors as `pmsg_matches_emr_id`.
+ */
+pmsg_status pmsg_matches_first_name(const struct pmsg_matches *matches,
+                                    size_t index,
+                                    const char **out);
+
+/**
+ * The patient's family name. Borrowed. Errors as `pmsg_matches_emr_id`.
+ */
+pmsg_status pmsg_matches_last_name(const struct pmsg_matches *matches,
+                                   size_t index,
+                                   const char **out);
+
+/**
+ * The patient's date of birth, `YYYY-MM-DD`. Borrowed. Errors as
+ * `pmsg_matches_emr_id`.
+ */
+pmsg_status pmsg_matches_date_of_birth(const struct pmsg_matches *matches,
+                                       size_t index,
+                                       const char **out);
+
+/**
+ * How many parties a message to the patient would be delivered to now
+ * (0 when unreachable). Errors as `pmsg_matches_emr_id`.
+ */
+pmsg_status pmsg_matches_deliver_to_count(const struct pmsg_matches *matches,
+                                          size_t index,
+                                          size_t *out);
+
+/**
+ * The `party`-th of them (`"account:ID"`, ordered by account id).
+ * Borrowed. Errors as `pmsg_matches_emr_id`, and `party` not below
+ * `pmsg_matches_deliver_to_count`.
+ */
+pmsg_status pmsg_matches_deliver_to(const struct pmsg_matches *matches,
+                                    size_t index,
+                                    size_t party,
+                                    const char **out);
+
+/**
+ * Why a message cannot reach the patient; NULL (with `PMSG_OK`) when it
+ * can. Borrowed. Errors as `pmsg_matches_emr_id`.
+ */
+pmsg_status pmsg_matches_unreachable_reason(const struct pmsg_matches *matches,
+                                            size_t index,
+                                            const char **out);
+
+/**
+ * How many parties a confidential message would be delivered to (R-CF4):
+ * 1 when the patient has a registered account of their own, else 0.
+ * Errors as `pmsg_matches_emr_id`.
+ */
+pmsg_status pmsg_matches_confidential_deliver_to_count(const struct pmsg_matches *matches,
+                                                       size_t index,
+                                                       size_t *out);
+
+/**
+ * The `party`-th of them (`"account:ID"`). Borrowed. Errors as
+ * `pmsg_matches_emr_id`, and `party` not below
+ * `pmsg_matches_confidential_deliver_to_count`.
+ */
+pmsg_status pmsg_matches_confidential_deliver_to(const struct pmsg_matches *matches,
+                                                 size_t index,
+                                                 size_t party,
+                                                 const char **out);
+
+/**
+ * Frees `matches` and every string borrowed from it. NULL does nothing.
+ * Never fails.
+ */
+void pmsg_matches_free(struct pmsg_matches *matches);
+
+/**
+ * Deletes for good the content of every attachment whose retention ended
+ * by `now_ms` (R-D6), as `pmsg_purge_json` does, and reports them as a
+ * typed result, in conversation, message, attachment order. Each purge
+ * is audited (actor `system`). Errors as `pmsg_purge_json`.
+ *
+ * On success `*out` is a new handle: free it with `pmsg_purged_free`.
+ * Thread-safe. A failed call purges nothing and leaves `*out` NULL.
+ */
+pmsg_status pmsg_attachments_purge(const struct pmsg_store *store,
+                                   int64_t now_ms,
+                                   struct pmsg_purged **out);
+
+/**
+ * How many attachments were purged. Errors: `PMSG_INVALID_ARGUMENT` (NULL
+ * `purged` or `out`).
+ */
+pmsg_status pmsg_purged_count(const struct pmsg_purged *purged, size_t *out);
+
+/**
+ * The purged attachment's conversation. Borrowed, valid until
+ * `pmsg_purged_free`. Errors: `PMSG_INVALID_ARGUMENT` (NULL `purged` or
+ * `out`, `index` not below `pmsg_purged_count`).
+ */
+pmsg_status pmsg_purged_conversation(const struct pmsg_purged *purged,
+                                     size_t index,
+                                     const char **out);
+
+/**
+ * The purged attachment's message. Borrowed. Errors as
+ * `pmsg_purged_conversation`.
+ */
+pmsg_status pmsg_purged_message(const struct pmsg_purged *purged, size_t index, const char **out);
+
+/**
+ * The purged attachment's id. Borrowed. Errors as
+ * `pmsg_purged_conversation`.
+ */
+pmsg_status pmsg_purged_attachment(const struct pmsg_purged *purged,
+                                   size_t index,
+                                   const char **out);
+
+/**
+ * The purged attachment's file name. Borrowed. Errors as
+ * `pmsg_purged_conversation`.
+ */
+pmsg_status pmsg_purged_name(const struct pmsg_purged *purged, size_t index, const char **out);
+
+/**
+ * Frees `purged` and every string borrowed from it. NULL does nothing.
+ * Never fails.
+ */
+void pmsg_purged_free(struct pmsg_purged *purged);
+
+/**
+ * A billing cycle's report (R-B3), as `pmsg_billing_report_json` gives it,
+ * as a typed result: `cycle` is an id of the configured kind (`"2026-03"`,
+ * `"2026-03-1"` or `"2026-W10"`). Errors as `pmsg_billing_report_json`.
+ *
+ * On success `*out` is a new handle: free it with `pmsg_billing_free`.
+ * Thread-safe. A failed call leaves `*out` NULL.
+ */
+pmsg_status pmsg_billing_report(const struct pmsg_store *store,
+                                const char *cycle,
+                                struct pmsg_billing **out);
+
+/**
+ * The cycle id. Borrowed, valid until `pmsg_billing_free`. Errors:
+ * `PMSG_INVALID_ARGUMENT` (NULL `billing` or `out`).
+ */
+pmsg_status pmsg_billing_cycle(const struct pmsg_billing *billing, const char **out);
+
+/**
+ * How many entries the cycle has, in sent order. Errors:
+ * `PMSG_INVALID_ARGUMENT` (NULL `billing` or `out`).
+ */
+pmsg_status pmsg_billing_entry_count(const struct pmsg_billing *billing, size_t *out);
+
+/**
+ * The entry's fee code. Borrowed. Errors: `PMSG_INVALID_ARGUMENT` (NULL
+ * `billing` or `out`, `index` not below `pmsg_billing_entry_count`).
+ */
+pmsg_status pmsg_billing_entry_fee_code(const struct pmsg_billing *billing,
+                                        size_t index,
+                                        const char **out);
+
+/**
+ * The entry's author (staff id). Borrowed. Errors as
+ * `pmsg_billing_entry_fee_code`.
+ */
+pmsg_status pmsg_billing_entry_author(const struct pmsg_billing *billing,
+                                      size_t index,
+                                      const char **out);
+
+/**
+ * The entry's patient (EMR ID as spelled at send). Borrowed. Errors as
+ * `pmsg_billing_entry_fee_code`.
+ */
+pmsg_status pmsg_billing_entry_patient(const struct pmsg_billing *billing,
+                                       size_t index,
+                                       const char **out);
+
+/**
+ * The entry's conversation. Borrowed. Errors as
+ * `pmsg_billing_entry_fee_code`.
+ */
+pmsg_status pmsg_billing_entry_conversation(const struct pmsg_billing *billing,
+                                            size_t index,
+                                            const char **out);
+
+/**
+ * The entry's message. Borrowed. Errors as `pmsg_billing_entry_fee_code`.
+ */
+pmsg_status pmsg_billing_entry_message(const struct pmsg_billing *billing,
+                                       size_t index,
+                                       const char **out);
+
+/**
+ * When the billed message was sent (clinic-local RFC 3339). Borrowed.
+ * Errors as `pmsg_billing_entry_fee_code`.
+ */
+pmsg_status pmsg_billing_entry_sent_at(const struct pmsg_billing *billing,
+                                       size_t index,
+                                       const char **out);
+
+/**
+ * How many totals the report has (one per author and fee code, by author
+ * then fee code). Errors: `PMSG_INVALID_ARGUMENT` (NULL `billing` or
+ * `out`).
+ */
+pmsg_status pmsg_billing_total_count(const struct pmsg_billing *billing, size_t *out);
+
+/**
+ * The total's author (staff id). Borrowed. Errors: `PMSG_INVALID_ARGUMENT`
+ * (NULL `billing` or `out`, `index` not below `pmsg_billing_total_count`).
+ */
+pmsg_status pmsg_billing_total_author(const struct pmsg_billing *billing,
+                                      size_t index,
+                                      const char **out);
+
+/**
+ * The total's fee code. Borrowed. Errors as `pmsg_billing_total_author`.
+ */
+pmsg_status pmsg_billing_total_fee_code(const struct pmsg_billing *billing,
+                                        size_t index,
+                                        const char **out);
+
+/**
+ * How many entries the total counts (the JSON report's `count`). Errors as
+ * `pmsg_billing_total_author`.
+ */
+pmsg_status pmsg_billing_total_entries(const struct pmsg_billing *billing,
+                                       size_t index,
+                                       uint64_t *out);
+
+/**
+ * Frees `billing` and every string borrowed from it. NULL does nothing.
+ * Never fails.
+ */
+void pmsg_billing_free(struct pmsg_billing *billing);
 
 /**
  * Frees a string that pmsg returned through a `char **` out-pointer

@@ -6,17 +6,24 @@
 //! the same arguments: `view` of the first conversation of
 //! [`populate::FOLDER_USER`]'s inbox, by that staff member, and
 //! `due_events(now, Some(100))`, both at [`sweep_instant`] (100 events
-//! returned). Each side times batches of calls (warm-up first) and reports
-//! the mean per call of each batch; a side's figure is the median batch.
-//! The overhead of a call is the sub-harness's median minus the direct
-//! Rust call's; each figure is the worse of the two calls.
+//! returned), and read the result: every field of the view, and every
+//! field of each event that a host needs to send its notice (id, kind, to,
+//! conversation, message, due instant, notice). Each side times batches
+//! of calls (warm-up first) and reports the mean per call of each batch; a
+//! side's figure is the median batch. The overhead of a call is the
+//! sub-harness's median minus the direct Rust call's; each figure is the
+//! worse of the two calls.
 //!
 //! The sub-harnesses are separate programs that print `view <ns>` and
 //! `due_events <ns>` lines, one per batch:
 //! - C: `bench/c/ffi_overhead.c`, compiled here with `cc -O2 -std=c99`
-//!   against `include/pmsg.h` and the release `libpmsg.a`. Its runs are
-//!   interleaved with the Rust batches, round by round, so both see the
-//!   same machine.
+//!   against `include/pmsg.h` and the release `libpmsg.a`: the typed C API
+//!   (`pmsg_conversation_view`, `pmsg_events_due` and their accessors),
+//!   and, printed as `view_json`/`due_events_json` and reported as `info`,
+//!   the JSON functions. Its runs are interleaved with the Rust batches,
+//!   round by round, so both see the same machine; the difference is also
+//!   taken round by round, and `ffi_overhead_ns` is MET only when those
+//!   per-round differences resolve it (`report::resolve`).
 //! - Python: `bench/python/overhead.py`, importing the bindings generated
 //!   from the release `libpmsg.so` (uniffi library mode), the library beside
 //!   them.
@@ -69,13 +76,24 @@ impl Call {
             Call::DueEvents => "due_events",
         }
     }
+
+    /// The C harness's line for the same call through the JSON functions.
+    fn json_name(self) -> &'static str {
+        match self {
+            Call::View => "view_json",
+            Call::DueEvents => "due_events_json",
+        }
+    }
 }
 
-/// Per-call means of batches, in nanoseconds, for each call.
+/// Per-call means of batches, in nanoseconds, for each call (and, from the
+/// C harness, for each call through the JSON functions).
 #[derive(Debug, Default)]
 struct Batches {
     view: Vec<f64>,
     due_events: Vec<f64>,
+    view_json: Vec<f64>,
+    due_events_json: Vec<f64>,
 }
 
 impl Batches {
@@ -86,26 +104,83 @@ impl Batches {
         }
     }
 
+    fn json_of(&mut self, call: Call) -> &mut Vec<f64> {
+        match call {
+            Call::View => &mut self.view_json,
+            Call::DueEvents => &mut self.due_events_json,
+        }
+    }
+
     fn median(&mut self, call: Call) -> f64 {
         Stats::of(self.of(call).clone()).median
     }
 
-    /// Adds the `view <ns>` and `due_events <ns>` lines of a sub-harness.
+    /// Adds another run's batches.
+    fn extend(&mut self, mut other: Batches) {
+        for call in Call::BOTH {
+            self.of(call).append(other.of(call));
+            self.json_of(call).append(other.json_of(call));
+        }
+    }
+
+    /// Adds the `view <ns>` and `due_events <ns>` lines of a sub-harness
+    /// (and the C harness's `view_json`, `due_events_json`).
     fn parse(&mut self, stdout: &str) -> Res<()> {
         for line in stdout.lines().map(strip_ansi) {
             let mut words = line.split_whitespace();
             let (Some(name), Some(ns), None) = (words.next(), words.next(), words.next()) else {
                 continue;
             };
-            let Some(call) = Call::BOTH.into_iter().find(|c| c.name() == name) else {
-                continue;
-            };
-            self.of(call).push(ns.parse()?);
+            for call in Call::BOTH {
+                if name == call.name() {
+                    self.of(call).push(ns.parse()?);
+                } else if name == call.json_name() {
+                    self.json_of(call).push(ns.parse()?);
+                }
+            }
         }
         if self.view.is_empty() || self.due_events.is_empty() {
             return Err(format!("no timings in its output: {:?}", tail(stdout)).into());
         }
         Ok(())
+    }
+}
+
+/// The overhead of one call, measured round by round: the medians of all
+/// batches, and each round's own difference of medians.
+#[derive(Debug, Default)]
+struct Difference {
+    c: Vec<f64>,
+    rust: Vec<f64>,
+    rounds: Vec<f64>,
+}
+
+impl Difference {
+    fn add_round(&mut self, c: &[f64], rust: &[f64]) {
+        self.rounds
+            .push(Stats::of(c.to_vec()).median - Stats::of(rust.to_vec()).median);
+        self.c.extend_from_slice(c);
+        self.rust.extend_from_slice(rust);
+    }
+
+    fn c_median(&self) -> f64 {
+        Stats::of(self.c.clone()).median
+    }
+
+    /// The overhead: the C median minus the Rust median.
+    fn value(&self) -> f64 {
+        self.c_median() - Stats::of(self.rust.clone()).median
+    }
+
+    /// The least and greatest per-round difference.
+    fn spread(&self) -> (f64, f64) {
+        let lo = self.rounds.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = self
+            .rounds
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
+        (lo, hi)
     }
 }
 
@@ -346,38 +421,52 @@ impl Bench {
         ]
     }
 
-    /// One batch of `calls` direct calls: the mean nanoseconds per call,
-    /// dropping each result as the sub-harnesses free theirs.
+    /// One batch of `calls` direct calls: the mean nanoseconds per call.
+    /// Each result is read as the C harness reads it (every field of the
+    /// view; every field of each event that a notice needs, each string's
+    /// first byte touched), then dropped as the sub-harnesses free theirs.
     fn rust_batch(&self, call: Call, calls: usize) -> Res<f64> {
         let now = self.now();
+        let mut sink = 0u64;
         let t = Instant::now();
         for _ in 0..calls {
             match call {
-                Call::View => drop(std::hint::black_box(self.store.view(
-                    &self.by,
-                    &self.conversation,
-                    now,
-                )?)),
-                Call::DueEvents => drop(std::hint::black_box(
-                    self.store.due_events(now, Some(LIMIT))?,
-                )),
+                Call::View => {
+                    let view = self.store.view(&self.by, &self.conversation, now)?;
+                    read_view(&view, &mut sink);
+                }
+                Call::DueEvents => {
+                    for e in &self.store.due_events(now, Some(LIMIT))? {
+                        for s in [&e.id[..], e.kind.as_str(), &e.to, &e.conversation] {
+                            touch(s, &mut sink);
+                        }
+                        touch(e.message.as_deref().unwrap_or(""), &mut sink);
+                        touch(&e.due_at, &mut sink);
+                        touch(&e.notice, &mut sink);
+                    }
+                }
             }
         }
-        Ok(t.elapsed().as_nanos() as f64 / calls as f64)
+        let ns = t.elapsed().as_nanos() as f64 / calls as f64;
+        std::hint::black_box(sink);
+        Ok(ns)
     }
 
-    /// `batches` batches of each call, after a warm-up batch of each.
-    fn rust_batches(&mut self, batches: usize, calls: usize) -> Res<()> {
+    /// `batches` batches of each call, after a warm-up batch of each; kept,
+    /// and returned as this round's.
+    fn rust_batches(&mut self, batches: usize, calls: usize) -> Res<Batches> {
         for call in Call::BOTH {
             self.rust_batch(call, calls)?;
         }
+        let mut round = Batches::default();
         for _ in 0..batches {
             for call in Call::BOTH {
                 let ns = self.rust_batch(call, calls)?;
                 self.rust.of(call).push(ns);
+                round.of(call).push(ns);
             }
         }
-        Ok(())
+        Ok(round)
     }
 
     /// The direct calls' medians, measured (without C) if not yet.
@@ -428,16 +517,25 @@ impl Bench {
         };
         let p = self.plan;
         let mut c = Batches::default();
+        let mut typed = [Difference::default(), Difference::default()];
+        let mut json = [Difference::default(), Difference::default()];
         for _ in 0..p.rounds {
-            self.rust_batches(p.batches_per_round, p.c_calls)?;
+            let mut rust_round = self.rust_batches(p.batches_per_round, p.c_calls)?;
             if let Some(exe) = &exe {
-                let round = run(Command::new(exe).args(self.args(p.batches_per_round, p.c_calls)))?;
-                c.view.extend(round.view);
-                c.due_events.extend(round.due_events);
+                let mut round =
+                    run(Command::new(exe).args(self.args(p.batches_per_round, p.c_calls)))?;
+                for (i, call) in Call::BOTH.into_iter().enumerate() {
+                    let rust = rust_round.of(call).clone();
+                    typed[i].add_round(round.of(call), &rust);
+                    if !round.json_of(call).is_empty() {
+                        json[i].add_round(round.json_of(call), &rust);
+                    }
+                }
+                c.extend(round);
             }
         }
+        let json_render = self.json_render_ns()?;
         let rust = self.rust_medians()?;
-        let json = self.json_render_ns()?;
         for (i, call) in Call::BOTH.into_iter().enumerate() {
             let n = call.name();
             rep.info(
@@ -449,7 +547,7 @@ impl Bench {
             rep.info(
                 F,
                 &format!("ffi_{n}_json_render_ns"),
-                format!("{:.0}", json[i]),
+                format!("{:.0}", json_render[i]),
                 "ns",
             );
         }
@@ -458,30 +556,73 @@ impl Bench {
             return Ok(());
         };
         let _ = std::fs::remove_file(exe);
-        let mut worst = f64::MIN;
+        // The figure is the worse call; its spread is that call's rounds.
+        let mut worst: Option<usize> = None;
         for (i, call) in Call::BOTH.into_iter().enumerate() {
             let n = call.name();
-            let median = c.median(call);
-            let overhead = median - rust[i];
-            rep.info(F, &format!("ffi_c_{n}_ns"), format!("{median:.0}"), "ns");
+            let d = &typed[i];
+            let (lo, hi) = d.spread();
+            rep.info(
+                F,
+                &format!("ffi_c_{n}_ns"),
+                format!("{:.0}", d.c_median()),
+                "ns",
+            );
             rep.info(
                 F,
                 &format!("ffi_{n}_overhead_ns"),
-                format!("{overhead:.0}"),
+                format!("{:.0}", d.value()),
                 "ns",
             );
             rep.info(
                 F,
-                &format!("ffi_{n}_overhead_less_json_ns"),
-                format!("{:.0}", overhead - json[i]),
+                &format!("ffi_{n}_overhead_spread_ns"),
+                format!("{lo:.0}..{hi:.0}"),
                 "ns",
             );
-            worst = worst.max(overhead);
+            if !json[i].c.is_empty() {
+                let j = &json[i];
+                let (jlo, jhi) = j.spread();
+                rep.info(
+                    F,
+                    &format!("ffi_c_{n}_json_ns"),
+                    format!("{:.0}", j.c_median()),
+                    "ns",
+                );
+                rep.info(
+                    F,
+                    &format!("ffi_{n}_json_overhead_ns"),
+                    format!("{:.0}", j.value()),
+                    "ns",
+                );
+                rep.info(
+                    F,
+                    &format!("ffi_{n}_json_overhead_spread_ns"),
+                    format!("{jlo:.0}..{jhi:.0}"),
+                    "ns",
+                );
+            }
+            if worst.is_none_or(|w| d.value() > typed[w].value()) {
+                worst = Some(i);
+            }
         }
+        let worst = &typed[worst.unwrap_or(0)];
+        let (lo, hi) = worst.spread();
+        if !json[0].c.is_empty() && !json[1].c.is_empty() {
+            let json_worst = json[0].value().max(json[1].value());
+            rep.info(F, "ffi_overhead_json_ns", format!("{json_worst:.0}"), "ns");
+        }
+        rep.info(
+            F,
+            "ffi_overhead_spread_ns",
+            format!("{lo:.0}..{hi:.0}"),
+            "ns",
+        );
+        rep.info(F, "ffi_rounds", p.rounds, "rounds");
         rep.info(F, "ffi_batches_per_side", c.view.len(), "batches");
         rep.info(F, "ffi_calls_per_batch", p.c_calls, "calls");
         rep.info(F, "ffi_c_wall_s", wall(began), "s");
-        rep.value(F, worst);
+        rep.difference(F, worst.value(), lo, hi);
         Ok(())
     }
 
@@ -626,6 +767,48 @@ impl Bench {
     }
 }
 
+/// Touches a string read from a result, as the C harness touches each one.
+fn touch(s: &str, sink: &mut u64) {
+    *sink += u64::from(s.as_bytes().first().copied().unwrap_or(1));
+}
+
+/// Reads every field of a view, as the C harness does through the accessors.
+fn read_view(v: &pmsg_core::ConversationView, sink: &mut u64) {
+    for s in [
+        &v.id[..],
+        &v.subject,
+        v.status.as_str(),
+        &v.patient_emr_id,
+        &v.patient_name,
+    ] {
+        touch(s, sink);
+    }
+    touch(v.response_due_at.as_deref().unwrap_or(""), sink);
+    *sink += u64::from(v.awaiting_response) + u64::from(v.overdue) + u64::from(v.confidential);
+    for m in &v.messages {
+        for s in [&m.id[..], &m.side, &m.sender, &m.from, &m.body, &m.sent_at] {
+            touch(s, sink);
+        }
+        *sink += u64::from(m.read) + u64::from(m.masked);
+        for r in &m.recipients {
+            touch(r, sink);
+        }
+        for a in &m.attachments {
+            for s in [&a.id[..], &a.name, &a.media_type] {
+                touch(s, sink);
+            }
+            touch(a.purged_at.as_deref().unwrap_or(""), sink);
+            *sink += a.size + u64::from(a.purged);
+        }
+    }
+    for a in &v.assignments {
+        for s in [&a.by[..], &a.to, &a.at] {
+            touch(s, sink);
+        }
+        touch(a.note.as_deref().unwrap_or(""), sink);
+    }
+}
+
 /// A store file removed (with its companions) when dropped.
 struct Scratch(PathBuf);
 
@@ -646,6 +829,21 @@ mod tests {
             .unwrap();
         assert_eq!(b.view, vec![1500.5, 1700.0]);
         assert_eq!(b.due_events, vec![2000.0]);
+        assert!(b.view_json.is_empty());
         assert!(Batches::default().parse("view 12\n").is_err());
+        let mut c = Batches::default();
+        c.parse("view 10\ndue_events 20\nview_json 30\ndue_events_json 40\n")
+            .unwrap();
+        assert_eq!((c.view_json[0], c.due_events_json[0]), (30.0, 40.0));
+    }
+
+    #[test]
+    fn the_overhead_is_taken_over_all_batches_and_its_spread_round_by_round() {
+        let mut d = Difference::default();
+        d.add_round(&[110.0, 120.0, 130.0], &[100.0, 100.0, 100.0]);
+        d.add_round(&[90.0, 95.0, 100.0], &[100.0, 100.0, 100.0]);
+        assert_eq!(d.rounds, vec![20.0, -5.0]);
+        assert_eq!(d.spread(), (-5.0, 20.0));
+        assert_eq!(d.value(), 105.0 - 100.0);
     }
 }

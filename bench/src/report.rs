@@ -5,9 +5,14 @@
 //!
 //! ```text
 //! bench <figure> <value> <unit> target <op> <value> MET|MISSED
+//! bench <figure> <value> <unit> target <op> <value> MISSED within noise (<why>)
 //! bench <figure> - <unit> target <op> <value> SKIPPED <why>
 //! info <name> <value> <unit>
 //! ```
+//!
+//! A figure that is the difference of two noisy medians
+//! ([`Outcome::Difference`], `ffi_overhead_ns`) is MET only when the
+//! measurement resolves it: see [`resolve`].
 
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -100,7 +105,66 @@ pub fn target_of(name: &str) -> &'static Target {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Value(f64),
+    /// A difference of two noisy medians (one side minus the other), with
+    /// the least (`lo`) and greatest (`hi`) of the same difference taken
+    /// round by round: how far the measurement can be trusted.
+    Difference {
+        value: f64,
+        lo: f64,
+        hi: f64,
+    },
     Skipped(String),
+}
+
+/// How a [`Outcome::Difference`] stands against its (`<=`) target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    Met,
+    Missed,
+    /// The value is not over the target, but the rounds do not show it is
+    /// under it either: never MET.
+    WithinNoise,
+}
+
+/// The verdict of a difference figure against a `<=` target T, compared
+/// as shown (as [`verdict`] does):
+///
+/// - MISSED when the value is over T: the medians say so.
+/// - MET only when the value is at least 0 and every round's difference
+///   lies within [-T, T]: the rounds then agree to within the target in
+///   both directions, so noise cannot hide an overhead above it, and the
+///   value is one a real overhead can have (the C side does all the Rust
+///   side does, and more).
+/// - Otherwise within noise (reported MISSED): a negative value, or a
+///   round beyond [-T, T], means the noise between the two medians is
+///   larger than the target, so the measurement cannot tell whether the
+///   target holds (a loaded machine printed -7,650 ns).
+pub fn resolve(t: &Target, value: f64, lo: f64, hi: f64) -> (String, Resolution) {
+    debug_assert_eq!(t.cmp, Cmp::AtMost, "{} is not a <= figure", t.name);
+    let shown = |v: f64| format!("{v:.*}", t.decimals).parse().unwrap_or(v);
+    let (v, lo, hi) = (shown(value), shown(lo), shown(hi));
+    let resolution = if v > t.value {
+        Resolution::Missed
+    } else if v >= 0.0 && lo >= -t.value && hi <= t.value {
+        Resolution::Met
+    } else {
+        Resolution::WithinNoise
+    };
+    (format!("{value:.*}", t.decimals), resolution)
+}
+
+/// Why a difference figure is within noise, for its line and its JSON.
+fn noise_why(t: &Target, value: f64, lo: f64, hi: f64) -> String {
+    let d = t.decimals;
+    let what = if value < 0.0 {
+        "below 0"
+    } else {
+        "rounds beyond the target"
+    };
+    format!(
+        "within noise ({what}: rounds {lo:.d$}..{hi:.d$} {}, resolved only within -{}..{})",
+        t.unit, t.shown, t.shown
+    )
 }
 
 /// The figure's value as shown, and whether it meets its target (compared
@@ -131,6 +195,13 @@ pub fn bench_line(t: &Target, outcome: &Outcome) -> String {
             let (shown, met) = verdict(t, *v);
             format!("{} {}", head(&shown), if met { "MET" } else { "MISSED" })
         }
+        Outcome::Difference { value, lo, hi } => match resolve(t, *value, *lo, *hi) {
+            (shown, Resolution::Met) => format!("{} MET", head(&shown)),
+            (shown, Resolution::Missed) => format!("{} MISSED", head(&shown)),
+            (shown, Resolution::WithinNoise) => {
+                format!("{} MISSED {}", head(&shown), noise_why(t, *value, *lo, *hi))
+            }
+        },
         Outcome::Skipped(why) => format!("{} SKIPPED {why}", head("-")),
     }
 }
@@ -155,6 +226,15 @@ impl Report {
     pub fn value(&mut self, figure: &str, value: f64) {
         self.outcomes
             .insert(target_of(figure).name, Outcome::Value(value));
+    }
+
+    /// A figure that is a difference of two noisy medians, with the least
+    /// and greatest of its per-round differences (see [`resolve`]).
+    pub fn difference(&mut self, figure: &str, value: f64, lo: f64, hi: f64) {
+        self.outcomes.insert(
+            target_of(figure).name,
+            Outcome::Difference { value, lo, hi },
+        );
     }
 
     pub fn skip(&mut self, figure: &str, why: impl Into<String>) {
@@ -214,11 +294,24 @@ impl Report {
     pub fn json(&self) -> Value {
         let mut figures = Map::new();
         for t in &FIGURES {
+            let mut rounds = Value::Null;
             let (value, status, why) = match self.outcome_or_missing(t) {
                 Outcome::Value(v) => {
                     let (shown, met) = verdict(t, v);
                     let n: f64 = shown.parse().unwrap_or(v);
                     (json!(n), if met { "MET" } else { "MISSED" }, Value::Null)
+                }
+                Outcome::Difference { value, lo, hi } => {
+                    let (shown, resolution) = resolve(t, value, lo, hi);
+                    let n: f64 = shown.parse().unwrap_or(value);
+                    rounds = json!([lo, hi]);
+                    match resolution {
+                        Resolution::Met => (json!(n), "MET", Value::Null),
+                        Resolution::Missed => (json!(n), "MISSED", Value::Null),
+                        Resolution::WithinNoise => {
+                            (json!(n), "MISSED", json!(noise_why(t, value, lo, hi)))
+                        }
+                    }
                 }
                 Outcome::Skipped(why) => (Value::Null, "SKIPPED", json!(why)),
             };
@@ -231,6 +324,7 @@ impl Report {
                     "target": t.value,
                     "status": status,
                     "why": why,
+                    "rounds": rounds,
                 }),
             );
         }
@@ -331,6 +425,73 @@ mod tests {
         assert_eq!(j["figures"]["open_ms"]["status"], "MET");
         assert_eq!(j["figures"]["send_ratio"]["status"], "SKIPPED");
         assert_eq!(j["info"]["open_p99_ms"]["value"], 2.0);
+    }
+
+    #[test]
+    fn a_negative_difference_is_never_met() {
+        // What a fresh clone printed under load, before this rule.
+        let t = target_of("ffi_overhead_ns");
+        let line = bench_line(
+            t,
+            &Outcome::Difference {
+                value: -7650.0,
+                lo: -9000.0,
+                hi: -5000.0,
+            },
+        );
+        assert_eq!(
+            line,
+            "bench ffi_overhead_ns -7650 ns target <= 100 MISSED within noise (below 0: \
+             rounds -9000..-5000 ns, resolved only within -100..100)"
+        );
+        // Even a slightly negative one whose rounds all lie within the target.
+        assert_eq!(resolve(t, -3.0, -20.0, 15.0).1, Resolution::WithinNoise);
+    }
+
+    #[test]
+    fn a_difference_is_met_only_when_every_round_lies_within_the_target() {
+        let t = target_of("ffi_overhead_ns");
+        assert_eq!(
+            resolve(t, 40.0, -20.0, 90.0),
+            ("40".into(), Resolution::Met)
+        );
+        assert_eq!(resolve(t, 0.0, -100.0, 100.0).1, Resolution::Met);
+        // One round beyond the target, above or below: the noise is larger
+        // than what is measured.
+        assert_eq!(resolve(t, 40.0, -20.0, 180.0).1, Resolution::WithinNoise);
+        assert_eq!(resolve(t, 40.0, -250.0, 90.0).1, Resolution::WithinNoise);
+        // Over the target: missed, whatever the rounds.
+        assert_eq!(resolve(t, 3200.0, 2500.0, 4100.0).1, Resolution::Missed);
+        assert_eq!(resolve(t, 101.0, 50.0, 150.0).1, Resolution::Missed);
+        // Compared as shown: 100.4 prints 100, which meets <= 100.
+        assert_eq!(resolve(t, 100.4, 99.6, 100.4).1, Resolution::Met);
+        assert_eq!(
+            bench_line(
+                t,
+                &Outcome::Difference {
+                    value: 40.0,
+                    lo: -20.0,
+                    hi: 90.0
+                }
+            ),
+            "bench ffi_overhead_ns 40 ns target <= 100 MET"
+        );
+    }
+
+    #[test]
+    fn a_difference_within_noise_says_why_in_json() {
+        let mut r = Report::default();
+        r.difference("ffi_overhead_ns", 30.0, -400.0, 500.0);
+        let j = r.json();
+        let f = &j["figures"]["ffi_overhead_ns"];
+        assert_eq!(f["status"], "MISSED");
+        assert_eq!(f["value"], 30.0);
+        assert_eq!(f["rounds"], json!([-400.0, 500.0]));
+        assert!(
+            f["why"].as_str().unwrap().starts_with("within noise"),
+            "{f}"
+        );
+        assert!(j["figures"]["open_ms"]["rounds"].is_null());
     }
 
     #[test]

@@ -22,6 +22,16 @@ mod store;
 
 mod outcome;
 
+mod group;
+
+mod events;
+
+mod view;
+
+mod lists;
+
+mod lend;
+
 mod memory;
 
 #[cfg(feature = "test-panic")]
@@ -33,10 +43,14 @@ pub mod uniffi_api;
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!();
 
+pub use events::*;
+pub use group::*;
+pub use lists::*;
 pub use memory::{pmsg_bytes_free, pmsg_string_free};
 pub use outcome::*;
 pub use status::{pmsg_status_name, PmsgStatus};
 pub use store::*;
+pub use view::*;
 
 use std::ffi::{c_char, CStr};
 

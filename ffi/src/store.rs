@@ -76,13 +76,13 @@ fn text_call(
 ) -> PmsgStatus {
     boundary(|| {
         let out = arg_out(out, "out", ptr::null_mut())?;
-        *out = f(self::store(store)?)?;
+        *out = f(store_of(store)?)?;
         Ok(())
     })
 }
 
 /// The store behind a handle argument.
-fn store<'a>(store: *const PmsgStore) -> Result<&'a Store, Error> {
+pub(crate) fn store_of<'a>(store: *const PmsgStore) -> Result<&'a Store, Error> {
     Ok(&arg_ref(store, "store")?.inner)
 }
 
@@ -181,7 +181,7 @@ pub extern "C" fn pmsg_directory_upsert_json(
     json: *const c_char,
 ) -> PmsgStatus {
     boundary(|| {
-        let store = self::store(store)?;
+        let store = store_of(store)?;
         let update = request::directory(&arg_json_object(json, "json")?)?;
         store.upsert_directory(&update)
     })
@@ -223,7 +223,7 @@ pub extern "C" fn pmsg_send_json(
 ) -> PmsgStatus {
     boundary(|| {
         let out = arg_out(out, "out", ptr::null_mut())?;
-        let store = self::store(store)?;
+        let store = store_of(store)?;
         let request = request::send_request(&arg_json_object(request_json, "request_json")?)?;
         let now = arg_instant(now_ms, "now_ms")?;
         let outcome = store.send(&request, now)?;
@@ -263,7 +263,7 @@ pub extern "C" fn pmsg_reply_json(
 ) -> PmsgStatus {
     boundary(|| {
         let out = arg_out(out, "out", ptr::null_mut())?;
-        let store = self::store(store)?;
+        let store = store_of(store)?;
         let request = request::reply_request(&arg_json_object(request_json, "request_json")?)?;
         let now = arg_instant(now_ms, "now_ms")?;
         let outcome = store.reply(&request, now)?;
@@ -379,7 +379,7 @@ pub extern "C" fn pmsg_read(
     now_ms: i64,
 ) -> PmsgStatus {
     boundary(|| {
-        let store = self::store(store)?;
+        let store = store_of(store)?;
         let by = arg_str(by, "by")?;
         let conversation = arg_str(conversation, "conversation")?;
         store.read(by, conversation, arg_instant(now_ms, "now_ms")?)
@@ -403,7 +403,7 @@ pub extern "C" fn pmsg_close_conversation(
     now_ms: i64,
 ) -> PmsgStatus {
     boundary(|| {
-        let store = self::store(store)?;
+        let store = store_of(store)?;
         let by = arg_str(by, "by")?;
         let conversation = arg_str(conversation, "conversation")?;
         store.close(by, conversation, arg_instant(now_ms, "now_ms")?)
@@ -445,7 +445,7 @@ pub extern "C" fn pmsg_assign(
     now_ms: i64,
 ) -> PmsgStatus {
     boundary(|| {
-        let store = self::store(store)?;
+        let store = store_of(store)?;
         let by = arg_str(by, "by")?;
         let conversation = arg_str(conversation, "conversation")?;
         let to = arg_str(to, "to")?;
@@ -471,7 +471,7 @@ pub extern "C" fn pmsg_ack(
     now_ms: i64,
 ) -> PmsgStatus {
     boundary(|| {
-        let store = self::store(store)?;
+        let store = store_of(store)?;
         let event_id = arg_str(event_id, "event_id")?;
         store.ack(event_id, arg_instant(now_ms, "now_ms")?)
     })
@@ -502,7 +502,7 @@ pub extern "C" fn pmsg_download(
     boundary(|| {
         let out_bytes = arg_out(out_bytes, "out_bytes", ptr::null_mut())?;
         let out_len = arg_out(out_len, "out_len", 0)?;
-        let store = self::store(store)?;
+        let store = store_of(store)?;
         let by = arg_str(by, "by")?;
         let conversation = arg_str(conversation, "conversation")?;
         let attachment_id = arg_str(attachment_id, "attachment_id")?;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# tests/c/conformance.sh [PATH...]: the C conformance runner (FORMAT.md).
+# tests/c/conformance.sh [--typed] [PATH...]: the C conformance runner (FORMAT.md);
+# --typed runs every operation through the typed C API instead of its JSON form.
 # Builds libpmsg (cargo build -p pmsg) and tests/c/conformance_runner.c (CMake,
 # into target/c-conformance), then runs it on the scenario files or folders
 # given (default: tests/conformance/scenarios). Build output goes to stderr;

@@ -5,8 +5,12 @@
  * (tests/conformance/rust/src/lib.rs), which is the reference: the same
  * allowed keys per op, the same shape of every result, the same matching.
  *
- *   conformance_runner [PATH...]   files, or folders (every *.json, by name);
- *                                  none: the project's scenario folder
+ *   conformance_runner [--typed] [PATH...]
+ *       PATH: files, or folders (every *.json, by name); none: the project's
+ *       scenario folder. --typed: every operation that returns records
+ *       through its typed form (results read with accessors, "Typed
+ *       results" below) instead of its JSON form; the verdicts must be the
+ *       same.
  *
  * Prints `PASS <file>` or `FAIL <file>: step <i> (<op>): <why>` per file, then
  * `N passed, M failed`; exits 0 only when nothing failed (2 on a bad path).
@@ -741,6 +745,376 @@ static int32_t take_json(outcome *o, int32_t status, char **result, cJSON **out)
     return PMSG_OK;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Typed results (--typed)                                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * With --typed every operation that returns records is called in its typed
+ * form (pmsg_events_due, pmsg_conversation_view, ...), and its handle is
+ * read back, field by field through every accessor, into the tree that the
+ * JSON form's text parses to (the same keys, values and nulls). The
+ * shaping and matching below it are then the same for both paths, so the
+ * two runs agree exactly when the typed results carry what the JSON does.
+ */
+static int typed = 0;
+
+/* The first accessor that failed while reading a handle, if any. */
+typedef struct {
+    int32_t status;
+} reading;
+
+static cJSON *text_value(reading *rd, int32_t st, const char *s) {
+    if (st != PMSG_OK && rd->status == PMSG_OK) rd->status = st;
+    return st == PMSG_OK && s != NULL ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+static cJSON *flag_value(reading *rd, int32_t st, int32_t v) {
+    if (st != PMSG_OK && rd->status == PMSG_OK) rd->status = st;
+    if (st == PMSG_OK && v != 0 && v != 1 && rd->status == PMSG_OK) rd->status = PMSG_INTERNAL;
+    return cJSON_CreateBool(v == 1);
+}
+
+static size_t count_value(reading *rd, int32_t st, size_t n) {
+    if (st != PMSG_OK && rd->status == PMSG_OK) rd->status = st;
+    return st == PMSG_OK ? n : 0;
+}
+
+/* obj[key] = the string (or null) an accessor lends: FN(ARGS..., &s). The
+ * accessor is called before its value is used (argument order is open). */
+#define READ_TEXT(rd, obj, key, fn, ...)                              \
+    do {                                                              \
+        const char *s_ = NULL;                                        \
+        int32_t st_ = fn(__VA_ARGS__, &s_);                           \
+        put((obj), (key), text_value((rd), st_, s_));                 \
+    } while (0)
+#define READ_FLAG(rd, obj, key, fn, ...)                              \
+    do {                                                              \
+        int32_t v_ = 0;                                               \
+        int32_t st_ = fn(__VA_ARGS__, &v_);                           \
+        put((obj), (key), flag_value((rd), st_, v_));                 \
+    } while (0)
+#define READ_NUMBER(rd, obj, key, fn, ...)                            \
+    do {                                                              \
+        uint64_t v_ = 0;                                              \
+        int32_t st_ = fn(__VA_ARGS__, &v_);                           \
+        if (st_ != PMSG_OK && (rd)->status == PMSG_OK) (rd)->status = st_; \
+        put((obj), (key), cJSON_CreateNumber((double)v_));            \
+    } while (0)
+#define READ_COUNT(rd, n, fn, ...)                                    \
+    do {                                                              \
+        size_t v_ = 0;                                                \
+        int32_t st_ = fn(__VA_ARGS__, &v_);                           \
+        (n) = count_value((rd), st_, v_);                             \
+    } while (0)
+/* obj[key] = the list of strings ACCESSOR(ARGS..., j, &s), j < COUNT(ARGS..., &n). */
+#define READ_TEXTS(rd, obj, key, count, fn, ...)                      \
+    do {                                                              \
+        size_t n_ = 0, j_;                                            \
+        cJSON *list_ = cJSON_CreateArray();                           \
+        READ_COUNT(rd, n_, count, __VA_ARGS__);                       \
+        for (j_ = 0; j_ < n_; j_++) {                                 \
+            const char *s_ = NULL;                                    \
+            int32_t st_ = fn(__VA_ARGS__, j_, &s_);                   \
+            cJSON_AddItemToArray(list_, text_value((rd), st_, s_));   \
+        }                                                             \
+        put((obj), (key), list_);                                     \
+    } while (0)
+
+/* A tree read from a handle, or the first accessor's error (the tree freed). */
+static int32_t finish_reading(const reading *rd, cJSON *tree, cJSON **out, outcome *o) {
+    if (rd->status != PMSG_OK) {
+        cJSON_Delete(tree);
+        *out = NULL;
+        return failed(o, rd->status);
+    }
+    *out = tree;
+    return PMSG_OK;
+}
+
+/* pmsg_events as the JSON of pmsg_due_events_json / pmsg_claim_due_events_json. */
+static int32_t events_tree(const pmsg_events *h, cJSON **out, outcome *o) {
+    reading rd = {PMSG_OK};
+    cJSON *list = cJSON_CreateArray();
+    size_t n = 0, i;
+    READ_COUNT(&rd, n, pmsg_events_count, h);
+    for (i = 0; i < n; i++) {
+        cJSON *e = cJSON_CreateObject();
+        const char *until = NULL;
+        int32_t st;
+        READ_TEXT(&rd, e, "id", pmsg_events_id, h, i);
+        READ_TEXT(&rd, e, "kind", pmsg_events_kind, h, i);
+        READ_TEXT(&rd, e, "to", pmsg_events_to, h, i);
+        READ_TEXT(&rd, e, "conversation", pmsg_events_conversation, h, i);
+        READ_TEXT(&rd, e, "message", pmsg_events_message, h, i);
+        READ_TEXT(&rd, e, "due_at", pmsg_events_due_at, h, i);
+        READ_TEXT(&rd, e, "notice", pmsg_events_notice, h, i);
+        /* Only a claim's events carry the key (R-D7). */
+        st = pmsg_events_claimed_until(h, i, &until);
+        if (st != PMSG_OK || until != NULL) put(e, "claimed_until", text_value(&rd, st, until));
+        cJSON_AddItemToArray(list, e);
+    }
+    return finish_reading(&rd, list, out, o);
+}
+
+/* pmsg_view as the JSON of pmsg_view_json. */
+static int32_t view_tree(const pmsg_view *h, cJSON **out, outcome *o) {
+    reading rd = {PMSG_OK};
+    cJSON *v = cJSON_CreateObject(), *messages = cJSON_CreateArray(),
+          *assignments = cJSON_CreateArray();
+    size_t n = 0, i, k, natt;
+    READ_TEXT(&rd, v, "id", pmsg_view_id, h);
+    READ_TEXT(&rd, v, "subject", pmsg_view_subject, h);
+    READ_TEXT(&rd, v, "status", pmsg_view_status, h);
+    READ_TEXT(&rd, v, "patient_emr_id", pmsg_view_patient_emr_id, h);
+    READ_TEXT(&rd, v, "patient_name", pmsg_view_patient_name, h);
+    READ_FLAG(&rd, v, "awaiting_response", pmsg_view_awaiting_response, h);
+    READ_FLAG(&rd, v, "overdue", pmsg_view_overdue, h);
+    READ_TEXT(&rd, v, "response_due_at", pmsg_view_response_due_at, h);
+    READ_FLAG(&rd, v, "confidential", pmsg_view_confidential, h);
+    READ_COUNT(&rd, n, pmsg_view_message_count, h);
+    for (i = 0; i < n; i++) {
+        cJSON *m = cJSON_CreateObject(), *atts = cJSON_CreateArray();
+        READ_TEXT(&rd, m, "id", pmsg_view_message_id, h, i);
+        READ_TEXT(&rd, m, "side", pmsg_view_message_side, h, i);
+        READ_TEXT(&rd, m, "sender", pmsg_view_message_sender, h, i);
+        READ_TEXT(&rd, m, "from", pmsg_view_message_from, h, i);
+        READ_TEXT(&rd, m, "body", pmsg_view_message_body, h, i);
+        READ_TEXT(&rd, m, "sent_at", pmsg_view_message_sent_at, h, i);
+        READ_FLAG(&rd, m, "read", pmsg_view_message_read, h, i);
+        READ_FLAG(&rd, m, "masked", pmsg_view_message_masked, h, i);
+        READ_TEXTS(&rd, m, "recipients", pmsg_view_message_recipient_count,
+                   pmsg_view_message_recipient, h, i);
+        READ_COUNT(&rd, natt, pmsg_view_attachment_count, h, i);
+        for (k = 0; k < natt; k++) {
+            cJSON *a = cJSON_CreateObject();
+            READ_TEXT(&rd, a, "id", pmsg_view_attachment_id, h, i, k);
+            READ_TEXT(&rd, a, "name", pmsg_view_attachment_name, h, i, k);
+            READ_TEXT(&rd, a, "media_type", pmsg_view_attachment_media_type, h, i, k);
+            READ_NUMBER(&rd, a, "size", pmsg_view_attachment_size, h, i, k);
+            READ_FLAG(&rd, a, "purged", pmsg_view_attachment_purged, h, i, k);
+            READ_TEXT(&rd, a, "purged_at", pmsg_view_attachment_purged_at, h, i, k);
+            cJSON_AddItemToArray(atts, a);
+        }
+        put(m, "attachments", atts);
+        cJSON_AddItemToArray(messages, m);
+    }
+    put(v, "messages", messages);
+    READ_COUNT(&rd, n, pmsg_view_assignment_count, h);
+    for (i = 0; i < n; i++) {
+        cJSON *a = cJSON_CreateObject();
+        READ_TEXT(&rd, a, "by", pmsg_view_assignment_by, h, i);
+        READ_TEXT(&rd, a, "to", pmsg_view_assignment_to, h, i);
+        READ_TEXT(&rd, a, "note", pmsg_view_assignment_note, h, i);
+        READ_TEXT(&rd, a, "at", pmsg_view_assignment_at, h, i);
+        cJSON_AddItemToArray(assignments, a);
+    }
+    put(v, "assignments", assignments);
+    return finish_reading(&rd, v, out, o);
+}
+
+/* pmsg_folder_page as the JSON of pmsg_folder_json. */
+static int32_t folder_tree(const pmsg_folder_page *h, cJSON **out, outcome *o) {
+    reading rd = {PMSG_OK};
+    cJSON *page = cJSON_CreateObject(), *entries = cJSON_CreateArray();
+    size_t n = 0, i;
+    READ_COUNT(&rd, n, pmsg_folder_page_count, h);
+    for (i = 0; i < n; i++) {
+        cJSON *e = cJSON_CreateObject();
+        READ_TEXT(&rd, e, "conversation", pmsg_folder_page_conversation, h, i);
+        READ_TEXT(&rd, e, "subject", pmsg_folder_page_subject, h, i);
+        READ_TEXT(&rd, e, "last_activity", pmsg_folder_page_last_activity, h, i);
+        READ_FLAG(&rd, e, "unread", pmsg_folder_page_unread, h, i);
+        READ_FLAG(&rd, e, "awaiting_response", pmsg_folder_page_awaiting_response, h, i);
+        READ_FLAG(&rd, e, "overdue", pmsg_folder_page_overdue, h, i);
+        READ_TEXT(&rd, e, "response_due_at", pmsg_folder_page_response_due_at, h, i);
+        READ_TEXT(&rd, e, "status", pmsg_folder_page_status, h, i);
+        READ_TEXT(&rd, e, "patient_emr_id", pmsg_folder_page_patient_emr_id, h, i);
+        READ_TEXT(&rd, e, "patient_name", pmsg_folder_page_patient_name, h, i);
+        cJSON_AddItemToArray(entries, e);
+    }
+    put(page, "entries", entries);
+    READ_TEXT(&rd, page, "next_cursor", pmsg_folder_page_next_cursor, h);
+    return finish_reading(&rd, page, out, o);
+}
+
+/* pmsg_matches as the JSON of pmsg_search_json. */
+static int32_t matches_tree(const pmsg_matches *h, cJSON **out, outcome *o) {
+    reading rd = {PMSG_OK};
+    cJSON *list = cJSON_CreateArray();
+    size_t n = 0, i;
+    READ_COUNT(&rd, n, pmsg_matches_count, h);
+    for (i = 0; i < n; i++) {
+        cJSON *m = cJSON_CreateObject();
+        READ_TEXT(&rd, m, "emr_id", pmsg_matches_emr_id, h, i);
+        READ_TEXT(&rd, m, "first_name", pmsg_matches_first_name, h, i);
+        READ_TEXT(&rd, m, "last_name", pmsg_matches_last_name, h, i);
+        READ_TEXT(&rd, m, "date_of_birth", pmsg_matches_date_of_birth, h, i);
+        READ_TEXTS(&rd, m, "deliver_to", pmsg_matches_deliver_to_count, pmsg_matches_deliver_to, h,
+                   i);
+        READ_TEXT(&rd, m, "unreachable_reason", pmsg_matches_unreachable_reason, h, i);
+        READ_TEXTS(&rd, m, "confidential_deliver_to", pmsg_matches_confidential_deliver_to_count,
+                   pmsg_matches_confidential_deliver_to, h, i);
+        cJSON_AddItemToArray(list, m);
+    }
+    return finish_reading(&rd, list, out, o);
+}
+
+/* pmsg_purged as the JSON of pmsg_purge_json. */
+static int32_t purged_tree(const pmsg_purged *h, cJSON **out, outcome *o) {
+    reading rd = {PMSG_OK};
+    cJSON *list = cJSON_CreateArray();
+    size_t n = 0, i;
+    READ_COUNT(&rd, n, pmsg_purged_count, h);
+    for (i = 0; i < n; i++) {
+        cJSON *p = cJSON_CreateObject();
+        READ_TEXT(&rd, p, "conversation", pmsg_purged_conversation, h, i);
+        READ_TEXT(&rd, p, "message", pmsg_purged_message, h, i);
+        READ_TEXT(&rd, p, "attachment", pmsg_purged_attachment, h, i);
+        READ_TEXT(&rd, p, "name", pmsg_purged_name, h, i);
+        cJSON_AddItemToArray(list, p);
+    }
+    return finish_reading(&rd, list, out, o);
+}
+
+/* pmsg_billing as the JSON of pmsg_billing_report_json. */
+static int32_t billing_tree(const pmsg_billing *h, cJSON **out, outcome *o) {
+    reading rd = {PMSG_OK};
+    cJSON *report = cJSON_CreateObject(), *entries = cJSON_CreateArray(),
+          *totals = cJSON_CreateArray();
+    size_t n = 0, i;
+    READ_TEXT(&rd, report, "cycle", pmsg_billing_cycle, h);
+    READ_COUNT(&rd, n, pmsg_billing_entry_count, h);
+    for (i = 0; i < n; i++) {
+        cJSON *e = cJSON_CreateObject();
+        READ_TEXT(&rd, e, "fee_code", pmsg_billing_entry_fee_code, h, i);
+        READ_TEXT(&rd, e, "author", pmsg_billing_entry_author, h, i);
+        READ_TEXT(&rd, e, "patient", pmsg_billing_entry_patient, h, i);
+        READ_TEXT(&rd, e, "conversation", pmsg_billing_entry_conversation, h, i);
+        READ_TEXT(&rd, e, "message", pmsg_billing_entry_message, h, i);
+        READ_TEXT(&rd, e, "sent_at", pmsg_billing_entry_sent_at, h, i);
+        cJSON_AddItemToArray(entries, e);
+    }
+    READ_COUNT(&rd, n, pmsg_billing_total_count, h);
+    for (i = 0; i < n; i++) {
+        cJSON *t = cJSON_CreateObject();
+        READ_TEXT(&rd, t, "author", pmsg_billing_total_author, h, i);
+        READ_TEXT(&rd, t, "fee_code", pmsg_billing_total_fee_code, h, i);
+        READ_NUMBER(&rd, t, "count", pmsg_billing_total_entries, h, i);
+        cJSON_AddItemToArray(totals, t);
+    }
+    put(report, "entries", entries);
+    put(report, "totals", totals);
+    return finish_reading(&rd, report, out, o);
+}
+
+/* pmsg_group_progress as the JSON of pmsg_group_report_json. */
+static int32_t progress_tree(const pmsg_group_progress *h, cJSON **out, outcome *o) {
+    reading rd = {PMSG_OK};
+    cJSON *report = cJSON_CreateObject(), *entries = cJSON_CreateArray();
+    size_t n = 0, i;
+    READ_TEXT(&rd, report, "group_id", pmsg_group_progress_group_id, h);
+    READ_COUNT(&rd, n, pmsg_group_progress_count, h);
+    for (i = 0; i < n; i++) {
+        cJSON *e = cJSON_CreateObject();
+        READ_TEXT(&rd, e, "emr_id", pmsg_group_progress_emr_id, h, i);
+        READ_TEXT(&rd, e, "conversation", pmsg_group_progress_conversation, h, i);
+        READ_TEXT(&rd, e, "skipped", pmsg_group_progress_skipped, h, i);
+        READ_FLAG(&rd, e, "read", pmsg_group_progress_read, h, i);
+        READ_FLAG(&rd, e, "replied", pmsg_group_progress_replied, h, i);
+        READ_FLAG(&rd, e, "awaiting_response", pmsg_group_progress_awaiting_response, h, i);
+        READ_FLAG(&rd, e, "overdue", pmsg_group_progress_overdue, h, i);
+        cJSON_AddItemToArray(entries, e);
+    }
+    put(report, "entries", entries);
+    return finish_reading(&rd, report, out, o);
+}
+
+/*
+ * One fetch per record-returning operation: the result as a tree, from the
+ * JSON function, or with --typed from the typed one (read back as above).
+ * A failed call is `o`'s error; the tree is then NULL.
+ */
+#define FETCH_TYPED(handle_type, call, tree, free_fn)                 \
+    do {                                                              \
+        handle_type *h_ = NULL;                                       \
+        int32_t st_ = (call);                                         \
+        if (st_ != PMSG_OK) return failed(o, st_);                    \
+        st_ = tree(h_, v, o);                                         \
+        free_fn(h_);                                                  \
+        return st_;                                                   \
+    } while (0)
+
+static int32_t fetch_due_events(runner *r, int64_t now, int64_t n, cJSON **v, outcome *o) {
+    char *text = NULL;
+    if (typed) FETCH_TYPED(pmsg_events, pmsg_events_due(r->store, now, n, &h_), events_tree,
+                           pmsg_events_free);
+    return take_json(o, pmsg_due_events_json(r->store, now, n, &text), &text, v);
+}
+
+static int32_t fetch_claim(runner *r, const char *worker, int64_t now, int64_t n, int64_t lease,
+                           cJSON **v, outcome *o) {
+    char *text = NULL;
+    if (typed)
+        FETCH_TYPED(pmsg_events, pmsg_events_claim(r->store, worker, now, n, lease, &h_),
+                    events_tree, pmsg_events_free);
+    return take_json(o, pmsg_claim_due_events_json(r->store, worker, now, n, lease, &text), &text,
+                     v);
+}
+
+static int32_t fetch_view(runner *r, const char *by, const char *conv, int64_t now, cJSON **v,
+                          outcome *o) {
+    char *text = NULL;
+    if (typed)
+        FETCH_TYPED(pmsg_view, pmsg_conversation_view(r->store, by, conv, now, &h_), view_tree,
+                    pmsg_view_free);
+    return take_json(o, pmsg_view_json(r->store, by, conv, now, &text), &text, v);
+}
+
+static int32_t fetch_folder(runner *r, const char *by, const char *folder, const char *cursor,
+                            uint32_t page_size, int64_t now, cJSON **v, outcome *o) {
+    char *text = NULL;
+    if (typed)
+        FETCH_TYPED(pmsg_folder_page,
+                    pmsg_folder_list(r->store, by, folder, cursor, page_size, now, &h_),
+                    folder_tree, pmsg_folder_page_free);
+    return take_json(o, pmsg_folder_json(r->store, by, folder, cursor, page_size, now, &text),
+                     &text, v);
+}
+
+static int32_t fetch_search(runner *r, const char *query, int64_t now, cJSON **v, outcome *o) {
+    char *text = NULL;
+    if (typed)
+        FETCH_TYPED(pmsg_matches, pmsg_patients_search(r->store, query, now, &h_), matches_tree,
+                    pmsg_matches_free);
+    return take_json(o, pmsg_search_json(r->store, query, now, &text), &text, v);
+}
+
+static int32_t fetch_purge(runner *r, int64_t now, cJSON **v, outcome *o) {
+    char *text = NULL;
+    if (typed)
+        FETCH_TYPED(pmsg_purged, pmsg_attachments_purge(r->store, now, &h_), purged_tree,
+                    pmsg_purged_free);
+    return take_json(o, pmsg_purge_json(r->store, now, &text), &text, v);
+}
+
+static int32_t fetch_billing(runner *r, const char *cycle, cJSON **v, outcome *o) {
+    char *text = NULL;
+    if (typed)
+        FETCH_TYPED(pmsg_billing, pmsg_billing_report(r->store, cycle, &h_), billing_tree,
+                    pmsg_billing_free);
+    return take_json(o, pmsg_billing_report_json(r->store, cycle, &text), &text, v);
+}
+
+static int32_t fetch_group_report(runner *r, const char *by, const char *id, int64_t now,
+                                  cJSON **v, outcome *o) {
+    char *text = NULL;
+    if (typed)
+        FETCH_TYPED(pmsg_group_progress, pmsg_group_report(r->store, by, id, now, &h_),
+                    progress_tree, pmsg_group_progress_free);
+    return take_json(o, pmsg_group_report_json(r->store, by, id, now, &text), &text, v);
+}
+
 /* pmsg_core::request::MAX_REPEAT_BYTES: the longest text a repeat may expand to. */
 #define MAX_REPEAT_BYTES ((size_t)1 << 20)
 
@@ -1134,14 +1508,9 @@ static int32_t op_send_group(runner *r, const cJSON *step, span raw, int64_t now
 /* `group_report` (R-G5): `group` is an as_group alias, or passed on as a literal id. */
 static int32_t op_group_report(runner *r, const cJSON *step, int64_t now, outcome *o) {
     const char *name = str_of(step, "group"), *id = map_get(&r->groups, name);
-    char *text = NULL;
     cJSON *v, *entries;
     const cJSON *e;
-    if (take_json(o,
-                  pmsg_group_report_json(r->store, str_of(step, "by"), id ? id : name, now,
-                                         &text),
-                  &text, &v))
-        return o->status;
+    if (fetch_group_report(r, str_of(step, "by"), id ? id : name, now, &v, o)) return o->status;
     entries = cJSON_CreateArray();
     for (e = items(v, "entries"); e != NULL; e = e->next) {
         cJSON *entry = cJSON_CreateObject();
@@ -1178,12 +1547,9 @@ static int32_t op_assign(runner *r, const cJSON *step, span raw, int64_t now, ou
 }
 
 static int32_t op_view(runner *r, const cJSON *step, int64_t now, outcome *o) {
-    char *text = NULL;
     cJSON *v, *messages, *assignments;
     const cJSON *m, *a;
-    if (take_json(o, pmsg_view_json(r->store, str_of(step, "by"), conv_of(r, step), now, &text),
-                  &text, &v))
-        return o->status;
+    if (fetch_view(r, str_of(step, "by"), conv_of(r, step), now, &v, o)) return o->status;
     messages = cJSON_CreateArray();
     assignments = cJSON_CreateArray();
     for (a = items(v, "assignments"); a != NULL; a = a->next) {
@@ -1315,10 +1681,9 @@ static int32_t events_result(const runner *r, cJSON *v, int64_t now, int ack, ou
 static int32_t op_events(runner *r, const cJSON *step, span raw, int64_t now, int deliver,
                          outcome *o) {
     int64_t n;
-    char *text = NULL;
     cJSON *v;
     if (step_limit(step, raw, &n, o)) return o->status;
-    if (take_json(o, pmsg_due_events_json(r->store, now, n, &text), &text, &v)) return o->status;
+    if (fetch_due_events(r, now, n, &v, o)) return o->status;
     return events_result(r, v, now, deliver, o);
 }
 
@@ -1331,7 +1696,6 @@ static int32_t op_claim(runner *r, const cJSON *step, span raw, int64_t now, out
     int64_t n, seconds = 0;
     uint64_t u64;
     int is_i64 = 0, is_u64 = 0;
-    char *text = NULL;
     cJSON *v;
     if (step_limit(step, raw, &n, o)) return o->status;
     if (lease == NULL || cJSON_IsNull(lease))
@@ -1353,11 +1717,7 @@ static int32_t op_claim(runner *r, const cJSON *step, span raw, int64_t now, out
         free(shown);
         return o->status;
     }
-    if (take_json(o,
-                  pmsg_claim_due_events_json(r->store, str_of(step, "worker"), now, n, seconds,
-                                             &text),
-                  &text, &v))
-        return o->status;
+    if (fetch_claim(r, str_of(step, "worker"), now, n, seconds, &v, o)) return o->status;
     return events_result(r, v, now, cJSON_IsTrue(ack), o);
 }
 
@@ -1391,14 +1751,13 @@ static int32_t op_folder(runner *r, const cJSON *step, span raw, int64_t now, ou
     pages = cJSON_CreateArray();
     entries = cJSON_CreateArray();
     for (;;) {
-        char *text = NULL;
         cJSON *page, *aliases = cJSON_CreateArray();
         const cJSON *next;
-        int32_t st = pmsg_folder_json(r->store, str_of(step, "by"), str_of(step, "folder"), cursor,
-                                      page_size, now, &text);
+        int32_t st = fetch_folder(r, str_of(step, "by"), str_of(step, "folder"), cursor, page_size,
+                                  now, &page, o);
         free(cursor);
         cursor = NULL;
-        if (take_json(o, st, &text, &page)) {
+        if (st != PMSG_OK) {
             cJSON_Delete(aliases);
             cJSON_Delete(pages);
             cJSON_Delete(entries);
@@ -1445,12 +1804,11 @@ static int purged_order(const void *x, const void *y) {
 }
 
 static int32_t op_purge(runner *r, int64_t now, outcome *o) {
-    char *text = NULL;
     cJSON *v, *list;
     const cJSON *p;
     purged *rows;
     size_t n, i = 0;
-    if (take_json(o, pmsg_purge_json(r->store, now, &text), &text, &v)) return o->status;
+    if (fetch_purge(r, now, &v, o)) return o->status;
     n = (size_t)cJSON_GetArraySize(v);
     rows = xmalloc(n * sizeof *rows);
     for (p = v->child; p != NULL; p = p->next, i++) {
@@ -1479,11 +1837,9 @@ static int32_t op_purge(runner *r, int64_t now, outcome *o) {
 }
 
 static int32_t op_billing(runner *r, const cJSON *step, outcome *o) {
-    char *text = NULL;
     cJSON *v, *entries, *totals;
     const cJSON *e;
-    if (take_json(o, pmsg_billing_report_json(r->store, str_of(step, "cycle"), &text), &text, &v))
-        return o->status;
+    if (fetch_billing(r, str_of(step, "cycle"), &v, o)) return o->status;
     entries = cJSON_CreateArray();
     for (e = items(v, "entries"); e != NULL; e = e->next) {
         cJSON *entry = cJSON_CreateObject();
@@ -1567,8 +1923,7 @@ static void perform(runner *r, const char *op, const cJSON *step, span raw, int6
     } else if (strcmp(op, "search") == 0) {
         const cJSON *m;
         cJSON *list;
-        if (take_json(o, pmsg_search_json(r->store, str_of(step, "query"), now, &text), &text, &v))
-            return;
+        if (fetch_search(r, str_of(step, "query"), now, &v, o)) return;
         list = cJSON_CreateArray();
         o->actual = cJSON_CreateObject();
         put(o->actual, "matches", list);
@@ -2046,9 +2401,10 @@ static int expand(const char *path, list *files) {
 int main(int argc, char **argv) {
     list files = {NULL, 0, 0};
     size_t i, passed = 0, fails = 0;
-    int ok = 1, a;
-    if (argc < 2) ok = expand(PMSG_SCENARIOS_DIR, &files);
-    for (a = 1; a < argc && ok; a++) ok = expand(argv[a], &files);
+    int ok = 1, a = 1;
+    if (a < argc && strcmp(argv[a], "--typed") == 0) typed = 1, a++;
+    if (a == argc) ok = expand(PMSG_SCENARIOS_DIR, &files);
+    for (; a < argc && ok; a++) ok = expand(argv[a], &files);
     if (!ok) {
         for (i = 0; i < files.n; i++) free(files.v[i]);
         free(files.v);

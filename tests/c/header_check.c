@@ -17,8 +17,13 @@ int header_check_c(void) {
     pmsg_outcome *outcome = NULL;
     pmsg_status (*send)(const pmsg_store *, const char *, int64_t, pmsg_outcome **) =
         &pmsg_send_json;
+    pmsg_status (*due)(const pmsg_store *, int64_t, int64_t, pmsg_events **) = &pmsg_events_due;
+    pmsg_status (*field)(const pmsg_view *, size_t, size_t, const char **) =
+        &pmsg_view_attachment_name;
     (void)store;
     (void)outcome;
     (void)send;
+    (void)due;
+    (void)field;
     return (int)st + PMSG_VERSION_NUMBER + (int)sizeof(pmsg_status_name(PMSG_INTERNAL));
 }

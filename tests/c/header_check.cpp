@@ -38,9 +38,14 @@ int header_check_cpp() {
         &pmsg_send_group_json;
     pmsg_status (*report)(const pmsg_store *, const char *, const char *, int64_t, char **) =
         &pmsg_group_report_json;
+    pmsg_status (*due)(const pmsg_store *, int64_t, int64_t, pmsg_events **) = &pmsg_events_due;
+    pmsg_status (*field)(const pmsg_view *, size_t, size_t, const char **) =
+        &pmsg_view_attachment_name;
     (void)store;
     (void)outcome;
     (void)send;
+    (void)due;
+    (void)field;
     (void)claim;
     (void)assign;
     (void)group;

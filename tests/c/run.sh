@@ -6,7 +6,8 @@
 #      the tests link an archive that defines only pmsg_* symbols;
 #   3. CMake build into target/c-tests, then ctest (the tests, and the
 #      header alone as strict C89, C99, C++98, C++11 and C++17);
-#   4. the three test programs, and the conformance runner over every scenario,
+#   4. the test programs, and the conformance runner over every scenario
+#      (through the JSON functions, then through the typed API: --typed),
 #      under valgrind (errors and definite leaks fail);
 #   5. a second build with -fsanitize=address,undefined into target/c-tests-asan,
 #      run by ctest with LeakSanitizer on;
@@ -59,9 +60,9 @@ step "valgrind (memcheck: errors and definite leaks fail)"
 # conformance_runner with no argument runs every scenario of tests/conformance.
 # (`encryption off`: this library has no encryption; tests/c/encryption.sh
 # runs `encryption on` against a library built with it.)
-for run in abi_smoke misuse threads "encryption off" conformance_runner; do
+for run in abi_smoke misuse threads typed "encryption off" conformance_runner "conformance_runner --typed"; do
   read -r program args <<<"$run"
-  log="$build/valgrind-$program.log"
+  log="$build/valgrind-${run//[ -]/_}.log"
   # shellcheck disable=SC2086 # $args is a word list
   if ! valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
     "$build/$program" $args >"$log" 2>&1; then
@@ -69,8 +70,8 @@ for run in abi_smoke misuse threads "encryption off" conformance_runner; do
     echo "valgrind failed on $program (log: $log)" >&2
     exit 1
   fi
-  echo "--- valgrind $program"
-  grep -E "^(abi_smoke|misuse|threads|encryption (on|off)):|^[0-9]+ passed, [0-9]+ failed$|in use at exit|definitely lost|All heap blocks|ERROR SUMMARY" "$log"
+  echo "--- valgrind $run"
+  grep -E "^(abi_smoke|misuse|threads|typed|encryption (on|off)):|^[0-9]+ passed, [0-9]+ failed$|in use at exit|definitely lost|All heap blocks|ERROR SUMMARY" "$log"
 done
 
 asan="$root/target/c-tests-asan"
