@@ -36,6 +36,8 @@ import pmsg
 DEFAULT_SCENARIOS = Path(__file__).resolve().parents[3] / "tests" / "conformance" / "scenarios"
 
 TOP_KEYS = ["name", "rules", "config", "directory", "steps", "description"]
+RUNNER_KEYS = ("at", "op", "expect", "as", "message_as", "as_group",
+               "conversations_as", "messages_as")
 DIRECTORY_KEYS = ["accounts", "patients", "connections", "staff", "workgroups"]
 STEP_KEYS = {
     "directory": DIRECTORY_KEYS,
@@ -446,6 +448,12 @@ class Runner:
                         f"expected the document {'to contain' if want else 'not to contain'} "
                         f"{to_json(s)}; document:\n{doc}")
 
+    @staticmethod
+    def request_of(step: Dict[str, Any]) -> Dict[str, Any]:
+        """The library's request: the step without the runner's own keys
+        (the library refuses keys it does not know)."""
+        return {k: v for k, v in step.items() if k not in RUNNER_KEYS}
+
     def perform(self, op: str, step: Dict[str, Any], now_ms: int) -> Dict[str, Any]:
         store = self.store
         if op == "directory":
@@ -458,14 +466,14 @@ class Runner:
                  "first_name": m.first_name, "last_name": m.last_name}
                 for m in store.search(_str(step, "query"), now_ms)]}
         if op == "send":
-            out = store.send_json(to_json(step), now_ms)
+            out = store.send_json(to_json(self.request_of(step)), now_ms)
             if isinstance(step.get("as"), str):
                 self.conversations[step["as"]] = out.conversation_id
                 self.reverse[out.conversation_id] = step["as"]
             self.record_message(step, out)
             return self.outcome(out)
         if op == "send_group":
-            group = store.send_group_json(to_json(step), now_ms)
+            group = store.send_group_json(to_json(self.request_of(step)), now_ms)
             self.bind_group(step, group)
             return {"outcome": [{
                 "emr_id": e.emr_id, "conversation": self.opt_alias(e.conversation_id),
@@ -492,7 +500,7 @@ class Runner:
             store.assign(_str(step, "by"), self.conv(step), _str(step, "to"), note, now_ms)
             return {}
         if op == "reply":
-            request = dict(step)
+            request = self.request_of(step)
             request["conversation"] = self.conv(step)
             out = store.reply_json(to_json(request), now_ms)
             self.record_message(step, out)

@@ -117,8 +117,9 @@ def test_a_file_store_is_shared_by_threads_and_reopened(tmp_path: Path) -> None:
     assert len(again.folder("staff:s-ng", pmsg.FolderKind.SENT, T0 + 10).entries) == 8
 
 
-def test_before_1970_and_milliseconds() -> None:
-    assert pmsg.parse_instant("1969-12-31T23:59:59.999Z") == -1
+def test_instants_out_of_range_are_refused_and_milliseconds_kept() -> None:
+    with pytest.raises(pmsg.PmsgError.InvalidArgument):
+        pmsg.parse_instant("1969-12-31T23:59:59.999Z")
     assert pmsg.parse_instant("2026-03-10T10:00:00.123-04:00") == T0 + 123
 
 

@@ -301,10 +301,13 @@ mod tests {
     }
 
     #[test]
-    fn instants_before_1970_and_milliseconds_are_kept() {
+    fn instants_outside_the_range_are_refused_and_milliseconds_are_kept() {
+        // R-T1 as pmsg reads it: 1970-01-02T00:00:00Z ..= 9999-12-29T23:59:59Z.
         assert_eq!(
-            parse_instant("1969-12-31T23:59:59.999Z".into()).unwrap(),
-            -1
+            parse_instant("1969-12-31T23:59:59.999Z".into())
+                .unwrap_err()
+                .code(),
+            "invalid_argument"
         );
         assert_eq!(
             parse_instant("2026-03-10T10:00:00.123-04:00".into()).unwrap(),
@@ -316,42 +319,12 @@ mod tests {
                 .code(),
             "invalid_argument"
         );
-        // A store works before 1970 too (the clinic's clock is the host's).
+        // Microseconds passed as milliseconds are refused, not stored.
         let store = clinic();
-        store
-            .upsert_directory(DirectoryUpdate {
-                accounts: vec![Account {
-                    id: "b".into(),
-                    kind: AccountKind::Patient,
-                    display_name: "Bo".into(),
-                    registered: true,
-                }],
-                patients: vec![Patient {
-                    emr_id: "E2".into(),
-                    first_name: "Bo".into(),
-                    last_name: "Ek".into(),
-                    date_of_birth: "1930-05-01".into(),
-                    dependent: false,
-                    account: Some("b".into()),
-                }],
-                ..Default::default()
-            })
-            .unwrap();
-        let before = parse_instant("1969-07-20T20:17:40Z".into()).unwrap();
-        assert_eq!(before, -14_182_940_000);
-        let out = store
-            .send(
-                SendRequest {
-                    patient: "E2".into(),
-                    ..request()
-                },
-                before,
-            )
-            .unwrap();
-        let view = store
-            .view("staff:s".into(), out.conversation_id, before)
-            .unwrap();
-        assert_eq!(view.messages[0].sent_at_ms, before);
+        let err = store.send(request(), T0 * 1000).unwrap_err();
+        assert_eq!(err.code(), "invalid_argument");
+        let err = store.send(request(), -14_182_940_000).unwrap_err();
+        assert_eq!(err.code(), "invalid_argument");
     }
 
     #[test]

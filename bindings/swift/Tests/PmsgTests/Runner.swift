@@ -412,7 +412,7 @@ final class Runner {
                          ("first_name", .string(m.firstName)), ("last_name", .string(m.lastName))])
             }))])
         case "send":
-            let out = try store.sendJson(requestJson: step.text, nowMs: nowMs)
+            let out = try store.sendJson(requestJson: requestOf(step).text, nowMs: nowMs)
             if let a = step["as"]?.string {
                 conversations[a] = out.conversationId
                 reverse[out.conversationId] = a
@@ -420,7 +420,7 @@ final class Runner {
             record(step, out)
             return outcome(out)
         case "send_group":
-            let group = try store.sendGroupJson(requestJson: step.text, nowMs: nowMs)
+            let group = try store.sendGroupJson(requestJson: requestOf(step).text, nowMs: nowMs)
             bindGroup(step, group)
             return .object([
                 ("outcome", .array(group.entries.map { e in
@@ -456,7 +456,7 @@ final class Runner {
                              note: note, nowMs: nowMs)
             return .object([])
         case "reply":
-            let request = step.setting("conversation", .string(conv(step)))
+            let request = requestOf(step).setting("conversation", .string(conv(step)))
             let out = try store.replyJson(requestJson: request.text, nowMs: nowMs)
             record(step, out)
             return outcome(out)
@@ -668,4 +668,14 @@ final class Runner {
         return .object([("conversations", .array(conversationAliases)), ("entries", .array(entries)),
                         ("pages", .array(pages))])
     }
+}
+
+/// The runner's own keys of a step: the library refuses keys it does not know.
+let runnerKeys: Set<String> = ["at", "op", "expect", "as", "message_as", "as_group",
+                               "conversations_as", "messages_as"]
+
+/// The library's request: the step without the runner's own keys.
+func requestOf(_ step: JSON) -> JSON {
+    guard case .object(let members) = step else { return step }
+    return .object(members.filter { !runnerKeys.contains($0.0) })
 }

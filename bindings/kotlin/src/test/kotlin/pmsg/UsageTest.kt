@@ -196,8 +196,8 @@ class UsageTest {
     }
 
     @Test
-    fun before1970AndMilliseconds() {
-        assertEquals(-1L, parseInstant("1969-12-31T23:59:59.999Z"))
+    fun instantsOutOfRangeAreRefusedAndMillisecondsKept() {
+        assertThrows<PmsgException.InvalidArgument> { parseInstant("1969-12-31T23:59:59.999Z") }
         assertEquals(t0 + 123, parseInstant("2026-03-10T10:00:00.123-04:00"))
     }
 }

@@ -300,6 +300,12 @@ private val schemaNumbers = java.util.concurrent.atomic.AtomicLong()
  *  schema of that database: the URL with `pmsg_schema=` a name that no
  *  other scenario, process or run uses (pid, counter, clock; pmsg creates
  *  the schema). Otherwise a private in-memory store. */
+/** The runner's own keys of a step: the library refuses keys it does not know. */
+val RUNNER_KEYS = setOf("at", "op", "expect", "as", "message_as", "as_group", "conversations_as", "messages_as")
+
+/** The library's request: the step without the runner's own keys. */
+fun requestOf(step: JsonObject): JsonObject = JsonObject(step.filterKeys { it !in RUNNER_KEYS })
+
 fun openStore(config: pmsg.Config): Store {
     val url = System.getenv("PMSG_TEST_DATABASE_URL").orEmpty()
     if (url.isEmpty()) return Store.openInMemory(config)
@@ -405,7 +411,7 @@ class Runner(scenario: JsonElement) {
                 "first_name" to it.firstName, "last_name" to it.lastName)
         })
         "send" -> {
-            val out = store.sendJson(step.toString(), nowMs)
+            val out = store.sendJson(requestOf(step).toString(), nowMs)
             step["as"].str()?.let {
                 conversations[it] = out.conversationId
                 reverse[out.conversationId] = it
@@ -414,7 +420,7 @@ class Runner(scenario: JsonElement) {
             outcome(out)
         }
         "send_group" -> {
-            val group = store.sendGroupJson(step.toString(), nowMs)
+            val group = store.sendGroupJson(requestOf(step).toString(), nowMs)
             bindGroup(step, group)
             obj(
                 "outcome" to group.entries.map { e ->
@@ -446,7 +452,7 @@ class Runner(scenario: JsonElement) {
             obj()
         }
         "reply" -> {
-            val request = JsonObject(step + ("conversation" to JsonPrimitive(conv(step))))
+            val request = JsonObject(requestOf(step) + ("conversation" to JsonPrimitive(conv(step))))
             val out = store.replyJson(request.toString(), nowMs)
             recordMessage(step, out)
             outcome(out)
