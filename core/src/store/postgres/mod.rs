@@ -273,7 +273,10 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// The storage error for a driver error, naming its SQLSTATE when it has one.
+/// The storage error for a driver error, naming its SQLSTATE when it has
+/// one, else its causes (the driver's own words are only the kind of
+/// failure: "error performing TLS handshake" without the certificate
+/// problem that caused it).
 fn storage(e: &postgres::Error) -> Error {
     match e.as_db_error() {
         Some(db) => Error::Storage(format!(
@@ -281,7 +284,19 @@ fn storage(e: &postgres::Error) -> Error {
             db.message(),
             db.code().code()
         )),
-        None => Error::Storage(format!("PostgreSQL: {e}")),
+        None => {
+            let mut text = format!("PostgreSQL: {e}");
+            let mut cause = std::error::Error::source(e);
+            while let Some(c) = cause {
+                let words = c.to_string();
+                if !text.ends_with(&words) {
+                    text.push_str(": ");
+                    text.push_str(&words);
+                }
+                cause = c.source();
+            }
+            Error::Storage(text)
+        }
     }
 }
 
