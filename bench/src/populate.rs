@@ -763,6 +763,11 @@ impl Progress {
 
 /// Removes a store file and its WAL and shared-memory files.
 pub fn remove_store(path: &Path) {
+    // A PostgreSQL store (a URL with pmsg_schema=): drop its schema.
+    if let Some(url) = crate::pgstore::url_of(path) {
+        let _ = crate::pgstore::drop_store(url);
+        return;
+    }
     for suffix in ["", "-wal", "-shm"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
@@ -778,7 +783,9 @@ pub fn manifest_path(db: &Path) -> PathBuf {
 }
 
 /// Fills a new store at `db` with `conversations` conversations from `seed`
-/// and returns its manifest (also written to [`manifest_path`]).
+/// and returns its manifest (also written to [`manifest_path`]). `db` may
+/// be a PostgreSQL URL naming a schema of its own ([`crate::pgstore`]):
+/// the schema is replaced, and the manifest kept on it.
 pub fn populate(
     db: &Path,
     conversations: u64,
@@ -833,7 +840,10 @@ pub fn populate(
     let end_ms = sim.end_ms.max(sim.now_ms);
     let ops = sim.ops.clone();
     drop(store); // the last connection checkpoints the WAL away
-    let counts = count(db)?;
+    let counts = match crate::pgstore::url_of(db) {
+        Some(url) => crate::pgstore::count(url)?,
+        None => count(db)?,
+    };
     let manifest = json!({
         "generator": GENERATOR_VERSION,
         "conversations": conversations,
@@ -864,10 +874,13 @@ pub fn populate(
         "counts": counts,
         "populate_seconds": (began.elapsed().as_secs_f64() * 10.0).round() / 10.0,
     });
-    std::fs::write(
-        manifest_path(db),
-        serde_json::to_string_pretty(&manifest)? + "\n",
-    )?;
+    match crate::pgstore::url_of(db) {
+        Some(url) => crate::pgstore::set_manifest(url, &manifest)?,
+        None => std::fs::write(
+            manifest_path(db),
+            serde_json::to_string_pretty(&manifest)? + "\n",
+        )?,
+    }
     Ok(manifest)
 }
 
