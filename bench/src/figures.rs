@@ -179,41 +179,54 @@ fn sweep_stats(store: &Store, now_ms: i64, samples: usize) -> Res<(Stats, usize)
 }
 
 /// `sweep_scaling`: median `due_events(now, Some(100))` at N over the same
-/// at 1k, both at [`sweep_instant`].
-pub fn sweep_scaling(setup: &Setup, big: &Built, small: &Built, rep: &mut Report) -> Res<()> {
+/// at 1k, both at [`sweep_instant`]. `p` prefixes the figure's and its
+/// `info` lines' names: `""` on the file stores, `"pg_"` on PostgreSQL.
+pub fn sweep_scaling(
+    setup: &Setup,
+    big: &Built,
+    small: &Built,
+    rep: &mut Report,
+    p: &str,
+) -> Res<()> {
     let (big_store, small_store) = (big.open()?, small.open()?);
     let (n, n_returned) = sweep_stats(&big_store, sweep_instant(big), setup.samples)?;
     let (k, k_returned) = sweep_stats(&small_store, sweep_instant(small), setup.samples)?;
     // The steady state, for reference: what a deliverer sees at the last operation.
     let (steady, steady_returned) = sweep_stats(&big_store, big.end_ms(), setup.samples)?;
     let us = |x: f64| format!("{:.1}", x * 1e3);
-    rep.info("sweep_scaling", "sweep_n_p50_us", us(n.median), "us");
-    rep.info("sweep_scaling", "sweep_n_p99_us", us(n.p99), "us");
-    rep.info("sweep_scaling", "sweep_n_returned", n_returned, "events");
-    rep.info("sweep_scaling", "sweep_1k_p50_us", us(k.median), "us");
-    rep.info("sweep_scaling", "sweep_1k_p99_us", us(k.p99), "us");
-    rep.info("sweep_scaling", "sweep_1k_returned", k_returned, "events");
-    rep.info(
-        "sweep_scaling",
-        "sweep_n_at_end_p50_us",
-        us(steady.median),
-        "us",
-    );
-    rep.info(
-        "sweep_scaling",
+    let fig = format!("{p}sweep_scaling");
+    let mut info = |name: &str, value: String, unit: &str| {
+        rep.info(&fig, &format!("{p}{name}"), value, unit);
+    };
+    info("sweep_n_p50_us", us(n.median), "us");
+    info("sweep_n_p99_us", us(n.p99), "us");
+    info("sweep_n_returned", n_returned.to_string(), "events");
+    info("sweep_1k_p50_us", us(k.median), "us");
+    info("sweep_1k_p99_us", us(k.p99), "us");
+    info("sweep_1k_returned", k_returned.to_string(), "events");
+    info("sweep_n_at_end_p50_us", us(steady.median), "us");
+    info(
         "sweep_n_at_end_returned",
-        steady_returned,
+        steady_returned.to_string(),
         "events",
     );
-    rep.value("sweep_scaling", n.median / k.median);
+    rep.value(&fig, n.median / k.median);
     Ok(())
 }
 
 /// `folder_first_ms` and `folder_deep_ratio`: the first page of
 /// `awaiting_response` and of `inbox` for [`populate::FOLDER_USER`], and the
 /// page 1,000 deep (following cursors; the last page when the folder has
-/// fewer), each the worse of the two folders.
-pub fn folders(setup: &Setup, big: &Built, rep: &mut Report) -> Res<()> {
+/// fewer), each the worse of the two folders. With `p` = `"pg_"` (on
+/// PostgreSQL) the figure is `pg_folder_first_ms`, every `info` name is
+/// prefixed, and the deep-page ratio is an `info` line of it.
+pub fn folders(setup: &Setup, big: &Built, rep: &mut Report, p: &str) -> Res<()> {
+    let first_fig = format!("{p}folder_first_ms");
+    let deep_fig = if p.is_empty() {
+        "folder_deep_ratio".to_string()
+    } else {
+        first_fig.clone()
+    };
     let store = big.open()?;
     let user = format!(
         "staff:{}",
@@ -262,58 +275,67 @@ pub fn folders(setup: &Setup, big: &Built, rep: &mut Report) -> Res<()> {
         })?;
         let ratio = deep.median / first.median;
         rep.info(
-            "folder_first_ms",
-            &format!("folder_{folder}_first_p50_ms"),
+            &first_fig,
+            &format!("{p}folder_{folder}_first_p50_ms"),
             f3(first.median),
             "ms",
         );
         rep.info(
-            "folder_first_ms",
-            &format!("folder_{folder}_first_p99_ms"),
+            &first_fig,
+            &format!("{p}folder_{folder}_first_p99_ms"),
             f3(first.p99),
             "ms",
         );
         rep.info(
-            "folder_deep_ratio",
-            &format!("folder_{folder}_deep_page"),
+            &deep_fig,
+            &format!("{p}folder_{folder}_deep_page"),
             deep_page,
             "page",
         );
         rep.info(
-            "folder_deep_ratio",
-            &format!("folder_{folder}_deep_p50_ms"),
+            &deep_fig,
+            &format!("{p}folder_{folder}_deep_p50_ms"),
             f3(deep.median),
             "ms",
         );
         rep.info(
-            "folder_deep_ratio",
-            &format!("folder_{folder}_deep_p99_ms"),
+            &deep_fig,
+            &format!("{p}folder_{folder}_deep_p99_ms"),
             f3(deep.p99),
             "ms",
         );
         rep.info(
-            "folder_deep_ratio",
-            &format!("folder_{folder}_walk_ms_per_page"),
+            &deep_fig,
+            &format!("{p}folder_{folder}_walk_ms_per_page"),
             f3(walk_ms / page_no as f64),
             "ms",
         );
         rep.info(
-            "folder_deep_ratio",
-            &format!("folder_{folder}_pages_walked"),
+            &deep_fig,
+            &format!("{p}folder_{folder}_pages_walked"),
             page_no,
             "pages",
         );
         rep.info(
-            "folder_deep_ratio",
-            &format!("folder_{folder}_entries_walked"),
+            &deep_fig,
+            &format!("{p}folder_{folder}_entries_walked"),
             entries,
             "entries",
         );
         worst_first = worst_first.max(first.median);
         worst_ratio = worst_ratio.max(ratio);
     }
-    rep.value("folder_first_ms", worst_first);
-    rep.value("folder_deep_ratio", worst_ratio);
+    rep.value(&first_fig, worst_first);
+    if p.is_empty() {
+        rep.value(&deep_fig, worst_ratio);
+    } else {
+        rep.info(
+            &deep_fig,
+            &format!("{p}folder_deep_ratio"),
+            format!("{worst_ratio:.2}"),
+            "ratio",
+        );
+    }
     Ok(())
 }
 
@@ -323,8 +345,10 @@ pub const SEARCH_QUERIES: &[&str] = &[
     "mul", "ngu", "lev", "gag", "wis", "sch", "kow",
 ];
 
-/// `search_ms`: `Store::search` of a last-name prefix over the patients.
-pub fn search(setup: &Setup, big: &Built, rep: &mut Report) -> Res<()> {
+/// `search_ms`: `Store::search` of a last-name prefix over the patients
+/// (`p` as for [`sweep_scaling`]).
+pub fn search(setup: &Setup, big: &Built, rep: &mut Report, p: &str) -> Res<()> {
+    let fig = format!("{p}search_ms");
     let store = big.open()?;
     let now = populate::instant(big.end_ms());
     let mut i = 0usize;
@@ -339,7 +363,7 @@ pub fn search(setup: &Setup, big: &Built, rep: &mut Report) -> Res<()> {
         results += found.len();
         Ok(elapsed)
     })?;
-    rep.info("search_ms", "search_p99_ms", f3(s.p99), "ms");
+    rep.info(&fig, &format!("{p}search_p99_ms"), f3(s.p99), "ms");
     // What a user typing one letter gets: the widest prefixes.
     let mut i = 0usize;
     let wide = sample(2, 50, || {
@@ -350,24 +374,24 @@ pub fn search(setup: &Setup, big: &Built, rep: &mut Report) -> Res<()> {
         Ok(ms(t.elapsed()))
     })?;
     rep.info(
-        "search_ms",
-        "search_one_letter_p50_ms",
+        &fig,
+        &format!("{p}search_one_letter_p50_ms"),
         f3(wide.median),
         "ms",
     );
     rep.info(
-        "search_ms",
-        "search_mean_results",
+        &fig,
+        &format!("{p}search_mean_results"),
         format!("{:.1}", results as f64 / (n + SEARCH_QUERIES.len()) as f64),
         "patients",
     );
     rep.info(
-        "search_ms",
-        "search_patients",
+        &fig,
+        &format!("{p}search_patients"),
         &big.manifest["counts"]["patients"],
         "patients",
     );
-    rep.value("search_ms", s.median);
+    rep.value(&fig, s.median);
     Ok(())
 }
 

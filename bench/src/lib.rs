@@ -4,5 +4,6 @@
 //! See BENCHMARKS.md ("The data").
 
 pub mod corpus;
+pub mod pgstore;
 pub mod populate;
 pub mod rng;

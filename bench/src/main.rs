@@ -3,6 +3,7 @@
 //!
 //! ```sh
 //! cargo run --release -p pmsg-bench -- [--quick] [--json] [--conversations N]
+//! scripts/with-postgres cargo run --release -p pmsg-bench -- --quick --postgres
 //! cargo run --release -p pmsg-bench -- populate --db FILE --conversations N [--seed S]
 //! ```
 //!
@@ -12,7 +13,9 @@
 mod figures;
 mod group;
 mod overhead;
+mod pg;
 mod raw_floor;
+mod raw_pg_floor;
 mod report;
 
 use pmsg_bench::{populate, rng};
@@ -74,6 +77,14 @@ struct RunArgs {
     /// Show the generator's progress bar even when stderr is not a terminal.
     #[arg(long)]
     progress: bool,
+    /// Also measure the PostgreSQL figures (pg_*), on the database of
+    /// $PMSG_TEST_DATABASE_URL (stores kept there in schemas of their own).
+    #[arg(long)]
+    postgres: bool,
+    /// Only the PostgreSQL figures (implies --postgres; the others read
+    /// "not measured in this run").
+    #[arg(long)]
+    postgres_only: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -146,9 +157,21 @@ fn measure(
     if let Err(e) = f(rep) {
         *failed = true;
         for name in figures {
-            rep.skip(name, format!("failed: {e}"));
+            rep.skip(name, format!("failed: {}", chain(e.as_ref())));
         }
     }
+}
+
+/// An error and its sources (a driver's "db error" says what it was only
+/// in its source).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    text
 }
 
 /// The 1-minute load average, or `?` where /proc has none.
@@ -157,6 +180,124 @@ fn loadavg() -> String {
         .ok()
         .and_then(|l| l.split_whitespace().next().map(str::to_string))
         .unwrap_or_else(|| "?".into())
+}
+
+/// The PostgreSQL figures: SKIPPED without `--postgres` or without a
+/// database; otherwise the 1k and N stores on the server (kept in their
+/// schemas between runs), then each figure.
+fn postgres_figures(setup: &Setup, asked: bool, r: &mut Report, failed: &mut bool) {
+    let base = match pg::database(asked) {
+        Ok(url) => url,
+        Err(why) => {
+            for name in pg::FIGURES {
+                r.skip(name, why.clone());
+            }
+            return;
+        }
+    };
+    r.info("", "loadavg_1m_at_postgres_start", loadavg(), "load");
+    let stores = (|| -> Res<_> {
+        r.info(
+            "",
+            "pg_server_version",
+            pg::server_version(&base)?,
+            "version",
+        );
+        let small = pg::ensure_store(setup, &base, REFERENCE_CONVERSATIONS, "pg_1k", r)?;
+        let big = if setup.conversations == REFERENCE_CONVERSATIONS {
+            small.clone()
+        } else {
+            pg::ensure_store(setup, &base, setup.conversations, "pg_n", r)?
+        };
+        Ok((small, big))
+    })();
+    let (small, big) = match stores {
+        Ok(s) => s,
+        Err(e) => {
+            *failed = true;
+            for name in pg::FIGURES {
+                r.skip(
+                    name,
+                    format!("failed: the PostgreSQL stores: {}", chain(e.as_ref())),
+                );
+            }
+            return;
+        }
+    };
+    measure(r, failed, &["pg_sweep_scaling"], |r| {
+        figures::sweep_scaling(setup, &big, &small, r, "pg_")
+    });
+    measure(r, failed, &["pg_folder_first_ms"], |r| {
+        figures::folders(setup, &big, r, "pg_")
+    });
+    measure(r, failed, &["pg_search_ms"], |r| {
+        figures::search(setup, &big, r, "pg_")
+    });
+    measure(r, failed, &["pg_send_ratio", "pg_send_scaling_8"], |r| {
+        pg::send(setup, &base, r)
+    });
+    measure(r, failed, &["pg_claim_ms"], |r| pg::claims(setup, &big, r));
+}
+
+/// The figures on SQLite file stores (and the C ABI and bindings over
+/// them): the 1k and N stores, kept in `--dir`, then each figure.
+fn sqlite_figures(setup: &Setup, rep: &mut Report, failed: &mut bool) -> Res<()> {
+    let small = figures::ensure_store(setup, REFERENCE_CONVERSATIONS, "1k", rep)?;
+    let big = if setup.conversations == REFERENCE_CONVERSATIONS {
+        small.clone()
+    } else {
+        figures::ensure_store(setup, setup.conversations, "n", rep)?
+    };
+
+    // open_ms first: no other connection to the file is open yet.
+    measure(rep, failed, &["open_ms"], |r| {
+        figures::open_ms(setup, &big, r)
+    });
+    measure(rep, failed, &["sweep_scaling"], |r| {
+        figures::sweep_scaling(setup, &big, &small, r, "")
+    });
+    measure(
+        rep,
+        failed,
+        &["folder_first_ms", "folder_deep_ratio"],
+        |r| figures::folders(setup, &big, r, ""),
+    );
+    measure(rep, failed, &["search_ms"], |r| {
+        figures::search(setup, &big, r, "")
+    });
+    measure(rep, failed, &["send_ratio"], |r| {
+        figures::send_ratio(setup, r)
+    });
+    // The C ABI and the uniffi bindings: one copy of the N store, then
+    // each sub-harness on its own (a failure skips its figure only).
+    let mut bench = None;
+    measure(rep, failed, &overhead::FIGURES, |r| {
+        bench = Some(overhead::Bench::prepare(setup, &big, r)?);
+        Ok(())
+    });
+    if let Some(b) = &mut bench {
+        measure(rep, failed, &["ffi_overhead_ns"], |r| b.c(r));
+        measure(rep, failed, &["uniffi_python_overhead_us"], |r| b.python(r));
+        measure(rep, failed, &["uniffi_kotlin_overhead_us"], |r| b.kotlin(r));
+    }
+    drop(bench);
+    measure(rep, failed, &["sweep_rss_mib"], |r| {
+        figures::sweep_rss(setup, &big, r)
+    });
+    measure(rep, failed, &["lib_size_mib"], |r| {
+        figures::lib_size(setup, r)
+    });
+    measure(
+        rep,
+        failed,
+        &[
+            "group_send_speedup",
+            "group_send_rss_mib",
+            "group_report_ms",
+        ],
+        |r| group::group_send(setup, r),
+    );
+    Ok(())
 }
 
 fn harness(args: RunArgs) -> Res<()> {
@@ -191,68 +332,19 @@ fn harness(args: RunArgs) -> Res<()> {
     // Other work on the machine shows in every latency (2 cores here).
     rep.info("", "loadavg_1m_at_start", loadavg(), "load");
 
-    let small = figures::ensure_store(&setup, REFERENCE_CONVERSATIONS, "1k", &mut rep)?;
-    let big = if setup.conversations == REFERENCE_CONVERSATIONS {
-        small.clone()
-    } else {
-        figures::ensure_store(&setup, setup.conversations, "n", &mut rep)?
-    };
-
     let mut failed = false;
-    let r = &mut rep;
-    // open_ms first: no other connection to the file is open yet.
-    measure(r, &mut failed, &["open_ms"], |r| {
-        figures::open_ms(&setup, &big, r)
-    });
-    measure(r, &mut failed, &["sweep_scaling"], |r| {
-        figures::sweep_scaling(&setup, &big, &small, r)
-    });
-    measure(
-        r,
-        &mut failed,
-        &["folder_first_ms", "folder_deep_ratio"],
-        |r| figures::folders(&setup, &big, r),
-    );
-    measure(r, &mut failed, &["search_ms"], |r| {
-        figures::search(&setup, &big, r)
-    });
-    measure(r, &mut failed, &["send_ratio"], |r| {
-        figures::send_ratio(&setup, r)
-    });
-    // The C ABI and the uniffi bindings: one copy of the N store, then
-    // each sub-harness on its own (a failure skips its figure only).
-    let mut bench = None;
-    measure(r, &mut failed, &overhead::FIGURES, |r| {
-        bench = Some(overhead::Bench::prepare(&setup, &big, r)?);
-        Ok(())
-    });
-    if let Some(b) = &mut bench {
-        measure(r, &mut failed, &["ffi_overhead_ns"], |r| b.c(r));
-        measure(r, &mut failed, &["uniffi_python_overhead_us"], |r| {
-            b.python(r)
-        });
-        measure(r, &mut failed, &["uniffi_kotlin_overhead_us"], |r| {
-            b.kotlin(r)
-        });
+    // With --postgres-only the SQLite figures read "not measured in this run".
+    if !args.postgres_only {
+        sqlite_figures(&setup, &mut rep, &mut failed)?;
     }
-    drop(bench);
-    measure(r, &mut failed, &["sweep_rss_mib"], |r| {
-        figures::sweep_rss(&setup, &big, r)
-    });
-    measure(r, &mut failed, &["lib_size_mib"], |r| {
-        figures::lib_size(&setup, r)
-    });
-    measure(
-        r,
+    postgres_figures(
+        &setup,
+        args.postgres || args.postgres_only,
+        &mut rep,
         &mut failed,
-        &[
-            "group_send_speedup",
-            "group_send_rss_mib",
-            "group_report_ms",
-        ],
-        |r| group::group_send(&setup, r),
     );
 
+    rep.info("", "loadavg_1m_at_end", loadavg(), "load");
     rep.info(
         "",
         "harness_wall_s",

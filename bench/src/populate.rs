@@ -1095,6 +1095,11 @@ impl Progress {
 
 /// Removes a store file and its WAL and shared-memory files.
 pub fn remove_store(path: &Path) {
+    // A PostgreSQL store (a URL with pmsg_schema=): drop its schema.
+    if let Some(url) = crate::pgstore::url_of(path) {
+        let _ = crate::pgstore::drop_store(url);
+        return;
+    }
     for suffix in ["", "-wal", "-shm"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
@@ -1111,8 +1116,9 @@ pub fn manifest_path(db: &Path) -> PathBuf {
 
 /// Fills a new store at `db` with `conversations` conversations from `seed`
 /// and returns its manifest (also written to [`manifest_path`]). `db` may
-/// be a PostgreSQL URL of an empty store: then no manifest file is written
-/// and its `counts` are null (they are read from the SQLite file).
+/// be a PostgreSQL URL: with `pmsg_schema=` ([`crate::pgstore`]) the schema
+/// is replaced and the manifest kept on it; without, the store must be empty
+/// (the CLI checks), no manifest is kept and its `counts` are null.
 pub fn populate(
     db: &Path,
     conversations: u64,
@@ -1128,6 +1134,8 @@ pub fn populate(
     if !url {
         remove_store(db);
         let _ = std::fs::remove_file(manifest_path(db));
+    } else if crate::pgstore::url_of(db).is_some() {
+        remove_store(db);
     }
     let scale = Scale::for_conversations(conversations);
     let dir = directory(&scale, seed);
@@ -1174,8 +1182,12 @@ pub fn populate(
     let ops = sim.ops.clone();
     drop(store); // the last connection checkpoints the WAL away
     let made = ops.sends + ops.group_conversations;
-    let counts = if url { Value::Null } else { count(db)? };
-    if made != conversations || (!url && counts["conversations"] != conversations) {
+    let counts = match crate::pgstore::url_of(db) {
+        Some(url) => crate::pgstore::count(url)?,
+        None if url => Value::Null,
+        None => count(db)?,
+    };
+    if made != conversations || (!counts.is_null() && counts["conversations"] != conversations) {
         return Err(format!(
             "the generator made {made} conversations ({} stored), not {conversations}",
             counts["conversations"]
@@ -1218,11 +1230,13 @@ pub fn populate(
         "counts": counts,
         "populate_seconds": (began.elapsed().as_secs_f64() * 10.0).round() / 10.0,
     });
-    if !url {
-        std::fs::write(
+    match crate::pgstore::url_of(db) {
+        Some(url) => crate::pgstore::set_manifest(url, &manifest)?,
+        None if url => {}
+        None => std::fs::write(
             manifest_path(db),
             serde_json::to_string_pretty(&manifest)? + "\n",
-        )?;
+        )?,
     }
     Ok(manifest)
 }
