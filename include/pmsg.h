@@ -47,10 +47,21 @@
  * Instants inside JSON results are clinic-local RFC 3339 strings with
  * offset, e.g. "2026-03-10T09:00:00-04:00" (R-T1).
  *
- * JSON. Requests and the directory are JSON objects (the scenario format
- * of tests/conformance), so new options are new keys, not new functions.
- * Richer records come back as JSON text of the documented shape; within a
- * major version keys are only ever added: ignore keys you do not know.
+ * Typed requests. A send, a reply or a group send is built with setters
+ * on a pmsg_send_request (pmsg_send_request_set_subject, ..._add_patient)
+ * and passed to pmsg_conversation_send, pmsg_conversation_reply or
+ * pmsg_group_send: no JSON to write, so no text of the host's can become a
+ * key. A setter checks what C can get wrong (NULL, UTF-8, a value outside
+ * an enum, a flag other than 0 or 1) and says so at once, naming the
+ * argument; it also marks the field, so that a send of the request fails
+ * with that error at the field's place in R-S2's order even if the host
+ * ignored it. The rules are checked at send, with the verdicts of the
+ * JSON functions for the same request.
+ *
+ * JSON. The *_json functions take requests and the directory as JSON
+ * objects (the scenario format of tests/conformance) and give records as
+ * JSON text of the documented shape; within a major version keys are only
+ * ever added: ignore keys you do not know.
  *
  * Threads. A pmsg_store may be used by any number of threads at once
  * (every call is one transaction); several handles and processes may open
@@ -242,6 +253,64 @@ typedef int32_t pmsg_status;
 #endif  /* __cplusplus */
 
 /**
+ * The `response` argument of `pmsg_send_request_set_response` (SPEC
+ * section 4). It is passed as an `int32_t`, so that a value the host read
+ * from its own configuration is checked: one that is none of these is
+ * refused. 0 is none of them, so a zeroed variable is refused too.
+ */
+enum pmsg_response
+#if (defined(__cplusplus) && __cplusplus >= 201103L) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L)
+  : int32_t
+#endif  /* (defined(__cplusplus) && __cplusplus >= 201103L) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L) */
+ {
+    /**
+     * No reply possible: the conversation closes once sent (R-S4).
+     */
+    PMSG_RESPONSE_CLOSED = 1,
+    /**
+     * A reply may come (the default).
+     */
+    PMSG_RESPONSE_ALLOWED = 2,
+    /**
+     * A reply is required within `required_days` days (R-D2).
+     */
+    PMSG_RESPONSE_REQUIRED = 3
+};
+#ifndef __cplusplus
+#if (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L)
+typedef enum pmsg_response pmsg_response;
+#else
+typedef int32_t pmsg_response;
+#endif  /* (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L) */
+#endif  /* __cplusplus */
+
+/**
+ * The `unit` argument of `pmsg_send_request_set_unread_notify`, passed as
+ * an `int32_t` (0 is none of them).
+ */
+enum pmsg_unit
+#if (defined(__cplusplus) && __cplusplus >= 201103L) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L)
+  : int32_t
+#endif  /* (defined(__cplusplus) && __cplusplus >= 201103L) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L) */
+ {
+    /**
+     * Calendar days in the clinic's zone (R-T3).
+     */
+    PMSG_UNIT_DAYS = 1,
+    /**
+     * Weeks of 7 calendar days (R-T3).
+     */
+    PMSG_UNIT_WEEKS = 2
+};
+#ifndef __cplusplus
+#if (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L)
+typedef enum pmsg_unit pmsg_unit;
+#else
+typedef int32_t pmsg_unit;
+#endif  /* (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L) */
+#endif  /* __cplusplus */
+
+/**
  * A billing cycle's report (R-B3): the result of `pmsg_billing_report`.
  * Opaque: read it with the `pmsg_billing_*` accessors (the cycle, the
  * entries in sent order, the totals by author then fee code), free it
@@ -265,6 +334,15 @@ typedef struct pmsg_events pmsg_events;
  * `pmsg_folder_page_free`. Read-only.
  */
 typedef struct pmsg_folder_page pmsg_folder_page;
+
+/**
+ * What a group send did: the result of `pmsg_group_send`. Opaque: read it
+ * with the `pmsg_group_outcome_*` accessors (the group id, then one entry
+ * per patient of the list, repeats dropped, in order: sent, with its
+ * conversation, or skipped, with its code), free it with
+ * `pmsg_group_outcome_free`. Read-only.
+ */
+typedef struct pmsg_group_outcome pmsg_group_outcome;
 
 /**
  * A group send's report (R-G5): the result of `pmsg_group_report`.
@@ -296,6 +374,22 @@ typedef struct pmsg_outcome pmsg_outcome;
  * `pmsg_purged_free`. Read-only.
  */
 typedef struct pmsg_purged pmsg_purged;
+
+/**
+ * A message to send, built with the `pmsg_send_request_*` setters: the
+ * first message of a new conversation (`pmsg_conversation_send`: author,
+ * patient), a reply (`pmsg_conversation_reply`: by, conversation), or one
+ * composition to many patients (`pmsg_group_send`: author, patients),
+ * with the options of SPEC section 4. Create it with
+ * `pmsg_send_request_new`, free it with `pmsg_send_request_free`.
+ *
+ * A field not set takes the SPEC default, as a key left out of a JSON
+ * request. Setting a field again replaces it (and clears a failed
+ * setter's mark); `_add_` functions append. Sending reads the request and
+ * leaves it as it was: it may be sent again, changed in between.
+ * Setters change it, so one thread at a time may use it.
+ */
+typedef struct pmsg_send_request pmsg_send_request;
 
 /**
  * A pmsg store: one database (a file, or private memory) holding the
@@ -1037,6 +1131,341 @@ pmsg_status pmsg_outcome_chart_fhir(const struct pmsg_outcome *outcome, const ch
  * every thread has finished reading the outcome. Never fails.
  */
 void pmsg_outcome_free(struct pmsg_outcome *outcome);
+
+/**
+ * Creates an empty request: every field unset (the SPEC defaults).
+ *
+ * On success `*out` is a new request: free it with
+ * `pmsg_send_request_free`. Errors: `PMSG_INVALID_ARGUMENT` (NULL `out`).
+ */
+pmsg_status pmsg_send_request_new(struct pmsg_send_request **out);
+
+/**
+ * Frees a request. `pmsg_send_request_free(NULL)` does nothing. Never
+ * fails.
+ */
+void pmsg_send_request_free(struct pmsg_send_request *request);
+
+/**
+ * The author of a send or group send: a staff id (R-S2 checks it first,
+ * `PMSG_UNKNOWN_STAFF`).
+ *
+ * Every setter: the strings are copied; nothing to free. Errors:
+ * `PMSG_INVALID_ARGUMENT` (NULL `request` or value, a string not UTF-8),
+ * naming the argument; a send of a request whose setter failed reports
+ * that error.
+ */
+pmsg_status pmsg_send_request_set_author(struct pmsg_send_request *request, const char *author);
+
+/**
+ * The patient of a send: an EMR ID (compared case-insensitively, §15).
+ * Errors as `pmsg_send_request_set_author`.
+ */
+pmsg_status pmsg_send_request_set_patient(struct pmsg_send_request *request, const char *patient);
+
+/**
+ * Appends a patient (an EMR ID) to the list of a group send (SPEC section
+ * 16), in order; a repeat is dropped by the send (R-G2). A failure marks
+ * the list bad: the group send then fails with it at the list's place.
+ * Errors as `pmsg_send_request_set_author`.
+ */
+pmsg_status pmsg_send_request_add_patient(struct pmsg_send_request *request, const char *patient);
+
+/**
+ * Who replies (`pmsg_conversation_reply`): `"account:ID"` or `"staff:ID"`.
+ * Errors as `pmsg_send_request_set_author`.
+ */
+pmsg_status pmsg_send_request_set_by(struct pmsg_send_request *request, const char *by);
+
+/**
+ * The conversation a reply is in (its id). Errors as
+ * `pmsg_send_request_set_author`.
+ */
+pmsg_status pmsg_send_request_set_conversation(struct pmsg_send_request *request,
+                                               const char *conversation);
+
+/**
+ * `from` = the author in person (`direct`, R-S1). A send needs a `from`;
+ * a staff reply without one keeps the conversation's (R-M3). Errors:
+ * `PMSG_INVALID_ARGUMENT` (NULL `request`).
+ */
+pmsg_status pmsg_send_request_set_from_direct(struct pmsg_send_request *request);
+
+/**
+ * `from` = the workgroup `workgroup` (its id, not empty), which the author
+ * must belong to (R-S1). Errors: `PMSG_INVALID_ARGUMENT` (NULL `request`
+ * or `workgroup`, not UTF-8, empty), which a send then reports at the
+ * `from` place of R-S2.
+ */
+pmsg_status pmsg_send_request_set_from_workgroup(struct pmsg_send_request *request,
+                                                 const char *workgroup);
+
+/**
+ * The subject of a send or group send (1-200 characters, one line; R-S2
+ * checks it at send). Errors: `PMSG_INVALID_ARGUMENT` (NULL, not UTF-8),
+ * which a send then reports at the subject's place.
+ */
+pmsg_status pmsg_send_request_set_subject(struct pmsg_send_request *request, const char *subject);
+
+/**
+ * The body (1-20,000 characters; R-S2 checks it at send). Errors:
+ * `PMSG_INVALID_ARGUMENT` (NULL, not UTF-8), which a send then reports at
+ * the body's place.
+ */
+pmsg_status pmsg_send_request_set_body(struct pmsg_send_request *request, const char *body);
+
+/**
+ * Appends a file: its `name`, its `media_type` (e.g.
+ * `"application/pdf"`) and `len` bytes at `bytes` (copied; `bytes` may be
+ * NULL when `len` is 0). R-S2 checks the count, names, types and sizes at
+ * send. Errors: `PMSG_INVALID_ARGUMENT` (NULL `request`, `name` or
+ * `media_type`, a string not UTF-8, NULL `bytes` with `len` above 0),
+ * which a send then reports at the attachments' place.
+ */
+pmsg_status pmsg_send_request_add_attachment(struct pmsg_send_request *request,
+                                             const char *name,
+                                             const char *media_type,
+                                             const uint8_t *bytes,
+                                             size_t len);
+
+/**
+ * Reminds the `from` identity when the message is still unread after
+ * `count` `unit`s (R-D3): `unit` is `PMSG_UNIT_DAYS` or
+ * `PMSG_UNIT_WEEKS`; `count` is checked at send (1 or more, at most
+ * config `max_deadline_days` days in all). Errors: `PMSG_INVALID_ARGUMENT`
+ * (NULL `request`), `PMSG_INVALID_NOTIFY_INTERVAL` (`unit` none of them),
+ * which a send then reports at the interval's place.
+ */
+pmsg_status pmsg_send_request_set_unread_notify(struct pmsg_send_request *request,
+                                                int64_t count,
+                                                int32_t unit);
+
+/**
+ * The response option (SPEC section 4): `response` is
+ * `PMSG_RESPONSE_CLOSED`, `PMSG_RESPONSE_ALLOWED` (the default) or
+ * `PMSG_RESPONSE_REQUIRED`, whose `required_days` (checked at send: 1 to
+ * config `max_deadline_days`, R-D2) the others do not take (pass 0).
+ * One setter with a `pmsg_response` value, not three, so that a value the
+ * host read from its own data is checked as a JSON request's word is.
+ * Errors: `PMSG_INVALID_ARGUMENT` (NULL `request`),
+ * `PMSG_INVALID_OPTIONS` (`response` none of them, or `required_days`
+ * not 0 without `PMSG_RESPONSE_REQUIRED`), which a send then reports at
+ * the response's place.
+ */
+pmsg_status pmsg_send_request_set_response(struct pmsg_send_request *request,
+                                           int32_t response,
+                                           int64_t required_days);
+
+/**
+ * Lets the patient attach files to a reply (1) or not (0, the default);
+ * with a response allowed or required only (R-S2, at send). Errors:
+ * `PMSG_INVALID_ARGUMENT` (NULL `request`), `PMSG_INVALID_OPTIONS` (a
+ * value other than 0 or 1), which a send then reports at the flag's place.
+ */
+pmsg_status pmsg_send_request_set_allow_reply_attachments(struct pmsg_send_request *request,
+                                                          int32_t allow_reply_attachments);
+
+/**
+ * Shows the sender to the patient side as `Clinic Staff` (1) or not (0,
+ * the default) (R-S5). Errors as
+ * `pmsg_send_request_set_allow_reply_attachments`.
+ */
+pmsg_status pmsg_send_request_set_mask_name(struct pmsg_send_request *request, int32_t mask_name);
+
+/**
+ * The fee code to bill (R-B1; checked at send: 1-10 of A-Z and 0-9 after
+ * trimming and upper-casing, and in the configured list if there is one).
+ * Errors: `PMSG_INVALID_ARGUMENT` (NULL, not UTF-8), which a send then
+ * reports at the fee code's place.
+ */
+pmsg_status pmsg_send_request_set_fee_code(struct pmsg_send_request *request, const char *fee_code);
+
+/**
+ * "Send and Download" (R-C2): also return the chart document in the
+ * outcome (1), or not (0, the default); a group send refuses 1 (R-G1).
+ * Errors as `pmsg_send_request_set_allow_reply_attachments`.
+ */
+pmsg_status pmsg_send_request_set_file_to_chart(struct pmsg_send_request *request,
+                                                int32_t file_to_chart);
+
+/**
+ * A confidential conversation (1) or not (0, the default) (SPEC section
+ * 18): it and every later staff message go to the patient's own
+ * registered account only, and caregivers never see it (R-CF1 to R-CF3).
+ * Only a conversation's first message gives it: a reply that sets it, to
+ * either value, is refused at send (`PMSG_INVALID_OPTIONS`, R-CF1).
+ * Errors as `pmsg_send_request_set_allow_reply_attachments`.
+ */
+pmsg_status pmsg_send_request_set_confidential(struct pmsg_send_request *request,
+                                               int32_t confidential);
+
+/**
+ * Sends the first message of a new conversation at `now_ms`, as
+ * `pmsg_send_json` does, from a request built with the setters: its
+ * `author` and `patient` and the options set (a request that sets `by`,
+ * `conversation` or patients of a group is refused, as is one without an
+ * author or patient). The core checks every rule, in R-S2's order, and a
+ * setter's failure at its field's place; verdicts are those of
+ * `pmsg_send_json` for the same request written as JSON.
+ *
+ * On success `*out` is a new outcome: free it with `pmsg_outcome_free`.
+ * `request` is only read: free it (or send it again) afterwards.
+ * Thread-safe for the store. Errors: `PMSG_INVALID_ARGUMENT` (a NULL
+ * pointer, `now_ms` out of range, a field this call does not take, no
+ * author or patient), then those of `pmsg_send_json`. A failed send
+ * changes nothing and leaves `*out` NULL.
+ */
+pmsg_status pmsg_conversation_send(const struct pmsg_store *store,
+                                   const struct pmsg_send_request *request,
+                                   int64_t now_ms,
+                                   struct pmsg_outcome **out);
+
+/**
+ * Replies in a conversation at `now_ms`, as `pmsg_reply_json` does, from
+ * a request built with the setters: its `by` and `conversation`, its body
+ * and attachments and, for staff only, the options set (a request that
+ * sets an author, a patient, patients of a group or a subject is refused,
+ * as is one without `by` or conversation). Setting `confidential` at all
+ * is refused by the core (R-CF1). Verdicts are those of `pmsg_reply_json`.
+ *
+ * On success `*out` is a new outcome: free it with `pmsg_outcome_free`.
+ * Thread-safe for the store. Errors: `PMSG_INVALID_ARGUMENT` (a NULL
+ * pointer, `now_ms` out of range, a field this call does not take, no
+ * `by` or conversation), then those of `pmsg_reply_json`. A failed reply
+ * changes nothing (except the audit entry of a refusal) and leaves `*out`
+ * NULL.
+ */
+pmsg_status pmsg_conversation_reply(const struct pmsg_store *store,
+                                    const struct pmsg_send_request *request,
+                                    int64_t now_ms,
+                                    struct pmsg_outcome **out);
+
+/**
+ * Sends one composition to many patients at `now_ms`, as
+ * `pmsg_send_group_json` does (SPEC section 16, R-G1 to R-G4), from a
+ * request built with the setters: its `author`, its patients
+ * (`pmsg_send_request_add_patient`, at least one) and the options set
+ * (`file_to_chart` must be 0; a request that sets `patient`, `by` or a
+ * conversation is refused, as is one without an author). Verdicts are
+ * those of `pmsg_send_group_json`.
+ *
+ * On success `*out` is a new handle: free it with
+ * `pmsg_group_outcome_free`. Thread-safe for the store. Errors:
+ * `PMSG_INVALID_ARGUMENT` (a NULL pointer, `now_ms` out of range, a field
+ * this call does not take, no author), then those of
+ * `pmsg_send_group_json`. A failed group send records nothing and leaves
+ * `*out` NULL.
+ */
+pmsg_status pmsg_group_send(const struct pmsg_store *store,
+                            const struct pmsg_send_request *request,
+                            int64_t now_ms,
+                            struct pmsg_group_outcome **out);
+
+/**
+ * The new group's id (for `pmsg_group_report`). Borrowed, valid until
+ * `pmsg_group_outcome_free`. Errors: `PMSG_INVALID_ARGUMENT` (NULL
+ * `outcome` or `out`).
+ */
+pmsg_status pmsg_group_outcome_group_id(const struct pmsg_group_outcome *outcome, const char **out);
+
+/**
+ * How many entries: one per patient of the list, repeats dropped, in
+ * order. Errors: `PMSG_INVALID_ARGUMENT` (NULL `outcome` or `out`).
+ */
+pmsg_status pmsg_group_outcome_count(const struct pmsg_group_outcome *outcome, size_t *out);
+
+/**
+ * The entry's EMR ID, as written at its first place in the request.
+ * Borrowed. Errors: `PMSG_INVALID_ARGUMENT` (NULL `outcome` or `out`,
+ * `index` not below `pmsg_group_outcome_count`).
+ */
+pmsg_status pmsg_group_outcome_emr_id(const struct pmsg_group_outcome *outcome,
+                                      size_t index,
+                                      const char **out);
+
+/**
+ * Why the patient was skipped: `"unknown_patient"` or
+ * `"recipient_not_reachable"`; NULL (with `PMSG_OK`) when sent. Borrowed.
+ * Errors as `pmsg_group_outcome_emr_id`.
+ */
+pmsg_status pmsg_group_outcome_skipped(const struct pmsg_group_outcome *outcome,
+                                       size_t index,
+                                       const char **out);
+
+/**
+ * The patient's new conversation; NULL (with `PMSG_OK`) when skipped.
+ * Borrowed. Errors as `pmsg_group_outcome_emr_id`.
+ */
+pmsg_status pmsg_group_outcome_conversation_id(const struct pmsg_group_outcome *outcome,
+                                               size_t index,
+                                               const char **out);
+
+/**
+ * The conversation's first message; NULL (with `PMSG_OK`) when skipped.
+ * Borrowed. Errors as `pmsg_group_outcome_emr_id`.
+ */
+pmsg_status pmsg_group_outcome_message_id(const struct pmsg_group_outcome *outcome,
+                                          size_t index,
+                                          const char **out);
+
+/**
+ * The conversation's status after the send, `"open"` or `"closed"`
+ * (static); NULL (with `PMSG_OK`) when skipped. Errors as
+ * `pmsg_group_outcome_emr_id`.
+ */
+pmsg_status pmsg_group_outcome_status(const struct pmsg_group_outcome *outcome,
+                                      size_t index,
+                                      const char **out);
+
+/**
+ * How many accounts the entry's message was delivered to (0 when
+ * skipped). Errors as `pmsg_group_outcome_emr_id`.
+ */
+pmsg_status pmsg_group_outcome_delivered_to_count(const struct pmsg_group_outcome *outcome,
+                                                  size_t index,
+                                                  size_t *out);
+
+/**
+ * The `party`-th of them (`"account:ID"`). Borrowed. Errors as
+ * `pmsg_group_outcome_emr_id`, and `party` out of range.
+ */
+pmsg_status pmsg_group_outcome_delivered_to(const struct pmsg_group_outcome *outcome,
+                                            size_t index,
+                                            size_t party,
+                                            const char **out);
+
+/**
+ * How many attachments the entry's conversation has its own copy of (0
+ * when skipped). Errors as `pmsg_group_outcome_emr_id`.
+ */
+pmsg_status pmsg_group_outcome_attachment_count(const struct pmsg_group_outcome *outcome,
+                                                size_t index,
+                                                size_t *out);
+
+/**
+ * The id of the conversation's copy of the `attachment`-th file (for
+ * `pmsg_download`). Borrowed. Errors as `pmsg_group_outcome_emr_id`, and
+ * `attachment` out of range.
+ */
+pmsg_status pmsg_group_outcome_attachment_id(const struct pmsg_group_outcome *outcome,
+                                             size_t index,
+                                             size_t attachment,
+                                             const char **out);
+
+/**
+ * The file name of the `attachment`-th file. Borrowed. Errors as
+ * `pmsg_group_outcome_attachment_id`.
+ */
+pmsg_status pmsg_group_outcome_attachment_name(const struct pmsg_group_outcome *outcome,
+                                               size_t index,
+                                               size_t attachment,
+                                               const char **out);
+
+/**
+ * Frees `outcome` and every string borrowed from it. NULL does nothing.
+ * Never fails.
+ */
+void pmsg_group_outcome_free(struct pmsg_group_outcome *outcome);
 
 /**
  * The report of a group send (R-G5) for `by` (`"staff:ID"`) at `now_ms`,

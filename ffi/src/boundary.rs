@@ -100,6 +100,13 @@ pub(crate) fn arg_ref<'a, T>(ptr: *const T, name: &str) -> Result<&'a T, Error> 
     unsafe { ptr.as_ref() }.ok_or_else(|| invalid(name, "is NULL"))
 }
 
+/// A required pointer argument to something pmsg changes, as a reference.
+pub(crate) fn arg_mut<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T, Error> {
+    // SAFETY: the C contract: a non-NULL handle argument points to a live T
+    // that no other thread uses during the call.
+    unsafe { ptr.as_mut() }.ok_or_else(|| invalid(name, "is NULL"))
+}
+
 /// A required NUL-terminated UTF-8 string argument.
 pub(crate) fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Error> {
     if ptr.is_null() {
@@ -117,6 +124,19 @@ pub(crate) fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Err
             ),
         )
     })
+}
+
+/// A byte buffer argument of `len` bytes; NULL only when `len` is 0.
+pub(crate) fn arg_bytes<'a>(ptr: *const u8, len: usize, name: &str) -> Result<&'a [u8], Error> {
+    if len == 0 {
+        Ok(&[])
+    } else if ptr.is_null() {
+        Err(invalid(name, format_args!("is NULL with len = {len}")))
+    } else {
+        // SAFETY: the C contract: a non-NULL buffer argument points to
+        // `len` readable bytes that stay unchanged for the call.
+        Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+    }
 }
 
 /// An optional string argument: NULL means absent.

@@ -22,6 +22,10 @@ mod store;
 
 mod outcome;
 
+mod request;
+
+mod group_send;
+
 mod group;
 
 mod events;
@@ -45,9 +49,11 @@ uniffi::setup_scaffolding!();
 
 pub use events::*;
 pub use group::*;
+pub use group_send::*;
 pub use lists::*;
 pub use memory::{pmsg_bytes_free, pmsg_string_free};
 pub use outcome::*;
+pub use request::*;
 pub use status::{pmsg_status_name, PmsgStatus};
 pub use store::*;
 pub use view::*;

@@ -7,10 +7,10 @@
  *
  *   conformance_runner [--typed] [PATH...]
  *       PATH: files, or folders (every *.json, by name); none: the project's
- *       scenario folder. --typed: every operation that returns records
- *       through its typed form (results read with accessors, "Typed
- *       results" below) instead of its JSON form; the verdicts must be the
- *       same.
+ *       scenario folder. --typed: every operation through the typed C
+ *       API instead of its JSON form, requests built with setters ("Typed
+ *       requests" below) and results read with accessors ("Typed
+ *       results"); the verdicts must be the same.
  *
  * Prints `PASS <file>` or `FAIL <file>: step <i> (<op>): <why>` per file, then
  * `N passed, M failed`; exits 0 only when nothing failed (2 on a bad path).
@@ -1178,6 +1178,252 @@ static void expand_shorthands(cJSON *v, span raw) {
     }
 }
 
+/* ------------------------------------------------------------------------ */
+/* Typed requests (--typed)                                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * With --typed, send, reply and send_group build a pmsg_send_request with
+ * its setters from the step's members, and call pmsg_conversation_send,
+ * pmsg_conversation_reply or pmsg_group_send. The setters' statuses are
+ * not looked at, as a careless host would not: a setter that fails marks
+ * its field, and the send reports it at the field's place in R-S2's order,
+ * which is what the verdicts check.
+ *
+ * A member the typed API can carry goes to its setter as written. A value
+ * that only JSON can hold (a type error) goes in as the nearest misuse a C
+ * host can commit at that field, which the library refuses with the code
+ * the JSON reader gives, at the same place:
+ *
+ *   from not "direct" or "workgroup:ID"      set_from_workgroup(req, "")      invalid_argument
+ *   a flag that is not true/false            set_<flag>(req, 2)               invalid_options
+ *   confidential not true/false (null too)   set_confidential(req, 2)         invalid_options
+ *   response not closed/allowed/{required_days}  set_response(req, 0, 0)      invalid_options
+ *   required_days not an integer             set_response(req, REQUIRED, 0)   invalid_response_deadline
+ *   unread_notify malformed (count, unit)    set_unread_notify(req, 0, 0)     invalid_notify_interval
+ *   an attachment the reader would refuse    add_attachment(req, NULL, ...)   invalid_argument
+ *   patients not a list, or a non-string     add_patient(req, NULL)           invalid_argument
+ *
+ * (A subject, body or fee code that is not a string would go in as NULL,
+ * which the typed API refuses with invalid_argument where the JSON reader
+ * says invalid_subject, invalid_body or invalid_fee_code; no scenario has
+ * one.) A member that is absent or null is not set, except confidential,
+ * whose null the reader refuses (R-CF1).
+ */
+
+enum { TYPED_SEND, TYPED_REPLY, TYPED_GROUP };
+
+/* Canonical standard base64 (RFC 4648, padded, zero trailing bits), as the
+ * core's reader decodes content_base64. 1 and the bytes (free them), or 0. */
+static int base64_decode(const char *s, uint8_t **out, size_t *len) {
+    size_t n = strlen(s), i, o = 0;
+    uint8_t *b;
+    if (n % 4 != 0) return 0;
+    b = xmalloc(n / 4 * 3);
+    for (i = 0; i < n; i += 4) {
+        unsigned v = 0, k, pad = 0;
+        for (k = 0; k < 4; k++) {
+            char c = s[i + k];
+            unsigned d;
+            if (c >= 'A' && c <= 'Z') d = (unsigned)(c - 'A');
+            else if (c >= 'a' && c <= 'z') d = (unsigned)(c - 'a') + 26;
+            else if (c >= '0' && c <= '9') d = (unsigned)(c - '0') + 52;
+            else if (c == '+') d = 62;
+            else if (c == '/') d = 63;
+            else if (c == '=' && i + 4 == n && k >= 2 && (k == 3 || s[i + 3] == '=')) d = 0, pad++;
+            else {
+                free(b);
+                return 0;
+            }
+            if (pad && c != '=') { /* a digit after padding */
+                free(b);
+                return 0;
+            }
+            v = v << 6 | d;
+        }
+        if ((pad == 1 && (v & 0xFF) != 0) || (pad == 2 && (v & 0xFFFF) != 0)) {
+            free(b); /* trailing bits that are not zero */
+            return 0;
+        }
+        b[o++] = (uint8_t)(v >> 16);
+        if (pad < 2) b[o++] = (uint8_t)(v >> 8);
+        if (pad < 1) b[o++] = (uint8_t)v;
+    }
+    *out = b;
+    *len = o;
+    return 1;
+}
+
+/* One file of `attachments` (raw text `raw`), as pmsg_core::request::attachment
+ * reads it: {"name", "media_type"} and one of "text", "content_base64" or
+ * "size" (the runner's shorthand: byte i = i mod 251). One it would refuse
+ * goes in with a NULL name. */
+static void add_file(pmsg_send_request *req, const cJSON *file, span raw) {
+    static const char *const KEYS[] = {"name", "media_type", "text", "content_base64", "size",
+                                       NULL};
+    const cJSON *name = get(file, "name"), *media = get(file, "media_type"), *c;
+    const cJSON *text = get(file, "text"), *b64 = get(file, "content_base64"),
+                *size = get(file, "size");
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int ok = cJSON_IsObject(file) && cJSON_IsString(name) && cJSON_IsString(media) &&
+             (text != NULL) + (b64 != NULL) + (size != NULL) == 1;
+    for (c = ok ? file->child : NULL; c != NULL; c = c->next) {
+        int known = 0;
+        const char *const *k;
+        for (k = KEYS; *k != NULL; k++) known |= strcmp(*k, c->string) == 0;
+        ok &= known;
+    }
+    if (ok && text != NULL) {
+        ok = cJSON_IsString(text);
+        if (ok) {
+            len = strlen(text->valuestring);
+            bytes = xmalloc(len);
+            memcpy(bytes, text->valuestring, len);
+        }
+    } else if (ok && b64 != NULL) {
+        ok = cJSON_IsString(b64) && base64_decode(b64->valuestring, &bytes, &len);
+    } else if (ok) {
+        int64_t i64;
+        uint64_t u64 = 0, i;
+        int is_i64 = 0, is_u64 = 0;
+        ok = raw_integer(raw_child(raw, file, size, NULL), &i64, &u64, &is_i64, &is_u64) &&
+             is_u64 && u64 <= 64 * (uint64_t)MAX_REPEAT_BYTES;
+        if (ok) {
+            len = (size_t)u64;
+            bytes = xmalloc(len);
+            for (i = 0; i < u64; i++) bytes[i] = (uint8_t)(i % 251);
+        }
+    }
+    if (ok)
+        pmsg_send_request_add_attachment(req, name->valuestring, media->valuestring, bytes, len);
+    else
+        pmsg_send_request_add_attachment(req, NULL, "application/octet-stream", NULL, 0);
+    free(bytes);
+}
+
+/* A flag member: not set when absent or null, 1/0 for true/false, 2 else. */
+static void set_flag(pmsg_send_request *req, const cJSON *step, const char *key,
+                     pmsg_status (*setter)(pmsg_send_request *, int32_t)) {
+    const cJSON *v = get(step, key);
+    if (v == NULL || cJSON_IsNull(v)) return;
+    setter(req, cJSON_IsBool(v) ? (int32_t)cJSON_IsTrue(v) : 2);
+}
+
+/* The typed request of a send, reply or group send step (`raw`: its text). */
+static pmsg_send_request *typed_request(const runner *r, const cJSON *step, span raw, int op) {
+    pmsg_send_request *req = NULL;
+    const cJSON *v, *c;
+    if (pmsg_send_request_new(&req) != PMSG_OK) {
+        fputs("conformance_runner: pmsg_send_request_new failed\n", stderr);
+        exit(2);
+    }
+    if (op == TYPED_REPLY) {
+        pmsg_send_request_set_by(req, str_of(step, "by"));
+        pmsg_send_request_set_conversation(req, conv_of(r, step));
+    } else {
+        pmsg_send_request_set_author(req, str_of(step, "author"));
+    }
+    if (op == TYPED_SEND) pmsg_send_request_set_patient(req, str_of(step, "patient"));
+    if (op == TYPED_GROUP && (v = get(step, "patients")) != NULL) {
+        if (!cJSON_IsArray(v)) pmsg_send_request_add_patient(req, NULL);
+        for (c = cJSON_IsArray(v) ? v->child : NULL; c != NULL; c = c->next)
+            pmsg_send_request_add_patient(req, cJSON_IsString(c) ? c->valuestring : NULL);
+    }
+    if ((v = get(step, "from")) != NULL && !cJSON_IsNull(v)) {
+        const char *s = cJSON_IsString(v) ? v->valuestring : "";
+        if (strcmp(s, "direct") == 0)
+            pmsg_send_request_set_from_direct(req);
+        else if (strncmp(s, "workgroup:", 10) == 0 && s[10] != '\0')
+            pmsg_send_request_set_from_workgroup(req, s + 10);
+        else
+            pmsg_send_request_set_from_workgroup(req, "");
+    }
+    if ((v = get(step, "subject")) != NULL && !cJSON_IsNull(v))
+        pmsg_send_request_set_subject(req, cJSON_IsString(v) ? v->valuestring : NULL);
+    if ((v = get(step, "body")) != NULL && !cJSON_IsNull(v))
+        pmsg_send_request_set_body(req, cJSON_IsString(v) ? v->valuestring : NULL);
+    if ((v = get(step, "attachments")) != NULL && !cJSON_IsNull(v)) {
+        span list = raw_child(raw, step, v, NULL);
+        if (!cJSON_IsArray(v))
+            pmsg_send_request_add_attachment(req, NULL, "application/octet-stream", NULL, 0);
+        for (c = cJSON_IsArray(v) ? v->child : NULL; c != NULL; c = c->next)
+            add_file(req, c, raw_child(list, v, c, NULL));
+    }
+    if ((v = get(step, "unread_notify")) != NULL && !cJSON_IsNull(v)) {
+        span obj = raw_child(raw, step, v, NULL);
+        const cJSON *count = get(v, "count"), *unit = get(v, "unit");
+        int64_t n = 0;
+        uint64_t u64;
+        int is_i64 = 0, is_u64 = 0;
+        int32_t u = 0;
+        if (cJSON_IsString(unit) && strcmp(unit->valuestring, "days") == 0) u = PMSG_UNIT_DAYS;
+        if (cJSON_IsString(unit) && strcmp(unit->valuestring, "weeks") == 0) u = PMSG_UNIT_WEEKS;
+        if (!cJSON_IsObject(v) || cJSON_GetArraySize(v) != 2 || !cJSON_IsNumber(count) ||
+            !raw_integer(raw_child(obj, v, count, NULL), &n, &u64, &is_i64, &is_u64) || !is_i64)
+            u = 0, n = 0;
+        pmsg_send_request_set_unread_notify(req, u == 0 ? 0 : n, u);
+    }
+    if ((v = get(step, "response")) != NULL && !cJSON_IsNull(v)) {
+        const cJSON *days = get(v, "required_days");
+        if (cJSON_IsString(v) && strcmp(v->valuestring, "closed") == 0) {
+            pmsg_send_request_set_response(req, PMSG_RESPONSE_CLOSED, 0);
+        } else if (cJSON_IsString(v) && strcmp(v->valuestring, "allowed") == 0) {
+            pmsg_send_request_set_response(req, PMSG_RESPONSE_ALLOWED, 0);
+        } else if (cJSON_IsObject(v) && cJSON_GetArraySize(v) == 1 && days != NULL) {
+            span obj = raw_child(raw, step, v, NULL);
+            int64_t n = 0;
+            uint64_t u64;
+            int is_i64 = 0, is_u64 = 0;
+            if (!cJSON_IsNumber(days) ||
+                !raw_integer(raw_child(obj, v, days, NULL), &n, &u64, &is_i64, &is_u64) ||
+                !is_i64)
+                n = 0; /* not an integer: C cannot carry it; 0 days is refused alike */
+            pmsg_send_request_set_response(req, PMSG_RESPONSE_REQUIRED, n);
+        } else {
+            pmsg_send_request_set_response(req, 0, 0); /* not a pmsg_response */
+        }
+    }
+    set_flag(req, step, "allow_reply_attachments", pmsg_send_request_set_allow_reply_attachments);
+    set_flag(req, step, "mask_name", pmsg_send_request_set_mask_name);
+    set_flag(req, step, "file_to_chart", pmsg_send_request_set_file_to_chart);
+    if ((v = get(step, "billable_fee_code")) != NULL && !cJSON_IsNull(v))
+        pmsg_send_request_set_fee_code(req, cJSON_IsString(v) ? v->valuestring : NULL);
+    if ((v = get(step, "confidential")) != NULL)
+        pmsg_send_request_set_confidential(req, cJSON_IsBool(v) ? (int32_t)cJSON_IsTrue(v) : 2);
+    return req;
+}
+
+/* pmsg_group_outcome as the JSON of pmsg_send_group_json. */
+static int32_t group_outcome_tree(const pmsg_group_outcome *h, cJSON **out, outcome *o) {
+    reading rd = {PMSG_OK};
+    cJSON *v = cJSON_CreateObject(), *entries = cJSON_CreateArray();
+    size_t n = 0, i, k, na;
+    READ_TEXT(&rd, v, "group_id", pmsg_group_outcome_group_id, h);
+    READ_COUNT(&rd, n, pmsg_group_outcome_count, h);
+    for (i = 0; i < n; i++) {
+        cJSON *e = cJSON_CreateObject(), *atts = cJSON_CreateArray();
+        READ_TEXT(&rd, e, "emr_id", pmsg_group_outcome_emr_id, h, i);
+        READ_TEXT(&rd, e, "conversation_id", pmsg_group_outcome_conversation_id, h, i);
+        READ_TEXT(&rd, e, "message_id", pmsg_group_outcome_message_id, h, i);
+        READ_TEXTS(&rd, e, "delivered_to", pmsg_group_outcome_delivered_to_count,
+                   pmsg_group_outcome_delivered_to, h, i);
+        READ_TEXT(&rd, e, "status", pmsg_group_outcome_status, h, i);
+        READ_COUNT(&rd, na, pmsg_group_outcome_attachment_count, h, i);
+        for (k = 0; k < na; k++) {
+            cJSON *a = cJSON_CreateObject();
+            READ_TEXT(&rd, a, "id", pmsg_group_outcome_attachment_id, h, i, k);
+            READ_TEXT(&rd, a, "name", pmsg_group_outcome_attachment_name, h, i, k);
+            cJSON_AddItemToArray(atts, a);
+        }
+        put(e, "attachments", atts);
+        READ_TEXT(&rd, e, "skipped", pmsg_group_outcome_skipped, h, i);
+        cJSON_AddItemToArray(entries, e);
+    }
+    put(v, "entries", entries);
+    return finish_reading(&rd, v, out, o);
+}
+
 /* After a send or reply: the message alias, and the attachments by name. */
 /* Records the i-th attachment of a message the step sent, for `download` by
  * name. The ABI's outcomes have no media type: it is the request's, as stored. */
@@ -1395,12 +1641,18 @@ static int32_t op_send(runner *r, const cJSON *step, span raw, int64_t now, outc
     const char *conv = NULL;
     const cJSON *as = get(step, "as");
     int32_t st;
-    buf_puts(&b, "{");
-    raw_members(&b, raw, step, RUNNER_KEYS, 0, &first);
-    buf_puts(&b, "}");
-    request = buf_take(&b);
-    st = pmsg_send_json(r->store, request, now, &out);
-    free(request);
+    if (typed) {
+        pmsg_send_request *req = typed_request(r, step, raw, TYPED_SEND);
+        st = pmsg_conversation_send(r->store, req, now, &out);
+        pmsg_send_request_free(req);
+    } else {
+        buf_puts(&b, "{");
+        raw_members(&b, raw, step, RUNNER_KEYS, 0, &first);
+        buf_puts(&b, "}");
+        request = buf_take(&b);
+        st = pmsg_send_json(r->store, request, now, &out);
+        free(request);
+    }
     if (st != PMSG_OK) return failed(o, st);
     if (cJSON_IsString(as) && pmsg_outcome_conversation_id(out, &conv) == PMSG_OK) {
         map_put(&r->conversations, as->valuestring, conv);
@@ -1421,12 +1673,18 @@ static int32_t op_reply(runner *r, const cJSON *step, span raw, int64_t now, out
     char *quoted = show(conv);
     pmsg_outcome *out = NULL;
     int32_t st;
-    buf_puts(&b, "{");
-    raw_members(&b, raw, step, NOT_PASSED, 0, &first);
-    buf_printf(&b, "%s\"conversation\":%s}", first ? "" : ",", quoted);
-    request = buf_take(&b);
-    st = pmsg_reply_json(r->store, request, now, &out);
-    free(request);
+    if (typed) {
+        pmsg_send_request *req = typed_request(r, step, raw, TYPED_REPLY);
+        st = pmsg_conversation_reply(r->store, req, now, &out);
+        pmsg_send_request_free(req);
+    } else {
+        buf_puts(&b, "{");
+        raw_members(&b, raw, step, NOT_PASSED, 0, &first);
+        buf_printf(&b, "%s\"conversation\":%s}", first ? "" : ",", quoted);
+        request = buf_take(&b);
+        st = pmsg_reply_json(r->store, request, now, &out);
+        free(request);
+    }
     free(quoted);
     cJSON_Delete(conv);
     if (st != PMSG_OK) return failed(o, st);
@@ -1458,15 +1716,26 @@ static int32_t op_send_group(runner *r, const cJSON *step, span raw, int64_t now
     char *request, *text = NULL;
     const cJSON *as = get(step, "as_group"), *e, *a;
     cJSON *v, *entries;
-    buf_puts(&b, "{");
-    raw_members(&b, raw, step, NOT_PASSED, 0, &first);
-    buf_puts(&b, "}");
-    request = buf_take(&b);
-    if (take_json(o, pmsg_send_group_json(r->store, request, now, &text), &text, &v)) {
+    if (typed) {
+        pmsg_send_request *req = typed_request(r, step, raw, TYPED_GROUP);
+        pmsg_group_outcome *h = NULL;
+        int32_t st = pmsg_group_send(r->store, req, now, &h);
+        pmsg_send_request_free(req);
+        if (st != PMSG_OK) return failed(o, st);
+        st = group_outcome_tree(h, &v, o);
+        pmsg_group_outcome_free(h);
+        if (st != PMSG_OK) return st;
+    } else {
+        buf_puts(&b, "{");
+        raw_members(&b, raw, step, NOT_PASSED, 0, &first);
+        buf_puts(&b, "}");
+        request = buf_take(&b);
+        if (take_json(o, pmsg_send_group_json(r->store, request, now, &text), &text, &v)) {
+            free(request);
+            return o->status;
+        }
         free(request);
-        return o->status;
     }
-    free(request);
     if (cJSON_IsString(as) && cJSON_IsString(get(v, "group_id")))
         map_put(&r->groups, as->valuestring, get(v, "group_id")->valuestring);
     for (e = items(v, "entries"); e != NULL; e = e->next) {

@@ -8,6 +8,8 @@ typedef char pmsg_status_is_32_bits[sizeof(pmsg_status) == sizeof(int32_t) ? 1 :
 typedef char pmsg_ok_is_0[PMSG_OK == 0 ? 1 : -1];
 typedef char pmsg_internal_is_28[PMSG_INTERNAL == 28 ? 1 : -1];
 typedef char pmsg_unknown_group_is_29[PMSG_UNKNOWN_GROUP == 29 ? 1 : -1];
+typedef char pmsg_response_required_is_3[PMSG_RESPONSE_REQUIRED == 3 ? 1 : -1];
+typedef char pmsg_unit_weeks_is_2[PMSG_UNIT_WEEKS == 2 ? 1 : -1];
 
 /* Use a few declarations so that the check is not vacuous. */
 int header_check_c(void);
@@ -20,10 +22,16 @@ int header_check_c(void) {
     pmsg_status (*due)(const pmsg_store *, int64_t, int64_t, pmsg_events **) = &pmsg_events_due;
     pmsg_status (*field)(const pmsg_view *, size_t, size_t, const char **) =
         &pmsg_view_attachment_name;
+    pmsg_status (*typed_send)(const pmsg_store *, const pmsg_send_request *, int64_t,
+                              pmsg_outcome **) = &pmsg_conversation_send;
+    pmsg_status (*respond)(pmsg_send_request *, int32_t, int64_t) =
+        &pmsg_send_request_set_response;
     (void)store;
     (void)outcome;
     (void)send;
     (void)due;
     (void)field;
+    (void)typed_send;
+    (void)respond;
     return (int)st + PMSG_VERSION_NUMBER + (int)sizeof(pmsg_status_name(PMSG_INTERNAL));
 }

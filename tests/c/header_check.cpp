@@ -20,6 +20,8 @@ typedef char pmsg_status_is_32_bits[sizeof(pmsg_status) == sizeof(int32_t) ? 1 :
 typedef char pmsg_ok_is_0[PMSG_OK == 0 ? 1 : -1];
 typedef char pmsg_internal_is_28[PMSG_INTERNAL == 28 ? 1 : -1];
 typedef char pmsg_unknown_group_is_29[PMSG_UNKNOWN_GROUP == 29 ? 1 : -1];
+typedef char pmsg_response_required_is_3[PMSG_RESPONSE_REQUIRED == 3 ? 1 : -1];
+typedef char pmsg_unit_weeks_is_2[PMSG_UNIT_WEEKS == 2 ? 1 : -1];
 #endif
 
 int header_check_cpp();
@@ -44,8 +46,14 @@ int header_check_cpp() {
     (void)store;
     (void)outcome;
     (void)send;
+    pmsg_status (*typed_send)(const pmsg_store *, const pmsg_send_request *, int64_t,
+                              pmsg_outcome **) = &pmsg_conversation_send;
+    pmsg_status (*respond)(pmsg_send_request *, int32_t, int64_t) =
+        &pmsg_send_request_set_response;
     (void)due;
     (void)field;
+    (void)typed_send;
+    (void)respond;
     (void)claim;
     (void)assign;
     (void)group;

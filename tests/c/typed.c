@@ -1,5 +1,10 @@
 /*
- * typed: the typed C API, with no JSON to read. Every typed result
+ * typed: the typed C API, with no JSON to write or read. Requests built
+ * with the pmsg_send_request_* setters for a send, a reply and a group
+ * send, each option checked in what the send did; the setters' own
+ * errors (naming the argument), a failed setter ignored by the host (the
+ * send then fails with it, at its field's place in R-S2's order), fields
+ * an operation does not take. Every typed result
  * (pmsg_events, pmsg_view, pmsg_folder_page, pmsg_matches, pmsg_purged,
  * pmsg_billing, pmsg_group_progress) is read field by field and checked
  * against what the scenario did; then what a careless host can do to the
@@ -316,7 +321,245 @@ static void results(void) {
     pmsg_close(store);
 }
 
+static const char NOT_UTF8[] = "caf\xe9"; /* Latin-1, not UTF-8 */
+
+/* The setter returns `want`, naming `name` in its message. */
+#define SETTER_REFUSES(call, want, name)                            \
+    do {                                                            \
+        if (EXPECT(call, want)) EXPECT_MESSAGE("`" name "`");       \
+    } while (0)
+
+static void requests(void) {
+    pmsg_store *store = NULL;
+    pmsg_send_request *req = NULL, *reply = NULL, *group = NULL;
+    pmsg_outcome *out = NULL;
+    pmsg_group_outcome *sent = NULL;
+    pmsg_view *view = NULL;
+    pmsg_billing *billing = NULL;
+    pmsg_events *events = NULL;
+    static const uint8_t PDF[] = {'%', 'P', 'D', 'F', 0, 1, 2};
+    char conv[128], other[128], att[128];
+    const char *s = NULL;
+    uint8_t *bytes = NULL;
+    size_t len = 0, i;
+
+    MUST(pmsg_open_in_memory(CONFIG, &store));
+    MUST(pmsg_directory_upsert_json(store, DIRECTORY_JSON));
+
+    /* Every option of SPEC section 4, through its setter. */
+    MUST(pmsg_send_request_new(&req));
+    MUST(pmsg_send_request_set_author(req, "s-dr"));
+    MUST(pmsg_send_request_set_patient(req, "e100")); /* EMR IDs fold case (section 15) */
+    MUST(pmsg_send_request_set_from_workgroup(req, "w-front"));
+    MUST(pmsg_send_request_set_subject(req, "Lab results"));
+    MUST(pmsg_send_request_set_body(req, "negative\", \"patient\": \"E200")); /* just text */
+    MUST(pmsg_send_request_add_attachment(req, "lab.pdf", "application/pdf", PDF, sizeof PDF));
+    MUST(pmsg_send_request_add_attachment(req, "empty.txt", "text/plain", NULL, 0));
+    MUST(pmsg_send_request_set_unread_notify(req, 2, PMSG_UNIT_DAYS));
+    MUST(pmsg_send_request_set_response(req, PMSG_RESPONSE_REQUIRED, 3));
+    MUST(pmsg_send_request_set_allow_reply_attachments(req, 1));
+    MUST(pmsg_send_request_set_mask_name(req, 1));
+    MUST(pmsg_send_request_set_fee_code(req, " k738 "));
+    MUST(pmsg_send_request_set_file_to_chart(req, 1));
+    MUST(pmsg_send_request_set_confidential(req, 0));
+    MUST(pmsg_conversation_send(store, req, T0, &out));
+    TEXT_IS(pmsg_outcome_delivered_to(out, 0, S), "account:a-lea");
+    TEXT_IS(pmsg_outcome_status(out, S), "open");
+    OK(pmsg_outcome_chart_text(out, &s));
+    CHECK(CONTAINS(s, "Lab results") && CONTAINS(s, "masked"));
+    MUST(pmsg_outcome_conversation_id(out, &s));
+    strcpy(conv, s);
+    MUST(pmsg_outcome_attachment_id(out, 0, &s));
+    strcpy(att, s);
+    pmsg_outcome_free(out);
+
+    /* What the send did: the body went to E100 as text, masked, with its files. */
+    MUST(pmsg_conversation_view(store, "account:a-lea", conv, T0, &view));
+    TEXT_IS(pmsg_view_patient_emr_id(view, S), "E100");
+    TEXT_IS(pmsg_view_message_body(view, 0, S), "negative\", \"patient\": \"E200");
+    TEXT_IS(pmsg_view_message_sender(view, 0, S), "Clinic Staff");
+    TEXT_IS(pmsg_view_response_due_at(view, S), "2026-03-13T10:00:00-04:00");
+    VALUE_IS(size_t, pmsg_view_attachment_count(view, 0, V), 2);
+    VALUE_IS(uint64_t, pmsg_view_attachment_size(view, 0, 0, V), sizeof PDF);
+    VALUE_IS(uint64_t, pmsg_view_attachment_size(view, 0, 1, V), 0);
+    TEXT_IS(pmsg_view_attachment_media_type(view, 0, 0, S), "application/pdf");
+    pmsg_view_free(view);
+    MUST(pmsg_download(store, "account:a-lea", conv, att, T0, &bytes, &len));
+    CHECK(len == sizeof PDF && memcmp(bytes, PDF, len) == 0); /* bytes with a NUL inside */
+    pmsg_bytes_free(bytes, len);
+    MUST(pmsg_billing_report(store, "2026-03", &billing));
+    TEXT_IS(pmsg_billing_entry_fee_code(billing, 0, S), "K738");
+    pmsg_billing_free(billing);
+    /* R-D3: the unread reminder 2 days later, to the from-workgroup. */
+    MUST(pmsg_events_due(store, T0 + 2 * DAY_MS, -1, &events));
+    {
+        size_t n = 0;
+        int reminded = 0;
+        OK(pmsg_events_count(events, &n));
+        for (i = 0; i < n; i++) {
+            const char *kind = NULL, *to = NULL;
+            OK(pmsg_events_kind(events, i, &kind));
+            OK(pmsg_events_to(events, i, &to));
+            reminded |= same(kind, "unread_reminder") && same(to, "workgroup:w-front");
+        }
+        CHECK(reminded);
+    }
+    pmsg_events_free(events);
+
+    /* A request is only read by a send: the same one sends again. */
+    MUST(pmsg_send_request_set_file_to_chart(req, 0));
+    MUST(pmsg_conversation_send(store, req, T0 + MIN_MS, &out));
+    MUST(pmsg_outcome_conversation_id(out, &s));
+    strcpy(other, s);
+    CHECK(strcmp(conv, other) != 0);
+    TEXT_IS(pmsg_outcome_chart_text(out, S), NULL);
+    pmsg_outcome_free(out);
+
+    /* The setters' own errors, each naming its argument, with the rule's code. */
+    SETTER_REFUSES(pmsg_send_request_set_subject(NULL, "x"), PMSG_INVALID_ARGUMENT, "request");
+    SETTER_REFUSES(pmsg_send_request_set_author(req, NULL), PMSG_INVALID_ARGUMENT, "author");
+    SETTER_REFUSES(pmsg_send_request_set_body(req, NOT_UTF8), PMSG_INVALID_ARGUMENT, "body");
+    EXPECT_MESSAGE("UTF-8");
+    SETTER_REFUSES(pmsg_send_request_set_from_workgroup(req, ""), PMSG_INVALID_ARGUMENT,
+                   "workgroup");
+    SETTER_REFUSES(pmsg_send_request_set_unread_notify(req, 2, 3), PMSG_INVALID_NOTIFY_INTERVAL,
+                   "unit");
+    SETTER_REFUSES(pmsg_send_request_set_response(req, 7, 0), PMSG_INVALID_OPTIONS, "response");
+    SETTER_REFUSES(pmsg_send_request_set_response(req, PMSG_RESPONSE_ALLOWED, 3),
+                   PMSG_INVALID_OPTIONS, "required_days");
+    SETTER_REFUSES(pmsg_send_request_set_mask_name(req, 2), PMSG_INVALID_OPTIONS, "mask_name");
+    SETTER_REFUSES(pmsg_send_request_set_confidential(req, -1), PMSG_INVALID_OPTIONS,
+                   "confidential");
+    SETTER_REFUSES(pmsg_send_request_add_attachment(req, "a.pdf", NULL, PDF, 1),
+                   PMSG_INVALID_ARGUMENT, "media_type");
+    SETTER_REFUSES(pmsg_send_request_add_attachment(req, "a.pdf", "application/pdf", NULL, 4),
+                   PMSG_INVALID_ARGUMENT, "bytes");
+    SETTER_REFUSES(pmsg_send_request_new(NULL), PMSG_INVALID_ARGUMENT, "out");
+    pmsg_send_request_free(req);
+    pmsg_send_request_free(NULL);
+
+    /* A host that ignores a setter's failure: the send fails with it, at its
+     * field's place in R-S2's order, and sends nothing. */
+    MUST(pmsg_send_request_new(&req));
+    MUST(pmsg_send_request_set_author(req, "s-dr"));
+    MUST(pmsg_send_request_set_patient(req, "E100"));
+    MUST(pmsg_send_request_set_from_direct(req));
+    MUST(pmsg_send_request_set_subject(req, "Hello"));
+    MUST(pmsg_send_request_set_body(req, "Text"));
+    pmsg_send_request_set_mask_name(req, 5); /* status ignored */
+    out = (pmsg_outcome *)&failures;
+    EXPECT(pmsg_conversation_send(store, req, T0, &out), PMSG_INVALID_OPTIONS);
+    EXPECT_MESSAGE("`mask_name` = 5");
+    CHECK(out == NULL);
+    pmsg_send_request_set_subject(req, NULL); /* an earlier field fails first */
+    EXPECT(pmsg_conversation_send(store, req, T0, &out), PMSG_INVALID_ARGUMENT);
+    EXPECT_MESSAGE("`subject`");
+    MUST(pmsg_send_request_set_subject(req, "")); /* set again: the rule's own verdict */
+    EXPECT(pmsg_conversation_send(store, req, T0, &out), PMSG_INVALID_SUBJECT);
+    MUST(pmsg_send_request_set_subject(req, "Hello"));
+    MUST(pmsg_send_request_set_mask_name(req, 0)); /* set again: the mark is gone */
+    MUST(pmsg_conversation_send(store, req, T0, &out));
+    pmsg_outcome_free(out);
+    /* Fields the operation does not take, and fields it needs. */
+    MUST(pmsg_send_request_set_by(req, "staff:s-dr"));
+    EXPECT(pmsg_conversation_send(store, req, T0, &out), PMSG_INVALID_ARGUMENT);
+    EXPECT_MESSAGE("`by`, which pmsg_conversation_send does not take");
+    EXPECT(pmsg_group_send(store, req, T0, &sent), PMSG_INVALID_ARGUMENT);
+    EXPECT_MESSAGE("`patient`, which pmsg_group_send does not take");
+    CHECK(sent == NULL);
+    pmsg_send_request_free(req);
+    MUST(pmsg_send_request_new(&req));
+    EXPECT(pmsg_conversation_send(store, req, T0, &out), PMSG_INVALID_ARGUMENT);
+    EXPECT_MESSAGE("no author");
+    EXPECT(pmsg_conversation_send(store, NULL, T0, &out), PMSG_INVALID_ARGUMENT);
+    EXPECT_MESSAGE("`request`");
+    pmsg_send_request_free(req);
+
+    /* Replies: the patient side; staff with options; confidential is refused (R-CF1). */
+    MUST(pmsg_send_request_new(&reply));
+    MUST(pmsg_send_request_set_by(reply, "account:a-lea"));
+    MUST(pmsg_send_request_set_conversation(reply, conv));
+    MUST(pmsg_send_request_set_body(reply, "Thank you."));
+    MUST(pmsg_send_request_add_attachment(reply, "photo.txt", "text/plain", PDF, 3));
+    MUST(pmsg_conversation_reply(store, reply, T0 + DAY_MS, &out));
+    TEXT_IS(pmsg_outcome_delivered_to(out, 0, S), "workgroup:w-front");
+    pmsg_outcome_free(out);
+    pmsg_send_request_free(reply);
+    MUST(pmsg_send_request_new(&reply));
+    MUST(pmsg_send_request_set_by(reply, "staff:s-nurse"));
+    MUST(pmsg_send_request_set_conversation(reply, conv));
+    MUST(pmsg_send_request_set_body(reply, "Noted."));
+    MUST(pmsg_send_request_set_confidential(reply, 0));
+    EXPECT(pmsg_conversation_reply(store, reply, T0 + DAY_MS, &out), PMSG_INVALID_OPTIONS);
+    EXPECT_MESSAGE("R-CF1");
+    MUST(pmsg_send_request_set_subject(reply, "Re"));
+    EXPECT(pmsg_conversation_reply(store, reply, T0 + DAY_MS, &out), PMSG_INVALID_ARGUMENT);
+    EXPECT_MESSAGE("`subject`, which pmsg_conversation_reply does not take");
+    pmsg_send_request_free(reply);
+    MUST(pmsg_send_request_new(&reply));
+    MUST(pmsg_send_request_set_by(reply, "staff:s-nurse"));
+    MUST(pmsg_send_request_set_conversation(reply, conv));
+    MUST(pmsg_send_request_set_body(reply, "Noted."));
+    MUST(pmsg_send_request_set_response(reply, PMSG_RESPONSE_CLOSED, 0));
+    MUST(pmsg_conversation_reply(store, reply, T0 + DAY_MS, &out));
+    TEXT_IS(pmsg_outcome_status(out, S), "closed"); /* R-S4 */
+    pmsg_outcome_free(out);
+    pmsg_send_request_free(reply);
+
+    /* A group send: one conversation per patient, repeats dropped, unknowns skipped. */
+    MUST(pmsg_send_request_new(&group));
+    MUST(pmsg_send_request_set_author(group, "s-dr"));
+    MUST(pmsg_send_request_add_patient(group, "E100"));
+    MUST(pmsg_send_request_add_patient(group, "E999"));
+    MUST(pmsg_send_request_add_patient(group, "E200"));
+    MUST(pmsg_send_request_add_patient(group, "e100"));
+    MUST(pmsg_send_request_set_from_workgroup(group, "w-front"));
+    MUST(pmsg_send_request_set_subject(group, "Flu clinic"));
+    MUST(pmsg_send_request_set_body(group, "Saturday 9 to 12."));
+    MUST(pmsg_send_request_add_attachment(group, "flu.txt", "text/plain", PDF, 2));
+    MUST(pmsg_group_send(store, group, T0, &sent));
+    OK(pmsg_group_outcome_group_id(sent, &s));
+    CHECK(s != NULL && strlen(s) > 0);
+    VALUE_IS(size_t, pmsg_group_outcome_count(sent, V), 3);
+    TEXT_IS(pmsg_group_outcome_emr_id(sent, 0, S), "E100");
+    TEXT_IS(pmsg_group_outcome_skipped(sent, 0, S), NULL);
+    TEXT_IS(pmsg_group_outcome_status(sent, 0, S), "open");
+    VALUE_IS(size_t, pmsg_group_outcome_delivered_to_count(sent, 0, V), 1);
+    TEXT_IS(pmsg_group_outcome_delivered_to(sent, 0, 0, S), "account:a-lea");
+    TEXT_IS(pmsg_group_outcome_delivered_to(sent, 2, 0, S), "account:a-marc");
+    VALUE_IS(size_t, pmsg_group_outcome_attachment_count(sent, 0, V), 1);
+    TEXT_IS(pmsg_group_outcome_attachment_name(sent, 0, 0, S), "flu.txt");
+    OK(pmsg_group_outcome_attachment_id(sent, 0, 0, &s));
+    CHECK(s != NULL);
+    OK(pmsg_group_outcome_message_id(sent, 0, &s));
+    CHECK(s != NULL);
+    TEXT_IS(pmsg_group_outcome_emr_id(sent, 1, S), "E999");
+    TEXT_IS(pmsg_group_outcome_skipped(sent, 1, S), "unknown_patient");
+    TEXT_IS(pmsg_group_outcome_conversation_id(sent, 1, S), NULL);
+    TEXT_IS(pmsg_group_outcome_status(sent, 1, S), NULL);
+    VALUE_IS(size_t, pmsg_group_outcome_attachment_count(sent, 1, V), 0);
+    s = "sentinel";
+    REFUSED(pmsg_group_outcome_attachment_id(sent, 0, 1, &s), "attachment", s == NULL);
+    REFUSED(pmsg_group_outcome_emr_id(sent, 3, &s), "index", s == NULL);
+    REFUSED(pmsg_group_outcome_emr_id(NULL, 0, &s), "outcome", s == NULL);
+    pmsg_group_outcome_free(sent);
+    pmsg_group_outcome_free(NULL);
+    /* R-G1: no chart filing in a group; a bad patient entry fails at the list's place. */
+    MUST(pmsg_send_request_set_file_to_chart(group, 1));
+    sent = (pmsg_group_outcome *)&failures;
+    EXPECT(pmsg_group_send(store, group, T0, &sent), PMSG_INVALID_OPTIONS);
+    CHECK(sent == NULL);
+    MUST(pmsg_send_request_set_file_to_chart(group, 0));
+    EXPECT(pmsg_send_request_add_patient(group, NULL), PMSG_INVALID_ARGUMENT);
+    EXPECT(pmsg_group_send(store, group, T0, &sent), PMSG_INVALID_ARGUMENT);
+    EXPECT_MESSAGE("`patient`");
+    pmsg_send_request_free(group);
+
+    pmsg_close(store);
+}
+
 int main(void) {
+    requests();
     results();
     return finish("typed");
 }
