@@ -18,14 +18,16 @@
 //! URL parameters of pmsg's own (removed before the URL reaches the
 //! driver): `pmsg_schema=NAME` (a schema, created if missing, used as the
 //! `search_path`: one database can hold many stores), `pmsg_pool_size=N`
-//! (connections per handle, default 8). `sslmode` takes `disable`,
+//! (connections per handle, default 8), `pmsg_busy_timeout_ms=N` (how
+//! long a statement waits for a lock: the connections' `lock_timeout`,
+//! default 10 s as SQLite's busy timeout). `sslmode` takes `disable`,
 //! `allow`, `prefer` (the default), `require`, `verify-ca`, `verify-full`,
 //! with `sslrootcert=FILE` (PEM) as in libpq; see `tls.rs`.
 
 mod queries;
 mod tls;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StorageKind};
 use crate::store::{Backend, Finish, Tx, SCHEMA_VERSION};
 use postgres::{Client, Statement};
 use std::cell::{Cell, RefCell};
@@ -52,6 +54,13 @@ const DEFAULT_POOL_SIZE: u32 = 8;
 /// How long an operation waits for a free connection (or a new one).
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long a statement waits for a lock unless `pmsg_busy_timeout_ms`
+/// says otherwise (`lock_timeout`; the same default as SQLite's busy timeout).
+const BUSY_TIMEOUT_MS: u64 = 10_000;
+
+/// The longest `pmsg_busy_timeout_ms` (one hour).
+const MAX_BUSY_TIMEOUT_MS: u64 = 3_600_000;
+
 /// One pooled connection and its prepared statements.
 pub(crate) struct PgConn {
     client: Client,
@@ -64,6 +73,7 @@ struct Manager {
     config: postgres::Config,
     tls: tls::Tls,
     schema: Option<String>,
+    busy_timeout_ms: u64,
 }
 
 impl Manager {
@@ -72,6 +82,8 @@ impl Manager {
         if let Some(schema) = &self.schema {
             client.batch_execute(&format!("SET search_path TO {}", quote_ident(schema)))?;
         }
+        // A lock not granted in time is SQLSTATE 55P03: `storage`/`busy`.
+        client.batch_execute(&format!("SET lock_timeout = {}", self.busy_timeout_ms))?;
         Ok(PgConn {
             client,
             statements: HashMap::new(),
@@ -108,6 +120,8 @@ pub(crate) struct ParsedUrl {
     pub driver_url: String,
     pub schema: Option<String>,
     pub pool_size: u32,
+    /// `lock_timeout` of every connection, in milliseconds.
+    pub busy_timeout_ms: u64,
     pub ssl: tls::SslSettings,
 }
 
@@ -121,6 +135,7 @@ pub(crate) fn parse_url(url: &str) -> Result<ParsedUrl> {
     let mut kept = Vec::new();
     let mut schema = None;
     let mut pool_size = DEFAULT_POOL_SIZE;
+    let mut busy_timeout_ms = BUSY_TIMEOUT_MS;
     let mut sslmode = None;
     let mut sslrootcert = None;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -144,6 +159,17 @@ pub(crate) fn parse_url(url: &str) -> Result<ParsedUrl> {
                     _ => {
                         return Err(bad(format!(
                             "pmsg_pool_size {value:?} must be a whole number from 1 to 1000"
+                        )))
+                    }
+                }
+            }
+            "pmsg_busy_timeout_ms" => {
+                busy_timeout_ms = match value.parse::<u64>() {
+                    Ok(n) if n <= MAX_BUSY_TIMEOUT_MS => n,
+                    _ => {
+                        return Err(bad(format!(
+                            "pmsg_busy_timeout_ms {value:?} must be a whole number of \
+                             milliseconds from 0 to {MAX_BUSY_TIMEOUT_MS}"
                         )))
                     }
                 }
@@ -187,6 +213,7 @@ pub(crate) fn parse_url(url: &str) -> Result<ParsedUrl> {
         driver_url,
         schema,
         pool_size,
+        busy_timeout_ms,
         ssl,
     })
 }
@@ -236,12 +263,52 @@ fn redact(url: &str) -> String {
 /// The storage error for a driver error, naming its SQLSTATE when it has one.
 fn storage(e: &postgres::Error) -> Error {
     match e.as_db_error() {
-        Some(db) => Error::Storage(format!(
-            "PostgreSQL: {} (SQLSTATE {})",
-            db.message(),
-            db.code().code()
-        )),
-        None => Error::Storage(format!("PostgreSQL: {e}")),
+        Some(db) => Error::storage(
+            kind_of(e),
+            format!(
+                "PostgreSQL: {} (SQLSTATE {})",
+                db.message(),
+                db.code().code()
+            ),
+        ),
+        None => Error::storage(kind_of(e), format!("PostgreSQL: {e}")),
+    }
+}
+
+/// What a host can do about a driver error: by its SQLSTATE when the
+/// server sent one, else a closed connection or a socket error is a lost
+/// connection.
+fn kind_of(e: &postgres::Error) -> StorageKind {
+    if let Some(code) = e.code() {
+        return kind_of_sqlstate(code.code());
+    }
+    let io = std::iter::successors(std::error::Error::source(e), |s| s.source())
+        .any(|s| s.is::<std::io::Error>());
+    if e.is_closed() || io {
+        StorageKind::ConnectionLost
+    } else {
+        StorageKind::Other
+    }
+}
+
+/// The kind of an SQLSTATE (PostgreSQL's appendix A).
+fn kind_of_sqlstate(code: &str) -> StorageKind {
+    match code {
+        // lock_not_available (lock_timeout), too_many_connections
+        "55P03" | "53300" => StorageKind::Busy,
+        // disk_full
+        "53100" => StorageKind::DiskFull,
+        // io_error, undefined_file, duplicate_file
+        "58030" | "58P01" | "58P02" => StorageKind::Io,
+        // data_corrupted, index_corrupted
+        "XX001" | "XX002" => StorageKind::Corrupt,
+        // admin_shutdown, crash_shutdown, cannot_connect_now
+        "57P01" | "57P02" | "57P03" => StorageKind::ConnectionLost,
+        // serialization_failure, deadlock_detected: pmsg retries these; one
+        // that reaches a caller was not (or no longer) retried
+        "40001" | "40P01" => StorageKind::RetriesExhausted,
+        c if c.starts_with("08") => StorageKind::ConnectionLost,
+        _ => StorageKind::Other,
     }
 }
 
@@ -270,15 +337,19 @@ impl PgDb {
             config,
             tls,
             schema: parsed.schema.clone(),
+            busy_timeout_ms: parsed.busy_timeout_ms,
         };
         // The first connection is made here, so that a wrong URL, host or
         // password fails now with the server's own words.
         let mut first = manager.connect_unscoped().map_err(|e| {
-            Error::Storage(format!(
-                "cannot connect to PostgreSQL {:?}: {}",
-                redact(url),
-                storage(&e)
-            ))
+            Error::storage(
+                kind_of(&e),
+                format!(
+                    "cannot connect to PostgreSQL {:?}: {}",
+                    redact(url),
+                    storage(&e)
+                ),
+            )
         })?;
         migrate(&mut first, parsed.schema.as_deref())?;
         drop(first);
@@ -288,14 +359,26 @@ impl PgDb {
             .test_on_check_out(false)
             .connection_timeout(CHECKOUT_TIMEOUT)
             .build(manager)
-            .map_err(|e| Error::Storage(format!("PostgreSQL connection pool: {e}")))?;
+            .map_err(|e| {
+                Error::storage(
+                    StorageKind::ConnectionLost,
+                    format!("PostgreSQL connection pool: {e}"),
+                )
+            })?;
         Ok(PgDb { pool })
     }
 
     fn checkout(&self) -> Result<r2d2::PooledConnection<Manager>> {
-        self.pool
-            .get()
-            .map_err(|e| Error::Storage(format!("no PostgreSQL connection: {e}")))
+        self.pool.get().map_err(|e| {
+            // Every connection busy for the whole wait, or none could be made.
+            let state = self.pool.state();
+            let kind = if state.connections >= self.pool.max_size() && state.idle_connections == 0 {
+                StorageKind::Busy
+            } else {
+                StorageKind::ConnectionLost
+            };
+            Error::storage(kind, format!("no PostgreSQL connection: {e}"))
+        })
     }
 
     /// Runs `f` in transactions started by `begin` until it neither loses
@@ -355,16 +438,19 @@ impl PgDb {
                     Err(e) => return Err(storage(&e)),
                 },
                 Finish::Rollback => {
-                    return tx
-                        .rollback()
-                        .map_err(|e| Error::Storage(format!("the rollback failed: {e}")));
+                    return tx.rollback().map_err(|e| {
+                        Error::storage(kind_of(&e), format!("the rollback failed: {e}"))
+                    });
                 }
             }
         }
-        Err(Error::Storage(format!(
-            "the transaction lost a serialization conflict with other writers (SQLSTATE 40001 \
+        Err(Error::storage(
+            StorageKind::RetriesExhausted,
+            format!(
+                "the transaction lost a serialization conflict with other writers (SQLSTATE 40001 \
              or 40P01) {MAX_ATTEMPTS} times in a row and pmsg gave up; nothing of it was committed"
-        )))
+            ),
+        ))
     }
 }
 
@@ -443,18 +529,25 @@ fn migrate(client: &mut Client, schema: Option<&str>) -> Result<()> {
             return Ok(());
         }
         if found < version {
-            return Err(Error::Storage(format!(
-                "the schema version went back from {version} to {found} during the migration"
-            )));
+            return Err(Error::storage(
+                StorageKind::Other,
+                format!(
+                    "the schema version went back from {version} to {found} during the migration"
+                ),
+            ));
         }
         let next = found + 1;
         tx.batch_execute(MIGRATIONS[found as usize]).map_err(|e| {
             let Error::Storage(why) = storage(&e) else {
                 unreachable!()
             };
-            Error::Storage(format!(
-                "PostgreSQL migration to schema version {next}: {why}"
-            ))
+            Error::storage(
+                why.kind,
+                format!(
+                    "PostgreSQL migration to schema version {next}: {}",
+                    why.message
+                ),
+            )
         })?;
         tx.execute("DELETE FROM pmsg_schema_version", &[])
             .map_err(|e| storage(&e))?;
@@ -591,6 +684,37 @@ mod tests {
         ] {
             let e = parse_url(url).err().unwrap_or_else(|| panic!("{url}"));
             assert_eq!(e.code(), "invalid_argument", "{url}: {e}");
+        }
+    }
+
+    #[test]
+    fn sqlstates_have_kinds() {
+        for (code, kind) in [
+            ("55P03", StorageKind::Busy),
+            ("53100", StorageKind::DiskFull),
+            ("58030", StorageKind::Io),
+            ("XX001", StorageKind::Corrupt),
+            ("08006", StorageKind::ConnectionLost),
+            ("57P01", StorageKind::ConnectionLost),
+            ("40001", StorageKind::RetriesExhausted),
+            ("23505", StorageKind::Other),
+        ] {
+            assert_eq!(kind_of_sqlstate(code), kind, "{code}");
+        }
+    }
+
+    #[test]
+    fn the_busy_timeout_is_a_url_parameter() {
+        let p = parse_url("postgres://h/d?pmsg_busy_timeout_ms=250").unwrap();
+        assert_eq!(p.busy_timeout_ms, 250);
+        assert_eq!(p.driver_url, "postgres://h/d");
+        assert_eq!(
+            parse_url("postgres://h/d").unwrap().busy_timeout_ms,
+            BUSY_TIMEOUT_MS
+        );
+        for bad in ["x", "-1", "3600001"] {
+            let url = format!("postgres://h/d?pmsg_busy_timeout_ms={bad}");
+            assert_eq!(parse_url(&url).unwrap_err().code(), "invalid_argument");
         }
     }
 
