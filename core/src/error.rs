@@ -136,9 +136,11 @@ pub enum Error {
         /// The newest version this library knows.
         supported: i64,
     },
-    /// `storage`: the database could not be read or written (R-ST1).
-    #[error("storage error: {0} (R-ST1)")]
-    Storage(String),
+    /// `storage`: the database could not be read or written (R-ST1). Its
+    /// [`StorageError::kind`] says what a host can do about it
+    /// ([`Error::storage_kind`]).
+    #[error("storage error ({}): {} (R-ST1)", .0.kind.as_str(), .0.message)]
+    Storage(StorageError),
     /// `internal`: a bug in pmsg.
     #[error("internal error: {0}")]
     Internal(String),
@@ -146,6 +148,89 @@ pub enum Error {
     /// `internal` (SPEC §13: codes are never renumbered).
     #[error("group {0:?} does not exist (R-G5)")]
     UnknownGroup(String),
+}
+
+/// What kind of `storage` failure it was: what a host can do about it.
+/// Its name ([`StorageKind::as_str`]) is what every language shows (C
+/// `pmsg_last_error_detail()`, the bindings' `storage_detail`), and never
+/// changes; kinds may be added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StorageKind {
+    /// `busy`: another writer held the database (SQLite busy or locked
+    /// past the busy timeout; PostgreSQL a lock not granted within it, or a
+    /// `Store::batch` that lost a serialization conflict): try again.
+    Busy,
+    /// `disk_full`: no room to write (the disk, a quota, SQLite's
+    /// `max_page_count`, PostgreSQL SQLSTATE 53100).
+    DiskFull,
+    /// `io`: the file system failed or refused a read or write (SQLite
+    /// I/O error, cannot open the file, read-only or no permission;
+    /// PostgreSQL SQLSTATE 58030).
+    Io,
+    /// `corrupt`: the file is not a pmsg database or is damaged (SQLite
+    /// corrupt or not a database; PostgreSQL SQLSTATE XX001, XX002).
+    Corrupt,
+    /// `wrong_key`: an encrypted file's key is wrong, or a plain file was
+    /// opened with a key (`Store::open_encrypted`).
+    WrongKey,
+    /// `connection_lost`: the PostgreSQL server cannot be reached or
+    /// dropped the connection (SQLSTATE class 08, 57P01…57P03, a socket error).
+    ConnectionLost,
+    /// `retries_exhausted`: PostgreSQL, a write lost a serialization
+    /// conflict or a deadlock every time pmsg ran it: try again later.
+    RetriesExhausted,
+    /// `other`: anything else (a bug, a misconfigured server…): read the message.
+    Other,
+}
+
+impl StorageKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [StorageKind; 8] = [
+        StorageKind::Busy,
+        StorageKind::DiskFull,
+        StorageKind::Io,
+        StorageKind::Corrupt,
+        StorageKind::WrongKey,
+        StorageKind::ConnectionLost,
+        StorageKind::RetriesExhausted,
+        StorageKind::Other,
+    ];
+
+    /// The stable snake_case name, e.g. `"disk_full"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StorageKind::Busy => "busy",
+            StorageKind::DiskFull => "disk_full",
+            StorageKind::Io => "io",
+            StorageKind::Corrupt => "corrupt",
+            StorageKind::WrongKey => "wrong_key",
+            StorageKind::ConnectionLost => "connection_lost",
+            StorageKind::RetriesExhausted => "retries_exhausted",
+            StorageKind::Other => "other",
+        }
+    }
+
+    /// The kind named `name` ([`StorageKind::as_str`]), if there is one.
+    pub fn from_name(name: &str) -> Option<StorageKind> {
+        StorageKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for StorageKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The payload of [`Error::Storage`]: what kind of failure, and the
+/// backend's own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageError {
+    /// What a host can do about it.
+    pub kind: StorageKind,
+    /// What failed, in the backend's words (without the kind).
+    pub message: String,
 }
 
 /// Every code of SPEC §13, in the order the SPEC lists them. Bindings check
@@ -183,6 +268,23 @@ pub const ERROR_CODES: [&str; 29] = [
 ];
 
 impl Error {
+    /// A `storage` error of `kind`.
+    pub fn storage(kind: StorageKind, message: impl Into<String>) -> Error {
+        Error::Storage(StorageError {
+            kind,
+            message: message.into(),
+        })
+    }
+
+    /// For a `storage` error, what kind it is (busy, disk full…); `None`
+    /// for every other code.
+    pub fn storage_kind(&self) -> Option<StorageKind> {
+        match self {
+            Error::Storage(e) => Some(e.kind),
+            _ => None,
+        }
+    }
+
     /// The stable snake_case code of SPEC §13 (e.g. `"unknown_patient"`).
     pub fn code(&self) -> &'static str {
         match self {
@@ -232,6 +334,23 @@ mod tests {
         for c in ERROR_CODES {
             assert!(seen.insert(c), "duplicate code {c}");
             assert!(c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'));
+        }
+    }
+
+    #[test]
+    fn storage_errors_say_their_kind() {
+        let e = Error::storage(StorageKind::DiskFull, "database or disk is full");
+        assert_eq!(e.code(), "storage");
+        assert_eq!(e.storage_kind(), Some(StorageKind::DiskFull));
+        assert_eq!(
+            e.to_string(),
+            "storage error (disk_full): database or disk is full (R-ST1)"
+        );
+        assert_eq!(Error::Internal("x".into()).storage_kind(), None);
+        let mut seen = std::collections::HashSet::new();
+        for k in StorageKind::ALL {
+            assert!(seen.insert(k.as_str()));
+            assert_eq!(StorageKind::from_name(k.as_str()), Some(k));
         }
     }
 

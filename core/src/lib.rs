@@ -35,7 +35,7 @@ mod store;
 pub mod strict_json;
 
 pub use config::{Config, DEFAULT_MEDIA_TYPES};
-pub use error::{Error, Result, ERROR_CODES};
+pub use error::{Error, Result, StorageError, StorageKind, ERROR_CODES};
 pub use model::*;
 pub use store::{SCHEMA_VERSION, SQLITE_MIGRATIONS};
 
@@ -133,10 +133,13 @@ impl Store {
             ));
         }
         if !ENCRYPTION {
-            return Err(Error::Storage(format!(
-                "cannot open {path:?} encrypted: this build of pmsg has no encryption \
+            return Err(Error::storage(
+                StorageKind::Other,
+                format!(
+                    "cannot open {path:?} encrypted: this build of pmsg has no encryption \
                  (build it with the cargo feature `encryption`)"
-            )));
+                ),
+            ));
         }
         Ok(Store {
             db: Db::open_keyed(path, key)?,
@@ -506,10 +509,10 @@ impl Store {
                     tx,
                     settings: &self.settings,
                 }),
-                None => Err(Error::Storage(
+                None => Err(Error::storage(
+                    StorageKind::Busy,
                     "the batch lost a serialization conflict with another writer and was rolled \
-                     back; a batch is not retried by pmsg: run it again"
-                        .into(),
+                     back; a batch is not retried by pmsg: run it again",
                 )),
             },
             |r| r.is_ok(),
@@ -686,6 +689,7 @@ mod tests {
         db.set_max_page_count(db.page_count().unwrap()).unwrap();
         let err = store.send(&request(vec![2; 200_000]), now).unwrap_err();
         assert_eq!(err.code(), "storage", "{err}");
+        assert_eq!(err.storage_kind(), Some(StorageKind::DiskFull), "{err}");
         // Everything committed before is intact and readable.
         let v = store
             .view("staff:s", &first.conversation_id, now)

@@ -21,6 +21,11 @@ pub trait Place {
     fn raw(&self, sql: &str);
     /// Sets the recorded schema version.
     fn set_schema_version(&self, v: i64);
+    /// The location with a busy timeout of `ms` milliseconds.
+    fn with_busy_timeout(&self, ms: u64) -> String;
+    /// Holds a lock that keeps every pmsg transaction waiting (on SQLite
+    /// every writer, on PostgreSQL every operation) until the guard drops.
+    fn hold_lock(&self) -> Box<dyn std::any::Any>;
 }
 
 struct SqlitePlace {
@@ -40,6 +45,14 @@ impl Place for SqlitePlace {
     }
     fn set_schema_version(&self, v: i64) {
         self.raw(&format!("PRAGMA user_version = {v}"));
+    }
+    fn with_busy_timeout(&self, ms: u64) -> String {
+        format!("file:{}?pmsg_busy_timeout_ms={ms}", self.path)
+    }
+    fn hold_lock(&self) -> Box<dyn std::any::Any> {
+        let c = rusqlite::Connection::open(&self.path).unwrap();
+        c.execute_batch("BEGIN IMMEDIATE").unwrap();
+        Box::new(c)
     }
 }
 
@@ -89,6 +102,18 @@ impl Place for PgPlace {
     }
     fn set_schema_version(&self, v: i64) {
         self.raw(&format!("UPDATE pmsg_schema_version SET version = {v}"));
+    }
+    fn with_busy_timeout(&self, ms: u64) -> String {
+        format!("{}&pmsg_busy_timeout_ms={ms}", self.url)
+    }
+    fn hold_lock(&self) -> Box<dyn std::any::Any> {
+        let mut c = self.client();
+        c.batch_execute(&format!(
+            "SET search_path TO {}; BEGIN; LOCK TABLE conversation IN ACCESS EXCLUSIVE MODE",
+            self.schema
+        ))
+        .unwrap();
+        Box::new(c)
     }
 }
 
@@ -163,6 +188,7 @@ backend_tests!(
     the_audit_chain_detects_edits_and_deletions,
     a_newer_schema_is_refused,
     concurrent_writers_on_two_handles_lose_nothing,
+    a_held_lock_is_busy_after_the_busy_timeout,
 );
 
 fn open(place: &dyn Place) -> Store {
@@ -591,5 +617,26 @@ mod suite {
         let audit = second.verify_audit().unwrap();
         assert!(audit.ok, "{audit:?}");
         assert_eq!(audit.entries, 120);
+    }
+
+    /// §13 `storage`, kind `busy`: a writer that waits past the busy
+    /// timeout for another's lock fails with `busy`, in about that time.
+    pub fn a_held_lock_is_busy_after_the_busy_timeout(place: &dyn Place) {
+        drop(setup(place));
+        let store = Store::open(&place.with_busy_timeout(100), &config()).unwrap();
+        let now = t("2026-03-02T09:00:00Z");
+        let guard = place.hold_lock();
+        let began = std::time::Instant::now();
+        let err = store.send(&send_request("Hi.", vec![]), now).unwrap_err();
+        let waited = began.elapsed();
+        assert_eq!(err.code(), "storage", "{err}");
+        assert_eq!(err.storage_kind(), Some(StorageKind::Busy), "{err}");
+        assert!(
+            err.to_string().starts_with("storage error (busy): "),
+            "{err}"
+        );
+        assert!(waited < std::time::Duration::from_secs(5), "{waited:?}");
+        drop(guard);
+        store.send(&send_request("Hi.", vec![]), now).unwrap();
     }
 }

@@ -522,3 +522,85 @@ fn a_version_2_file_migrates_to_version_3_and_keeps_its_conversations_and_events
     assert_eq!(claimed.len(), 1);
     assert!(store.verify_audit().unwrap().ok);
 }
+
+#[test]
+fn storage_errors_say_their_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    // corrupt: a file that is not a database.
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, vec![0x5a; 8192]).unwrap();
+    let err = Store::open(garbage.to_str().unwrap(), &config())
+        .err()
+        .expect("garbage refused");
+    assert_eq!(err.code(), "storage", "{err}");
+    assert_eq!(err.storage_kind(), Some(StorageKind::Corrupt), "{err}");
+    // io: a file that cannot be created.
+    let nowhere = dir.path().join("no-such-folder").join("pmsg.db");
+    let err = Store::open(nowhere.to_str().unwrap(), &config())
+        .err()
+        .expect("refused");
+    assert_eq!(err.storage_kind(), Some(StorageKind::Io), "{err}");
+    assert!(err.to_string().starts_with("storage error (io): "), "{err}");
+    // Not a storage error: no kind.
+    let err = Store::open(
+        &format!(
+            "file:{}?pmsg_busy_timeout_ms=soon",
+            dir.path().join("x.db").display()
+        ),
+        &config(),
+    )
+    .err()
+    .expect("refused");
+    assert_eq!(err.code(), "invalid_argument", "{err}");
+    assert_eq!(err.storage_kind(), None);
+    #[cfg(not(feature = "encryption"))]
+    {
+        let err = Store::open_encrypted(dir.path().join("e.db").to_str().unwrap(), &config(), "k")
+            .err()
+            .expect("no encryption in this build");
+        assert_eq!(err.storage_kind(), Some(StorageKind::Other), "{err}");
+    }
+}
+
+#[test]
+fn a_file_uri_names_the_file_and_its_busy_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, store) = file_store(dir.path());
+    drop(store);
+    for uri in [
+        format!("file:{path}"),
+        format!("file://{path}?pmsg_busy_timeout_ms=0"),
+        format!("file://localhost{path}?pmsg_busy_timeout_ms=2500"),
+        format!("file:{}?pmsg_busy_timeout_ms=1", path.replace('/', "%2F")),
+    ] {
+        let store = Store::open(&uri, &config()).unwrap_or_else(|e| panic!("{uri}: {e}"));
+        store.verify_audit().unwrap();
+    }
+    for uri in [
+        format!("file:{path}?mode=ro"),
+        format!("file://elsewhere{path}"),
+        format!("file:{path}?pmsg_busy_timeout_ms=3600001"),
+        "file:".to_string(),
+    ] {
+        let err = Store::open(&uri, &config()).err().expect("refused");
+        assert_eq!(err.code(), "invalid_argument", "{uri}: {err}");
+    }
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn a_postgres_server_that_cannot_be_reached_is_connection_lost() {
+    // Port 1 on the loopback: nothing listens there.
+    let err = Store::open(
+        "postgresql://pmsg@127.0.0.1:1/pmsg?connect_timeout=5",
+        &config(),
+    )
+    .err()
+    .expect("refused");
+    assert_eq!(err.code(), "storage", "{err}");
+    assert_eq!(
+        err.storage_kind(),
+        Some(StorageKind::ConnectionLost),
+        "{err}"
+    );
+}

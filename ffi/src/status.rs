@@ -253,7 +253,7 @@ mod tests {
                 found: 0,
                 supported: 0,
             },
-            Error::Storage(s()),
+            Error::storage(pmsg_core::StorageKind::Other, s()),
             Error::Internal(s()),
             Error::UnknownGroup(s()),
         ];

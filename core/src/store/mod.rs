@@ -288,10 +288,10 @@ pub(crate) fn postgres_contents(url: &str) -> Result<crate::StoreContents> {
     #[cfg(feature = "postgres")]
     return postgres::contents(url);
     #[cfg(not(feature = "postgres"))]
-    return Err(Error::Storage(
+    return Err(Error::storage(
+        crate::error::StorageKind::Other,
         "cannot open a PostgreSQL URL: this build of pmsg has no PostgreSQL backend \
-         (build it with the cargo feature `postgres`)"
-            .into(),
+         (build it with the cargo feature `postgres`)",
     ));
 }
 
@@ -303,10 +303,10 @@ impl Db {
             #[cfg(feature = "postgres")]
             return Ok(Db::Postgres(postgres::PgDb::open(path_or_url)?));
             #[cfg(not(feature = "postgres"))]
-            return Err(Error::Storage(
+            return Err(Error::storage(
+                crate::error::StorageKind::Other,
                 "cannot open a PostgreSQL URL: this build of pmsg has no PostgreSQL backend \
-                 (build it with the cargo feature `postgres`)"
-                    .into(),
+                 (build it with the cargo feature `postgres`)",
             ));
         }
         Ok(Db::Sqlite(sqlite::SqliteDb::open(Some(path_or_url))?))
@@ -363,9 +363,9 @@ impl Db {
         match (done, out) {
             (Ok(()), Some(r)) => r,
             // The rollback of a failed closure failed too: report both.
-            (Err(Error::Storage(why)), Some(Err(e))) if !commits(&Err(e.clone())) => {
-                Err(Error::Storage(format!("{e}; and {why}")))
-            }
+            (Err(Error::Storage(why)), Some(Err(e))) if !commits(&Err(e.clone())) => Err(
+                Error::storage(why.kind, format!("{e}; and {}", why.message)),
+            ),
             (Err(e), _) => Err(e),
             (Ok(()), None) => Err(Error::Internal(
                 "the storage backend finished a transaction without running it".into(),

@@ -31,14 +31,16 @@
 //! URL parameters of pmsg's own (removed before the URL reaches the
 //! driver): `pmsg_schema=NAME` (a schema, created if missing, used as the
 //! `search_path`: one database can hold many stores), `pmsg_pool_size=N`
-//! (connections per handle, default 8). `sslmode` takes `disable`,
+//! (connections per handle, default 8), `pmsg_busy_timeout_ms=N` (how
+//! long a statement waits for a lock: the connections' `lock_timeout`,
+//! default 10 s as SQLite's busy timeout). `sslmode` takes `disable`,
 //! `allow`, `prefer` (the default), `require`, `verify-ca`, `verify-full`,
 //! with `sslrootcert=FILE` (PEM) as in libpq; see `tls.rs`.
 
 mod queries;
 mod tls;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StorageKind};
 use crate::store::{Backend, Finish, Tx, SCHEMA_VERSION};
 use postgres::{Client, Statement};
 use std::cell::{Cell, RefCell};
@@ -87,6 +89,13 @@ const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(30);
 /// (`pmsg-torture server-kill`).
 const POOL_WAIT: Duration = Duration::from_secs(1);
 
+/// How long a statement waits for a lock unless `pmsg_busy_timeout_ms`
+/// says otherwise (`lock_timeout`; the same default as SQLite's busy timeout).
+const BUSY_TIMEOUT_MS: u64 = 10_000;
+
+/// The longest `pmsg_busy_timeout_ms` (one hour).
+const MAX_BUSY_TIMEOUT_MS: u64 = 3_600_000;
+
 /// One pooled connection and its prepared statements.
 pub(crate) struct PgConn {
     client: Client,
@@ -100,6 +109,7 @@ struct Manager {
     config: postgres::Config,
     tls: tls::Tls,
     schema: Option<String>,
+    busy_timeout_ms: u64,
 }
 
 impl Manager {
@@ -108,6 +118,8 @@ impl Manager {
         if let Some(schema) = &self.schema {
             client.batch_execute(&format!("SET search_path TO {}", quote_ident(schema)))?;
         }
+        // A lock not granted in time is SQLSTATE 55P03: `storage`/`busy`.
+        client.batch_execute(&format!("SET lock_timeout = {}", self.busy_timeout_ms))?;
         Ok(PgConn {
             client,
             statements: HashMap::new(),
@@ -148,6 +160,8 @@ pub(crate) struct ParsedUrl {
     pub driver_url: String,
     pub schema: Option<String>,
     pub pool_size: u32,
+    /// `lock_timeout` of every connection, in milliseconds.
+    pub busy_timeout_ms: u64,
     pub ssl: tls::SslSettings,
 }
 
@@ -161,6 +175,7 @@ pub(crate) fn parse_url(url: &str) -> Result<ParsedUrl> {
     let mut kept = Vec::new();
     let mut schema = None;
     let mut pool_size = DEFAULT_POOL_SIZE;
+    let mut busy_timeout_ms = BUSY_TIMEOUT_MS;
     let mut sslmode = None;
     let mut sslrootcert = None;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -184,6 +199,17 @@ pub(crate) fn parse_url(url: &str) -> Result<ParsedUrl> {
                     _ => {
                         return Err(bad(format!(
                             "pmsg_pool_size {value:?} must be a whole number from 1 to 1000"
+                        )))
+                    }
+                }
+            }
+            "pmsg_busy_timeout_ms" => {
+                busy_timeout_ms = match value.parse::<u64>() {
+                    Ok(n) if n <= MAX_BUSY_TIMEOUT_MS => n,
+                    _ => {
+                        return Err(bad(format!(
+                            "pmsg_busy_timeout_ms {value:?} must be a whole number of \
+                             milliseconds from 0 to {MAX_BUSY_TIMEOUT_MS}"
                         )))
                     }
                 }
@@ -227,6 +253,7 @@ pub(crate) fn parse_url(url: &str) -> Result<ParsedUrl> {
         driver_url,
         schema,
         pool_size,
+        busy_timeout_ms,
         ssl,
     })
 }
@@ -279,11 +306,14 @@ fn redact(url: &str) -> String {
 /// problem that caused it).
 fn storage(e: &postgres::Error) -> Error {
     match e.as_db_error() {
-        Some(db) => Error::Storage(format!(
-            "PostgreSQL: {} (SQLSTATE {})",
-            db.message(),
-            db.code().code()
-        )),
+        Some(db) => Error::storage(
+            kind_of(e),
+            format!(
+                "PostgreSQL: {} (SQLSTATE {})",
+                db.message(),
+                db.code().code()
+            ),
+        ),
         None => {
             let mut text = format!("PostgreSQL: {e}");
             let mut cause = std::error::Error::source(e);
@@ -295,8 +325,45 @@ fn storage(e: &postgres::Error) -> Error {
                 }
                 cause = c.source();
             }
-            Error::Storage(text)
+            Error::storage(kind_of(e), text)
         }
+    }
+}
+
+/// What a host can do about a driver error: by its SQLSTATE when the
+/// server sent one, else a closed connection or a socket error is a lost
+/// connection.
+fn kind_of(e: &postgres::Error) -> StorageKind {
+    if let Some(code) = e.code() {
+        return kind_of_sqlstate(code.code());
+    }
+    let io = std::iter::successors(std::error::Error::source(e), |s| s.source())
+        .any(|s| s.is::<std::io::Error>());
+    if e.is_closed() || io {
+        StorageKind::ConnectionLost
+    } else {
+        StorageKind::Other
+    }
+}
+
+/// The kind of an SQLSTATE (PostgreSQL's appendix A).
+fn kind_of_sqlstate(code: &str) -> StorageKind {
+    match code {
+        // lock_not_available (lock_timeout), too_many_connections
+        "55P03" | "53300" => StorageKind::Busy,
+        // disk_full
+        "53100" => StorageKind::DiskFull,
+        // io_error, undefined_file, duplicate_file
+        "58030" | "58P01" | "58P02" => StorageKind::Io,
+        // data_corrupted, index_corrupted
+        "XX001" | "XX002" => StorageKind::Corrupt,
+        // admin_shutdown, crash_shutdown, cannot_connect_now
+        "57P01" | "57P02" | "57P03" => StorageKind::ConnectionLost,
+        // serialization_failure, deadlock_detected: pmsg retries these; one
+        // that reaches a caller was not (or no longer) retried
+        "40001" | "40P01" => StorageKind::RetriesExhausted,
+        c if c.starts_with("08") => StorageKind::ConnectionLost,
+        _ => StorageKind::Other,
     }
 }
 
@@ -326,13 +393,17 @@ fn connect_first(url: &str) -> Result<(ParsedUrl, Manager, Client)> {
         config,
         tls,
         schema: parsed.schema.clone(),
+        busy_timeout_ms: parsed.busy_timeout_ms,
     };
     let first = manager.connect_unscoped().map_err(|e| {
-        Error::Storage(format!(
-            "cannot connect to PostgreSQL {:?}: {}",
-            redact(url),
-            storage(&e)
-        ))
+        Error::storage(
+            kind_of(&e),
+            format!(
+                "cannot connect to PostgreSQL {:?}: {}",
+                redact(url),
+                storage(&e)
+            ),
+        )
     })?;
     Ok((parsed, manager, first))
 }
@@ -416,7 +487,12 @@ impl PgDb {
             .test_on_check_out(false)
             .connection_timeout(POOL_WAIT)
             .build(manager)
-            .map_err(|e| Error::Storage(format!("PostgreSQL connection pool: {e}")))?;
+            .map_err(|e| {
+                Error::storage(
+                    StorageKind::ConnectionLost,
+                    format!("PostgreSQL connection pool: {e}"),
+                )
+            })?;
         Ok(PgDb {
             pool,
             alone,
@@ -433,10 +509,22 @@ impl PgDb {
                 Ok(c) => return Ok(c),
                 Err(_) if started.elapsed() + POOL_WAIT <= CHECKOUT_TIMEOUT => {}
                 Err(e) => {
-                    return Err(Error::Storage(format!(
-                        "no PostgreSQL connection within {} s: {e}",
-                        CHECKOUT_TIMEOUT.as_secs()
-                    )))
+                    // Every connection busy for the whole wait, or none could be made.
+                    let state = self.pool.state();
+                    let kind = if state.connections >= self.pool.max_size()
+                        && state.idle_connections == 0
+                    {
+                        StorageKind::Busy
+                    } else {
+                        StorageKind::ConnectionLost
+                    };
+                    return Err(Error::storage(
+                        kind,
+                        format!(
+                            "no PostgreSQL connection within {} s: {e}",
+                            CHECKOUT_TIMEOUT.as_secs()
+                        ),
+                    ));
                 }
             }
         }
@@ -523,9 +611,9 @@ impl PgDb {
                         Err(e) if is_retryable(&e) => break 'attempt Attempt::Conflict,
                         Err(e) => Err(storage(&e)),
                     },
-                    Finish::Rollback => tx
-                        .rollback()
-                        .map_err(|e| Error::Storage(format!("the rollback failed: {e}"))),
+                    Finish::Rollback => tx.rollback().map_err(|e| {
+                        Error::storage(kind_of(&e), format!("the rollback failed: {e}"))
+                    }),
                 })
             };
             if alone {
@@ -548,12 +636,15 @@ impl PgDb {
                     conflicts += 1;
                     let since = *conflicted_since.get_or_insert_with(std::time::Instant::now);
                     if since.elapsed() >= RETRY_BUDGET {
-                        return Err(Error::Storage(format!(
-                            "the transaction lost a serialization conflict with other writers \
-                             (SQLSTATE 40001 or 40P01) {conflicts} times in {:.1} s and pmsg gave \
-                             up; nothing of it was committed",
-                            since.elapsed().as_secs_f64()
-                        )));
+                        return Err(Error::storage(
+                            StorageKind::RetriesExhausted,
+                            format!(
+                                "the transaction lost a serialization conflict with other writers \
+                                 (SQLSTATE 40001 or 40P01) {conflicts} times in {:.1} s and pmsg \
+                                 gave up; nothing of it was committed",
+                                since.elapsed().as_secs_f64()
+                            ),
+                        ));
                     }
                     if conflicts < RUN_ALONE_AFTER {
                         backoff(conflicts);
@@ -570,7 +661,10 @@ impl PgDb {
     /// `since`, the first conflict).
     fn connect_alone(&self, since: std::time::Instant) -> Result<PgConn> {
         let mut conn = self.alone.connect().map_err(|e| {
-            Error::Storage(format!("cannot connect to PostgreSQL: {}", storage(&e)))
+            Error::storage(
+                kind_of(&e),
+                format!("cannot connect to PostgreSQL: {}", storage(&e)),
+            )
         })?;
         let left = RETRY_BUDGET
             .saturating_sub(since.elapsed())
@@ -585,13 +679,16 @@ impl PgDb {
                 )
             })
             .map_err(|e| {
-                Error::Storage(format!(
-                    "the transaction lost serialization conflicts with other writers {} times and \
-                     could not run alone within {} s: {}; nothing of it was committed",
-                    RUN_ALONE_AFTER,
-                    RETRY_BUDGET.as_secs(),
-                    storage(&e)
-                ))
+                Error::storage(
+                    StorageKind::RetriesExhausted,
+                    format!(
+                        "the transaction lost serialization conflicts with other writers {} times \
+                         and could not run alone within {} s: {}; nothing of it was committed",
+                        RUN_ALONE_AFTER,
+                        RETRY_BUDGET.as_secs(),
+                        storage(&e)
+                    ),
+                )
             })?;
         Ok(conn)
     }
@@ -683,18 +780,25 @@ fn migrate(client: &mut Client, schema: Option<&str>) -> Result<()> {
             return Ok(());
         }
         if found < version {
-            return Err(Error::Storage(format!(
-                "the schema version went back from {version} to {found} during the migration"
-            )));
+            return Err(Error::storage(
+                StorageKind::Other,
+                format!(
+                    "the schema version went back from {version} to {found} during the migration"
+                ),
+            ));
         }
         let next = found + 1;
         tx.batch_execute(MIGRATIONS[found as usize]).map_err(|e| {
             let Error::Storage(why) = storage(&e) else {
                 unreachable!()
             };
-            Error::Storage(format!(
-                "PostgreSQL migration to schema version {next}: {why}"
-            ))
+            Error::storage(
+                why.kind,
+                format!(
+                    "PostgreSQL migration to schema version {next}: {}",
+                    why.message
+                ),
+            )
         })?;
         tx.execute("DELETE FROM pmsg_schema_version", &[])
             .map_err(|e| storage(&e))?;
@@ -831,6 +935,37 @@ mod tests {
         ] {
             let e = parse_url(url).err().unwrap_or_else(|| panic!("{url}"));
             assert_eq!(e.code(), "invalid_argument", "{url}: {e}");
+        }
+    }
+
+    #[test]
+    fn sqlstates_have_kinds() {
+        for (code, kind) in [
+            ("55P03", StorageKind::Busy),
+            ("53100", StorageKind::DiskFull),
+            ("58030", StorageKind::Io),
+            ("XX001", StorageKind::Corrupt),
+            ("08006", StorageKind::ConnectionLost),
+            ("57P01", StorageKind::ConnectionLost),
+            ("40001", StorageKind::RetriesExhausted),
+            ("23505", StorageKind::Other),
+        ] {
+            assert_eq!(kind_of_sqlstate(code), kind, "{code}");
+        }
+    }
+
+    #[test]
+    fn the_busy_timeout_is_a_url_parameter() {
+        let p = parse_url("postgres://h/d?pmsg_busy_timeout_ms=250").unwrap();
+        assert_eq!(p.busy_timeout_ms, 250);
+        assert_eq!(p.driver_url, "postgres://h/d");
+        assert_eq!(
+            parse_url("postgres://h/d").unwrap().busy_timeout_ms,
+            BUSY_TIMEOUT_MS
+        );
+        for bad in ["x", "-1", "3600001"] {
+            let url = format!("postgres://h/d?pmsg_busy_timeout_ms={bad}");
+            assert_eq!(parse_url(&url).unwrap_err().code(), "invalid_argument");
         }
     }
 

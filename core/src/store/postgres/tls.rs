@@ -11,7 +11,7 @@
 //! Trusted roots: the PEM file `sslrootcert`, or else the system's roots.
 //! A unix-socket connection never uses TLS (PostgreSQL offers none there).
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StorageKind};
 use postgres::config::{Host, SslMode};
 use postgres::{Client, NoTls};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -84,14 +84,14 @@ impl Tls {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
-            .map_err(|e| Error::Storage(format!("TLS setup: {e}")))?;
+            .map_err(|e| Error::storage(StorageKind::Other, format!("TLS setup: {e}")))?;
         let verifier: Arc<dyn ServerCertVerifier> = match s.mode {
             Mode::Prefer | Mode::Require => Arc::new(NoVerification(provider)),
             Mode::VerifyCa | Mode::VerifyFull => {
                 let roots = roots(s.root_cert.as_deref())?;
                 let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
                     .build()
-                    .map_err(|e| Error::Storage(format!("TLS setup: {e}")))?;
+                    .map_err(|e| Error::storage(StorageKind::Other, format!("TLS setup: {e}")))?;
                 if s.mode == Mode::VerifyFull {
                     webpki
                 } else {
@@ -136,14 +136,24 @@ fn roots(file: Option<&str>) -> Result<RootCertStore> {
     let mut roots = RootCertStore::empty();
     match file {
         Some(path) => {
-            let pem = std::fs::read(path)
-                .map_err(|e| Error::Storage(format!("cannot read sslrootcert {path:?}: {e}")))?;
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::storage(
+                    StorageKind::Io,
+                    format!("cannot read sslrootcert {path:?}: {e}"),
+                )
+            })?;
             for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
                 let cert = cert.map_err(|e| {
-                    Error::Storage(format!("sslrootcert {path:?} is not PEM certificates: {e}"))
+                    Error::storage(
+                        StorageKind::Other,
+                        format!("sslrootcert {path:?} is not PEM certificates: {e}"),
+                    )
                 })?;
                 roots.add(cert).map_err(|e| {
-                    Error::Storage(format!("sslrootcert {path:?}: unusable certificate: {e}"))
+                    Error::storage(
+                        StorageKind::Other,
+                        format!("sslrootcert {path:?}: unusable certificate: {e}"),
+                    )
                 })?;
             }
         }
@@ -155,10 +165,10 @@ fn roots(file: Option<&str>) -> Result<RootCertStore> {
         }
     }
     if roots.is_empty() {
-        return Err(Error::Storage(
+        return Err(Error::storage(
+            StorageKind::Other,
             "TLS verification asked for (sslmode verify-ca/verify-full), but there is no trusted \
-             root certificate: give sslrootcert=FILE"
-                .into(),
+             root certificate: give sslrootcert=FILE",
         ));
     }
     Ok(roots)

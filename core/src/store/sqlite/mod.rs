@@ -2,10 +2,13 @@
 //! a busy timeout, numbered migrations (`../migrations/000N_*.sql`,
 //! tracked by `PRAGMA user_version`). Writers are serialized by SQLite
 //! (`BEGIN IMMEDIATE`), so nothing here is ever retried.
+//!
+//! A path may be written as a `file:` URI to give pmsg's own parameters:
+//! `file:PATH?pmsg_busy_timeout_ms=N` (see [`parse_path`]).
 
 mod queries;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StorageKind};
 use crate::store::{Backend, Finish, Tx, SCHEMA_VERSION};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,12 +24,110 @@ pub(crate) const MIGRATIONS: &[&str] = &[
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
-        Error::Storage(e.to_string())
+        Error::storage(kind_of(&e), e.to_string())
     }
 }
 
-/// How long a writer waits for another connection's lock (R-ST2).
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// What a host can do about an SQLite error: its primary result code as
+/// a [`StorageKind`].
+pub(crate) fn kind_of(e: &rusqlite::Error) -> StorageKind {
+    use rusqlite::ErrorCode as C;
+    match e.sqlite_error_code() {
+        Some(C::DatabaseBusy | C::DatabaseLocked) => StorageKind::Busy,
+        Some(C::DiskFull) => StorageKind::DiskFull,
+        Some(
+            C::SystemIoFailure
+            | C::CannotOpen
+            | C::ReadOnly
+            | C::PermissionDenied
+            | C::FileLockingProtocolFailed
+            | C::NoLargeFileSupport,
+        ) => StorageKind::Io,
+        Some(C::DatabaseCorrupt | C::NotADatabase) => StorageKind::Corrupt,
+        _ => StorageKind::Other,
+    }
+}
+
+/// How long a writer waits for another connection's lock (R-ST2) unless
+/// the path's `pmsg_busy_timeout_ms` says otherwise.
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest busy timeout a path may ask for (one hour).
+const MAX_BUSY_TIMEOUT_MS: u64 = 3_600_000;
+
+/// Reads a database path: a plain file path as it is, or a `file:` URI
+/// with pmsg's parameters, `file:PATH?pmsg_busy_timeout_ms=N` (how long a
+/// writer waits for another connection's lock before failing with
+/// `storage`/`busy`: 0 to 3600000 ms, default 10 s). PATH is
+/// percent-decoded and may start with `//` and an empty or `localhost`
+/// authority (`file:///var/lib/clinic.db`). Any other parameter is
+/// `invalid_argument`: SQLite's own URI parameters are not taken.
+pub(crate) fn parse_path(path: &str) -> Result<(String, Duration)> {
+    let bad =
+        |why: String| Error::InvalidArgument(format!("database path {path:?}: {why} (R-ST1)"));
+    let Some(rest) = path.strip_prefix("file:") else {
+        return Ok((path.to_string(), BUSY_TIMEOUT));
+    };
+    let (file, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let file = match file.strip_prefix("//") {
+        Some(after) => {
+            let slash = after.find('/').unwrap_or(after.len());
+            let authority = &after[..slash];
+            if !authority.is_empty() && authority != "localhost" {
+                return Err(bad(format!(
+                    "the authority {authority:?} is not empty or localhost"
+                )));
+            }
+            &after[slash..]
+        }
+        None => file,
+    };
+    let file = percent_decode(file).map_err(bad)?;
+    if file.is_empty() {
+        return Err(bad("names no file".into()));
+    }
+    let mut timeout = BUSY_TIMEOUT;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        match k {
+            "pmsg_busy_timeout_ms" => match v.parse::<u64>() {
+                Ok(ms) if ms <= MAX_BUSY_TIMEOUT_MS => timeout = Duration::from_millis(ms),
+                _ => {
+                    return Err(bad(format!(
+                        "pmsg_busy_timeout_ms {v:?} must be a whole number of milliseconds \
+                         from 0 to {MAX_BUSY_TIMEOUT_MS}"
+                    )))
+                }
+            },
+            _ => {
+                return Err(bad(format!(
+                    "unknown parameter {k:?} (pmsg takes pmsg_busy_timeout_ms)"
+                )))
+            }
+        }
+    }
+    Ok((file, timeout))
+}
+
+fn percent_decode(s: &str) -> std::result::Result<String, String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| format!("bad percent escape at byte {i}"))?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| "the decoded path is not UTF-8".to_string())
+}
 
 /// A database: one connection behind a mutex (rusqlite's `Connection` is
 /// `Send` but not `Sync`), so one handle serves many threads (R-ST2).
@@ -53,6 +154,14 @@ impl SqliteDb {
     /// key is checked at once: a wrong key (or a file that is not a pmsg
     /// database) fails here with a clear `storage` error, not at some later read.
     pub fn open_keyed(path: Option<&str>, key: Option<&str>) -> Result<SqliteDb> {
+        let (path, busy_timeout) = match path {
+            Some(p) => {
+                let (file, timeout) = parse_path(p)?;
+                (Some(file), timeout)
+            }
+            None => (None, BUSY_TIMEOUT),
+        };
+        let path = path.as_deref();
         let conn = match path {
             Some(p) => Connection::open_with_flags(
                 p,
@@ -63,12 +172,12 @@ impl SqliteDb {
             None => Connection::open_in_memory(),
         }
         .map_err(|e| {
-            Error::Storage(format!(
-                "cannot open database {:?}: {e}",
-                path.unwrap_or(":memory:")
-            ))
+            Error::storage(
+                kind_of(&e),
+                format!("cannot open database {:?}: {e}", path.unwrap_or(":memory:")),
+            )
         })?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.busy_timeout(busy_timeout)?;
         if let Some(key) = key {
             // SQLCipher would otherwise log its own errors to stderr.
             let _ = conn.query_row("PRAGMA cipher_log_level = NONE", [], |_| Ok(()));
@@ -79,23 +188,30 @@ impl SqliteDb {
         }) {
             let what = path.unwrap_or(":memory:");
             return Err(match e.sqlite_error_code() {
-                Some(rusqlite::ErrorCode::NotADatabase) if key.is_some() => Error::Storage(format!(
-                    "cannot open {what:?}: the encryption key is wrong, or the file is not a pmsg database"
-                )),
-                Some(rusqlite::ErrorCode::NotADatabase) => Error::Storage(format!(
-                    "cannot open {what:?}: it is not a pmsg database (or it is encrypted and needs its key)"
-                )),
-                _ => Error::Storage(format!("cannot read {what:?}: {e}")),
+                Some(rusqlite::ErrorCode::NotADatabase) if key.is_some() => Error::storage(
+                    StorageKind::WrongKey,
+                    format!(
+                        "cannot open {what:?}: the encryption key is wrong, or the file is not a pmsg database"
+                    ),
+                ),
+                Some(rusqlite::ErrorCode::NotADatabase) => Error::storage(
+                    StorageKind::Corrupt,
+                    format!(
+                        "cannot open {what:?}: it is not a pmsg database (or it is encrypted and needs its key)"
+                    ),
+                ),
+                _ => Error::storage(kind_of(&e), format!("cannot read {what:?}: {e}")),
             });
         }
         if path.is_some() {
             // WAL survives a crash of the process at any instant and lets
             // readers run beside one writer (R-ST1, R-ST2).
-            let mode = wal_mode(&conn)?;
+            let mode = wal_mode(&conn, busy_timeout)?;
             if !mode.eq_ignore_ascii_case("wal") {
-                return Err(Error::Storage(format!(
-                    "journal_mode WAL refused (got {mode})"
-                )));
+                return Err(Error::storage(
+                    StorageKind::Other,
+                    format!("journal_mode WAL refused (got {mode})"),
+                ));
             }
         }
         conn.execute_batch(
@@ -164,8 +280,8 @@ impl SqliteDb {
 /// and SQLite answers SQLITE_BUSY at once there (no busy handler), so
 /// several processes creating one file together retry until the busy
 /// timeout instead of failing (R-ST2).
-fn wal_mode(conn: &Connection) -> Result<String> {
-    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+fn wal_mode(conn: &Connection, busy_timeout: Duration) -> Result<String> {
+    let deadline = std::time::Instant::now() + busy_timeout;
     loop {
         match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
             Ok(mode) => return Ok(mode),
@@ -189,9 +305,10 @@ fn wal_mode(conn: &Connection) -> Result<String> {
 /// transaction open is worth reporting.
 fn after_rollback(conn: &Connection, rolled_back: rusqlite::Result<()>) -> Result<()> {
     match rolled_back {
-        Err(rb) if !conn.is_autocommit() => {
-            Err(Error::Storage(format!("the rollback failed: {rb}")))
-        }
+        Err(rb) if !conn.is_autocommit() => Err(Error::storage(
+            kind_of(&rb),
+            format!("the rollback failed: {rb}"),
+        )),
         _ => Ok(()),
     }
 }
