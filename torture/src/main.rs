@@ -26,6 +26,7 @@ mod fixture;
 mod oplog;
 mod pgserver;
 mod place;
+mod remnants;
 mod serverkill;
 mod workers;
 
@@ -53,6 +54,10 @@ enum Cmd {
     /// PostgreSQL only: threads on one handle while the server is killed
     /// with SIGKILL and restarted, again and again.
     ServerKill(serverkill::ServerKillArgs),
+    /// PostgreSQL only: what remains of purged attachments (R-D6) in the
+    /// live rows, the table's files and the WAL, after the purge, VACUUM
+    /// and VACUUM FULL.
+    PurgeRemnants(remnants::RemnantsArgs),
     /// (internal) One process of `workers`.
     #[command(hide = true)]
     Claimer(workers::ClaimerArgs),
@@ -90,6 +95,7 @@ fn main() -> ExitCode {
         Cmd::ConcWorker(args) => concurrency::worker(&args),
         Cmd::Workers(args) => workers::run(&args),
         Cmd::ServerKill(args) => serverkill::run(&args),
+        Cmd::PurgeRemnants(args) => remnants::run(&args),
         Cmd::Claimer(args) => workers::claimer(&args),
     }
 }

@@ -413,3 +413,28 @@ fn postgres_client(url: &str) -> postgres::Client {
     };
     postgres::Client::connect(&driver, postgres::NoTls).unwrap()
 }
+
+/// R-D6 on PostgreSQL, measured: purged content leaves every live row at
+/// once, and the table's files after VACUUM FULL; the search is checked by
+/// the kept attachments it must find. Needs the data folder too.
+#[test]
+fn on_postgres_purged_bytes_leave_the_live_rows_and_after_vacuum_full_the_files() {
+    let test = "on_postgres_purged_bytes_leave_the_live_rows_and_after_vacuum_full_the_files";
+    let Some(url) = postgres(test) else { return };
+    if std::env::var("PMSG_TEST_PG_DATA").map_or(true, |d| d.is_empty()) {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {test}: PMSG_TEST_PG_DATA is not set"
+        );
+        return;
+    }
+    let (ok, last, out) = run(&["purge-remnants", "--db", &url, "--files", "6"]);
+    assert!(ok, "{out}");
+    assert!(
+        last.contains("in live rows: none after the purge")
+            && last.contains(", 0 after VACUUM FULL;")
+            && !out.contains("SEARCH INVALID"),
+        "{out}"
+    );
+}

@@ -27,6 +27,15 @@
 //!   migrate one at a time under `pg_advisory_xact_lock`.
 //! - The audit chain (R-AU1) is one chain per conversation
 //!   ([`AuditChaining::PerConversation`]).
+//! - A purge (R-D6) sets the content to NULL: it is gone from every live
+//!   row at once. pmsg runs no VACUUM afterwards, by decision: measured
+//!   (`pmsg-torture purge-remnants`), a plain VACUUM left half the small
+//!   purged files in the table's pages and every large one in its TOAST
+//!   pages (freed space is not overwritten), while VACUUM FULL, which does
+//!   clear the table's files, locks the attachment table against every
+//!   send, view and download while it rewrites it, and neither touches
+//!   the WAL or the backups. Those are the operator's (RELIABILITY.md,
+//!   "PostgreSQL").
 //!
 //! URL parameters of pmsg's own (removed before the URL reaches the
 //! driver): `pmsg_schema=NAME` (a schema, created if missing, used as the
