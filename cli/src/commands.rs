@@ -3,19 +3,20 @@
 
 use crate::error::CliError;
 use chrono::{DateTime, Utc};
-use pmsg_core::{deadline, request, Config, Store, StoreContents};
+use pmsg_core::{deadline, request, PartialConfig, Store, StoreContents};
 use std::io::{self, Write};
 use std::path::Path;
 
-/// The configuration of `--config FILE`, or the SPEC §14 defaults.
-pub fn load_config(path: Option<&Path>) -> Result<Config, CliError> {
+/// The §14 keys of `--config FILE` (only those the file gives), or none:
+/// the store's own settings are used (R-ST3).
+pub fn load_config(path: Option<&Path>) -> Result<Option<PartialConfig>, CliError> {
     let Some(path) = path else {
-        return Ok(Config::default());
+        return Ok(None);
     };
     let text = std::fs::read_to_string(path).map_err(|e| CliError::config(path, e))?;
     let what = format!("configuration file {}", path.display());
     let value = pmsg_core::strict_json::parse_as(&text, &what, pmsg_core::Error::InvalidConfig)?;
-    Ok(Config::from_json(&value)?)
+    Ok(Some(PartialConfig::from_json(&value)?))
 }
 
 /// `--now`, or the system clock when it is not given (R-T1).
@@ -66,7 +67,7 @@ fn open_existing(db: &Path, config: Option<&Path>) -> Result<Store, CliError> {
             db.display()
         )));
     }
-    Ok(Store::open(db_path(db)?, &config)?)
+    Ok(Store::open_with(db_path(db)?, config.as_ref())?)
 }
 
 /// `pmsg deliver`: one JSON line per due event, acknowledged only once the
@@ -300,7 +301,7 @@ pub fn import_directory(db: &Path, config: Option<&Path>, file: &Path) -> Result
         )));
     }
     let update = request::directory(&value)?;
-    let store = Store::open(db_path(db)?, &config)?;
+    let store = Store::open_with(db_path(db)?, config.as_ref())?;
     store.upsert_directory(&update)?;
     writeln!(
         io::stdout().lock(),
@@ -311,6 +312,31 @@ pub fn import_directory(db: &Path, config: Option<&Path>, file: &Path) -> Result
         update.staff.len(),
         update.workgroups.len()
     )?;
+    Ok(())
+}
+
+/// `pmsg settings show`: the store's settings (R-ST3), pretty JSON.
+pub fn show_settings(db: &Path) -> Result<(), CliError> {
+    let store = open_existing(db, None)?;
+    let json = serde_json::to_string_pretty(&store.settings()?.to_json()).map_err(internal_json)?;
+    writeln!(io::stdout().lock(), "{json}")?;
+    Ok(())
+}
+
+/// `pmsg settings update`: changes the keys the file gives (R-ST3,
+/// audited as `settings`) and prints the settings now in force.
+pub fn update_settings(
+    db: &Path,
+    party: &str,
+    file: &Path,
+    now: Option<String>,
+) -> Result<(), CliError> {
+    let now = instant(now.as_deref())?;
+    let keys = load_config(Some(file))?.unwrap_or_default();
+    let store = open_existing(db, None)?;
+    let updated = store.update_settings(party, &keys, now)?;
+    let json = serde_json::to_string_pretty(&updated.to_json()).map_err(internal_json)?;
+    writeln!(io::stdout().lock(), "{json}")?;
     Ok(())
 }
 

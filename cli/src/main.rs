@@ -159,6 +159,9 @@ enum Command {
     /// Directory maintenance.
     #[command(subcommand)]
     Directory(DirectoryCommand),
+    /// The clinic's settings (SPEC §14), which belong to the store (R-ST3).
+    #[command(subcommand)]
+    Settings(SettingsCommand),
     /// Fill a NEW database with a generated clinic network, to try pmsg at
     /// scale: N conversations over N/5 patients (10% minors with
     /// caregivers), N/2,000 staff in N/25,000 workgroups, about 3% of the
@@ -210,14 +213,41 @@ enum DirectoryCommand {
     },
 }
 
-/// The database and its configuration.
+#[derive(Debug, Subcommand)]
+enum SettingsCommand {
+    /// Print the store's settings as a JSON object of every §14 key.
+    Show {
+        /// The pmsg database file.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+    },
+    /// Change the keys a JSON file gives (the others keep their values);
+    /// audited as `settings`. Prints the settings now in force.
+    Update {
+        /// The pmsg database file.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// Who changes them: `staff:ID`.
+        #[arg(long = "as", value_name = "PARTY")]
+        party: String,
+        #[command(flatten)]
+        clock: ClockArgs,
+        /// A JSON object of §14 keys.
+        #[arg(value_name = "FILE.json")]
+        file: PathBuf,
+    },
+}
+
+/// The database, and the settings this command expects of it.
 #[derive(Debug, Args)]
 struct StoreArgs {
     /// The pmsg database file, or a PostgreSQL store: a postgres:// or
     /// postgresql:// URL (README.md, "PostgreSQL").
     #[arg(long, value_name = "FILE|URL")]
     db: PathBuf,
-    /// A JSON object of SPEC §14 configuration keys (default: the SPEC defaults).
+    /// A JSON object of SPEC §14 keys: each must equal the store's setting
+    /// (R-ST3), else `invalid_config`; a new database takes them. Default:
+    /// the store's own settings (a new database: the SPEC defaults).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
 }
@@ -361,6 +391,13 @@ fn run(command: Command) -> Result<(), CliError> {
         Command::Directory(DirectoryCommand::Import { store, file }) => {
             commands::import_directory(&store.db, store.config.as_deref(), &file)
         }
+        Command::Settings(SettingsCommand::Show { db }) => commands::show_settings(&db),
+        Command::Settings(SettingsCommand::Update {
+            db,
+            party,
+            clock,
+            file,
+        }) => commands::update_settings(&db, &party, &file, clock.now),
         Command::Populate {
             db,
             conversations,

@@ -248,14 +248,136 @@ fn a_weekly_cycle_id_under_the_monthly_default_is_invalid_argument() {
     let o = pmsg(&["report", "billing", "--db", &db, "--cycle", "2026-W10"]);
     assert_fails_with(&o, "invalid_argument");
 
+    // The store's settings say monthly: a --config saying weekly is refused
+    // (R-ST3), and `pmsg settings update` changes them for every command.
     let weekly = scratch.write("weekly.json", r#"{"billing_cycle": "weekly"}"#);
+    let report = |config: Option<&str>| {
+        let mut args = vec!["report", "billing", "--db", &db, "--cycle", "2026-W10"];
+        if let Some(c) = config {
+            args.extend(["--config", c]);
+        }
+        pmsg(&args)
+    };
+    let refused = report(Some(&weekly));
+    assert_fails_with(&refused, "invalid_config");
+    assert!(
+        stderr(&refused).contains("billing_cycle"),
+        "{}",
+        stderr(&refused)
+    );
     let o = pmsg(&[
-        "report", "billing", "--db", &db, "--config", &weekly, "--cycle", "2026-W10",
+        "settings",
+        "update",
+        "--db",
+        &db,
+        "--as",
+        "staff:s-ng",
+        "--now",
+        "2026-03-10T09:00:00-04:00",
+        &weekly,
     ]);
     assert!(o.status.success(), "stderr: {}", stderr(&o));
-    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
-    assert_eq!(report["cycle"], "2026-W10");
-    assert_eq!(report["entries"], serde_json::json!([]));
+    let updated: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(updated["billing_cycle"], "weekly");
+    assert_eq!(
+        updated["time_zone"], "UTC",
+        "keys not given keep their values"
+    );
+    for config in [None, Some(weekly.as_str())] {
+        let o = report(config);
+        assert!(o.status.success(), "stderr: {}", stderr(&o));
+        let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+        assert_eq!(report["cycle"], "2026-W10");
+        assert_eq!(report["entries"], serde_json::json!([]));
+    }
+}
+
+#[test]
+fn settings_belong_to_the_store() {
+    // R-ST3: the first command's --config gives a new database its
+    // settings; later commands without --config use them.
+    let scratch = Scratch::new("settings");
+    let db = arg(&scratch.file("pmsg.db"));
+    let dir = scratch.write("directory.json", DIRECTORY);
+    let toronto = scratch.write("toronto.json", r#"{"time_zone": "America/Toronto"}"#);
+    let o = pmsg(&[
+        "directory",
+        "import",
+        "--db",
+        &db,
+        "--config",
+        &toronto,
+        &dir,
+    ]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let show = || {
+        let o = pmsg(&["settings", "show", "--db", &db]);
+        assert!(o.status.success(), "stderr: {}", stderr(&o));
+        serde_json::from_str::<serde_json::Value>(&stdout(&o)).expect("JSON")
+    };
+    let shown = show();
+    assert_eq!(shown["time_zone"], "America/Toronto");
+    assert_eq!(shown["max_group_size"], 10000);
+    assert_eq!(
+        shown.as_object().unwrap().len(),
+        pmsg_core::CONFIG_KEYS.len()
+    );
+
+    let paris = scratch.write("paris.json", r#"{"time_zone": "Europe/Paris"}"#);
+    let refused = pmsg(&["deliver", "--db", &db, "--config", &paris]);
+    assert_fails_with(&refused, "invalid_config");
+    assert!(
+        stderr(&refused).contains("time_zone"),
+        "{}",
+        stderr(&refused)
+    );
+
+    for (party, code) in [
+        ("staff:nobody", "unknown_staff"),
+        ("s-ng", "invalid_argument"),
+    ] {
+        let o = pmsg(&["settings", "update", "--db", &db, "--as", party, &paris]);
+        assert_fails_with(&o, code);
+    }
+    let bad = scratch.write("bad.json", r#"{"time_zone": "Mars/Olympus"}"#);
+    let o = pmsg(&[
+        "settings",
+        "update",
+        "--db",
+        &db,
+        "--as",
+        "staff:s-ng",
+        &bad,
+    ]);
+    assert_fails_with(&o, "invalid_config");
+    assert_eq!(show()["time_zone"], "America/Toronto");
+
+    let o = pmsg(&[
+        "settings",
+        "update",
+        "--db",
+        &db,
+        "--as",
+        "staff:s-ng",
+        "--now",
+        "2026-03-10T09:00:00-04:00",
+        &paris,
+    ]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    assert_eq!(show()["time_zone"], "Europe/Paris");
+    let o = pmsg(&["deliver", "--db", &db, "--config", &paris]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    // Audited as `settings`, by the staff member, without a conversation.
+    let store = Store::open_with(&db, None).expect("open");
+    let tail = store.audit_tail(1).expect("audit");
+    assert_eq!(tail[0].action, "settings");
+    assert_eq!(tail[0].actor, "staff:s-ng");
+    assert_eq!(tail[0].conversation, None);
+    assert_eq!(tail[0].at, "2026-03-10T14:00:00+01:00");
+    assert_fails_with(
+        &pmsg(&["settings", "show", "--db", &arg(&scratch.file("typo.db"))]),
+        "invalid_argument",
+    );
 }
 
 #[test]

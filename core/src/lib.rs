@@ -34,7 +34,7 @@ mod routing;
 mod store;
 pub mod strict_json;
 
-pub use config::{Config, DEFAULT_MEDIA_TYPES};
+pub use config::{Config, PartialConfig, CONFIG_KEYS, DEFAULT_MEDIA_TYPES};
 pub use error::{Error, Result, StorageError, StorageKind, ERROR_CODES};
 pub use model::*;
 pub use store::{SCHEMA_VERSION, SQLITE_MIGRATIONS};
@@ -43,6 +43,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use config::Settings;
 use folders::{decode_cursor, encode_cursor};
 use party::Actor;
+use std::sync::{Arc, RwLock};
 use store::{Db, FolderRows, Tx};
 
 /// The library version.
@@ -65,12 +66,22 @@ pub(crate) fn new_id(now: DateTime<Utc>) -> String {
     uuid::Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, secs, nanos)).to_string()
 }
 
+/// An invalid value among the keys given is `invalid_config` before the
+/// database is opened.
+fn check_given(config: Option<&PartialConfig>) -> Result<()> {
+    match config {
+        Some(c) => c.over(&Config::default()).resolve().map(|_| ()),
+        None => Ok(()),
+    }
+}
+
 /// Whether this build encrypts at rest: `true` with the cargo feature
 /// `encryption` (SQLCipher), which [`Store::open_encrypted`] needs.
 pub const ENCRYPTION: bool = cfg!(feature = "encryption");
 
-/// A pmsg store: one SQLite file (or in-memory database) holding the
-/// directory, conversations, events, billing and audit (R-ST1).
+/// A pmsg store: one SQLite file (or in-memory database), or one
+/// PostgreSQL database, holding the clinic's settings, the directory,
+/// conversations, events, billing and audit (R-ST1).
 ///
 /// `Store` is `Send + Sync`: share one handle between threads (R-ST2);
 /// several processes may open the same file.
@@ -83,8 +94,35 @@ pub const ENCRYPTION: bool = cfg!(feature = "encryption");
 /// and an offset, and a valid FHIR `instant`; a deadline that would fall
 /// after 9999-12-31T09:59:59Z is refused by its own rule
 /// (`invalid_response_deadline`, `invalid_notify_interval`).
+///
+/// # Settings (R-ST3)
+///
+/// The clinic's §14 settings belong to the store: fixed when it is created
+/// (by its first open: that open's settings, the defaults for the keys it
+/// leaves out), the same for every handle, process and machine, and
+/// changed only by [`Store::update_settings`]. A handle opened with
+/// settings only checks them: each key it gives must equal the store's
+/// after §14's normalisation ([`Config::normalized`]), else the open fails
+/// with `invalid_config` naming the first key that differs (in §14's
+/// order). A handle opened without settings ([`Store::open_with`] with
+/// `None`) uses the store's. A store written before schema version 4 takes
+/// the settings of the first handle that opens it after the upgrade.
+///
+/// Every operation reads the settings' version in its own transaction and
+/// re-reads the settings when it changed, so an update by any handle or
+/// process is seen by every handle at its next operation.
 pub struct Store {
     db: Db,
+    /// The settings as this handle last read them.
+    current: RwLock<Arc<Current>>,
+}
+
+/// The store's settings at one version (R-ST3).
+struct Current {
+    version: i64,
+    /// The normal form.
+    config: Config,
+    /// What the rules read.
     settings: Settings,
 }
 
@@ -99,7 +137,48 @@ pub enum StoreContents {
     NotEmpty,
 }
 
+impl Current {
+    /// The settings as stored: a JSON object of §14 keys in normal form
+    /// (a key missing, e.g. one added by a later version of pmsg, takes
+    /// its default).
+    fn load(version: i64, json: &str) -> Result<Current> {
+        let unusable = |why: String| {
+            Error::storage(
+                StorageKind::Corrupt,
+                format!("the store's settings cannot be read: {why} (R-ST3)"),
+            )
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| unusable(e.to_string()))?;
+        let config = PartialConfig::from_json(&value)
+            .and_then(|p| p.over(&Config::default()).normalized())
+            .map_err(|e| unusable(e.to_string()))?;
+        let settings = config.resolve()?;
+        Ok(Current {
+            version,
+            config,
+            settings,
+        })
+    }
+}
+
 impl Store {
+    /// Opens (creating if needed) the database file at `path` (or the
+    /// PostgreSQL database of a `postgres://` URL), migrating an older
+    /// schema; a newer schema is `schema_too_new` (R-ST1). `config` gives
+    /// every §14 key: a new store takes it as its settings, an existing
+    /// one must have these settings (R-ST3), else `invalid_config` naming
+    /// the first key that differs. To give some keys or none, use
+    /// [`Store::open_with`].
+    ///
+    /// An SQLite path may be a `file:` URI with pmsg's parameters:
+    /// `file:clinic.db?pmsg_busy_timeout_ms=500` sets how long a writer
+    /// waits for another's lock before `storage` (kind `busy`); default
+    /// 10 s. PostgreSQL URLs take the same parameter (`lock_timeout`).
+    pub fn open(path: &str, config: &Config) -> Result<Store> {
+        Store::open_with(path, Some(&PartialConfig::from(config.clone())))
+    }
+
     /// What the PostgreSQL store of `url` (a `postgres://` or
     /// `postgresql://` URL, its `pmsg_schema` included) holds, found in
     /// one read-only transaction that creates and migrates nothing: for a
@@ -110,14 +189,14 @@ impl Store {
         store::postgres_contents(url)
     }
 
-    /// Opens (creating if needed) the database file at `path`, migrating
-    /// an older schema; a newer schema is `schema_too_new` (R-ST1).
-    pub fn open(path: &str, config: &Config) -> Result<Store> {
-        let settings = config.resolve()?;
-        Ok(Store {
-            db: Db::open(path)?,
-            settings,
-        })
+    /// As [`Store::open`], with some of the §14 keys or none (R-ST3):
+    /// `None` uses the store's settings (a new store takes the defaults);
+    /// `Some(keys)` checks the keys given against the store's (a new store
+    /// takes them, with the defaults for the others). An invalid value is
+    /// `invalid_config` before the database is touched.
+    pub fn open_with(path: &str, config: Option<&PartialConfig>) -> Result<Store> {
+        check_given(config)?;
+        Store::adopt(Db::open(path)?, config)
     }
 
     /// Opens (creating if needed) an encrypted database file (SQLCipher) with
@@ -125,8 +204,19 @@ impl Store {
     /// `storage`, saying the key is wrong; a plain file opened with a key
     /// fails the same way. Needs the `encryption` feature: without it this
     /// fails with `storage` saying so ([`ENCRYPTION`] tells which build this is).
+    /// `config` as for [`Store::open`].
     pub fn open_encrypted(path: &str, config: &Config, key: &str) -> Result<Store> {
-        let settings = config.resolve()?;
+        Store::open_encrypted_with(path, Some(&PartialConfig::from(config.clone())), key)
+    }
+
+    /// As [`Store::open_encrypted`], with some of the §14 keys or none, as
+    /// [`Store::open_with`].
+    pub fn open_encrypted_with(
+        path: &str,
+        config: Option<&PartialConfig>,
+        key: &str,
+    ) -> Result<Store> {
+        check_given(config)?;
         if key.is_empty() {
             return Err(Error::InvalidArgument(
                 "the encryption key is empty: give the passphrase the file was created with".into(),
@@ -141,19 +231,118 @@ impl Store {
                 ),
             ));
         }
+        Store::adopt(Db::open_keyed(path, key)?, config)
+    }
+
+    /// Opens a private in-memory store (tests, demos) with these settings.
+    pub fn open_in_memory(config: &Config) -> Result<Store> {
+        let config = PartialConfig::from(config.clone());
+        check_given(Some(&config))?;
+        Store::adopt(Db::open_in_memory()?, Some(&config))
+    }
+
+    /// R-ST3 at open: the store's settings, written first if it has none
+    /// yet (a new store, or one older than schema version 4: the keys
+    /// given, the defaults for the others), then the keys given checked
+    /// against them.
+    fn adopt(db: Db, given: Option<&PartialConfig>) -> Result<Store> {
+        let mut stored = db.read(|tx| tx.settings())?;
+        if stored.is_none() {
+            let first = given
+                .map_or_else(Config::default, |g| g.over(&Config::default()))
+                .normalized()?
+                .to_json()
+                .to_string();
+            // Another handle may write them first: then these are compared.
+            stored = db.write(
+                &mut |tx| {
+                    tx.insert_settings(&first)?;
+                    tx.settings()
+                },
+                |r| r.is_ok(),
+            )?;
+        }
+        let (version, json) = stored.ok_or_else(|| {
+            Error::Internal("the store has no settings after they were written".into())
+        })?;
+        let current = Current::load(version, &json)?;
+        if let Some(given) = given {
+            given.check_against(&current.config)?;
+        }
         Ok(Store {
-            db: Db::open_keyed(path, key)?,
-            settings,
+            db,
+            current: RwLock::new(Arc::new(current)),
         })
     }
 
-    /// Opens a private in-memory store (tests, demos).
-    pub fn open_in_memory(config: &Config) -> Result<Store> {
-        let settings = config.resolve()?;
-        Ok(Store {
-            db: Db::open_in_memory()?,
-            settings,
-        })
+    /// The store's settings as of `tx` (R-ST3): this handle's copy when the
+    /// stored version is the same (one indexed read), else read again.
+    fn settings_in(&self, tx: &Tx) -> Result<Arc<Current>> {
+        let cached = Arc::clone(&self.current.read().unwrap_or_else(|p| p.into_inner()));
+        let missing = || {
+            Error::storage(
+                StorageKind::Corrupt,
+                "the store has no settings row (R-ST3)",
+            )
+        };
+        let version = tx.settings_version()?.ok_or_else(missing)?;
+        if version == cached.version {
+            return Ok(cached);
+        }
+        let (version, json) = tx.settings()?.ok_or_else(missing)?;
+        let fresh = Arc::new(Current::load(version, &json)?);
+        self.remember(&fresh);
+        Ok(fresh)
+    }
+
+    /// Keeps `c` as this handle's copy unless it already has a newer one
+    /// (a transaction on an older snapshot may finish later).
+    fn remember(&self, c: &Arc<Current>) {
+        let mut slot = self.current.write().unwrap_or_else(|p| p.into_inner());
+        if c.version > slot.version {
+            *slot = Arc::clone(c);
+        }
+    }
+
+    /// R-ST3: the store's settings now, in their normal form.
+    pub fn settings(&self) -> Result<Config> {
+        self.db.read(|tx| Ok(self.settings_in(tx)?.config.clone()))
+    }
+
+    /// R-ST3: changes the store's settings: the keys given take their new
+    /// values, the others keep theirs. `by` is `staff:ID` of a staff member
+    /// of the directory (else `unknown_staff`; not a party is
+    /// `invalid_argument`); an invalid value is `invalid_config`. Audited
+    /// as `settings` (actor `by`, no conversation). Every handle, in every
+    /// process, uses the new settings from its next operation on. Returns
+    /// the settings now in force.
+    pub fn update_settings(
+        &self,
+        by: &str,
+        settings: &PartialConfig,
+        now: DateTime<Utc>,
+    ) -> Result<Config> {
+        let actor = Actor::parse(by)?;
+        let updated = self.write(|tx| {
+            let staff = match &actor {
+                Actor::Staff(id) => id,
+                Actor::Account(_) => return Err(Error::UnknownStaff(by.to_string())),
+            };
+            if tx.staff(staff)?.is_none() {
+                return Err(Error::UnknownStaff(staff.clone()));
+            }
+            let config = settings.over(&self.settings_in(tx)?.config).normalized()?;
+            let version = tx.update_settings(&config.to_json().to_string())?;
+            audit::append(tx, ms(now), &actor.party(), "settings", None, None)?;
+            Ok(Current {
+                version,
+                settings: config.resolve()?,
+                config,
+            })
+        })?;
+        let updated = Arc::new(updated);
+        self.remember(&updated);
+        Ok(updated.config.clone())
     }
 
     /// Runs `f` in one write transaction. It commits when `f` succeeds, and
@@ -168,6 +357,16 @@ impl Store {
         })
     }
 
+    /// [`Store::write`] with the store's settings as of the transaction.
+    fn write_with<T>(&self, mut f: impl FnMut(&Tx, &Settings) -> Result<T>) -> Result<T> {
+        self.write(|tx| f(tx, &self.settings_in(tx)?.settings))
+    }
+
+    /// One read transaction with the store's settings as of it.
+    fn read_with<T>(&self, mut f: impl FnMut(&Tx, &Settings) -> Result<T>) -> Result<T> {
+        self.db.read(|tx| f(tx, &self.settings_in(tx)?.settings))
+    }
+
     /// Upserts directory records, all or nothing (§2, §15).
     pub fn upsert_directory(&self, update: &DirectoryUpdate) -> Result<()> {
         self.write(|tx| directory::upsert(tx, update))
@@ -179,16 +378,15 @@ impl Store {
         deadline::check_now(now)?;
         let prefix = folding::fold_query(query)?;
         let emr_key = folding::case_fold(query.trim());
-        self.db.read(|tx| {
+        self.read_with(|tx, s| {
             let mut out = Vec::new();
             for p in tx.search_patients(&emr_key, &prefix, 50)? {
-                let (deliver_to, unreachable_reason) =
-                    match routing::route(tx, &self.settings, &p, now)? {
-                        routing::Route::Deliver(a) => {
-                            (a.iter().map(|a| party::account(a)).collect(), None)
-                        }
-                        routing::Route::Unreachable(why) => (Vec::new(), Some(why)),
-                    };
+                let (deliver_to, unreachable_reason) = match routing::route(tx, s, &p, now)? {
+                    routing::Route::Deliver(a) => {
+                        (a.iter().map(|a| party::account(a)).collect(), None)
+                    }
+                    routing::Route::Unreachable(why) => (Vec::new(), Some(why)),
+                };
                 let confidential_deliver_to = confidential::deliver_to(tx, &p)?;
                 out.push(SearchMatch {
                     emr_id: p.emr_id,
@@ -207,13 +405,13 @@ impl Store {
     /// §4: sends the first message of a new conversation (R-S1…R-S5).
     pub fn send(&self, request: &SendRequest, now: DateTime<Utc>) -> Result<SendOutcome> {
         deadline::check_now(now)?;
-        self.write(|tx| messaging::send(tx, &self.settings, request, now))
+        self.write_with(|tx, s| messaging::send(tx, s, request, now))
     }
 
     /// R-M2, R-M3: replies in a conversation, as the patient side or staff.
     pub fn reply(&self, request: &ReplyRequest, now: DateTime<Utc>) -> Result<SendOutcome> {
         deadline::check_now(now)?;
-        self.write(|tx| messaging::reply(tx, &self.settings, request, now))
+        self.write_with(|tx, s| messaging::reply(tx, s, request, now))
     }
 
     /// R-M1: marks what is addressed to `by`'s side as read.
@@ -230,7 +428,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<ConversationView> {
         deadline::check_now(now)?;
-        self.write(|tx| messaging::view(tx, &self.settings, by, conversation, now))
+        self.write_with(|tx, s| messaging::view(tx, s, by, conversation, now))
     }
 
     /// R-D6: an attachment's content (audited as `download`).
@@ -242,7 +440,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Download> {
         deadline::check_now(now)?;
-        self.write(|tx| messaging::download(tx, &self.settings, by, conversation, attachment, now))
+        self.write_with(|tx, s| messaging::download(tx, s, by, conversation, attachment, now))
     }
 
     /// R-M4: closes an open conversation (staff participants only).
@@ -257,11 +455,11 @@ impl Store {
     pub fn due_events(&self, now: DateTime<Utc>, limit: Option<i64>) -> Result<Vec<Event>> {
         deadline::check_now(now)?;
         let limit = events::check_limit(limit)?.map_or(-1, |n| n as i64);
-        self.db.read(|tx| {
+        self.read_with(|tx, s| {
             Ok(tx
                 .due_events(ms(now), limit)?
                 .into_iter()
-                .map(|e| events::shown(e, self.settings.zone, None))
+                .map(|e| events::shown(e, s.zone, None))
                 .collect())
         })
     }
@@ -278,7 +476,7 @@ impl Store {
     ) -> Result<Vec<Event>> {
         deadline::check_now(now)?;
         let args = claims::ClaimArgs::check(worker, limit, lease_seconds)?;
-        self.write(|tx| claims::claim(tx, &self.settings, &args, now))
+        self.write_with(|tx, s| claims::claim(tx, s, &args, now))
     }
 
     /// §16 (R-G1…R-G4): one composition to many patients, each in a
@@ -289,7 +487,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<GroupSendOutcome> {
         deadline::check_now(now)?;
-        self.write(|tx| group::send(tx, &self.settings, request, now))
+        self.write_with(|tx, s| group::send(tx, s, request, now))
     }
 
     /// R-G5: per patient of a group send, read/replied/awaiting/overdue at
@@ -341,7 +539,7 @@ impl Store {
         let kind = FolderKind::parse(folder)?;
         let size = folders::page_size(page_size)?;
         let after = cursor.map(decode_cursor).transpose()?;
-        self.db.read(|tx| {
+        self.read_with(|tx, settings| {
             let (rows, ranges, patient_side) = match &actor {
                 Actor::Staff(s) => {
                     if tx.staff(s)?.is_none() {
@@ -389,7 +587,7 @@ impl Store {
                     subject: c.subject.clone(),
                     last_activity: deadline::format_local(
                         from_ms(c.last_activity),
-                        self.settings.zone,
+                        settings.zone,
                     ),
                     unread: if patient_side {
                         c.unread_by_patient > 0
@@ -399,7 +597,7 @@ impl Store {
                     awaiting_response: awaiting,
                     overdue,
                     response_due_at: due
-                        .map(|t| deadline::format_local(from_ms(t), self.settings.zone)),
+                        .map(|t| deadline::format_local(from_ms(t), settings.zone)),
                     status: if c.closed {
                         ConversationStatus::Closed
                     } else {
@@ -432,8 +630,7 @@ impl Store {
 
     /// R-B3: a billing cycle's entries and totals (`2026-03`, `2026-03-1`, `2026-W10`).
     pub fn billing_report(&self, cycle: &str) -> Result<BillingReport> {
-        self.db
-            .read(|tx| billing::report(tx, &self.settings, cycle))
+        self.read_with(|tx, s| billing::report(tx, s, cycle))
     }
 
     /// R-B3: the same report as RFC 4180 CSV.
@@ -451,11 +648,11 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<String> {
         deadline::check_now(now)?;
-        self.write(|tx| {
+        self.write_with(|tx, s| {
             let (actor, conv) =
                 messaging::open_conversation(tx, by, conversation, "export", true, now)?;
             let format = ChartFormat::parse(format)?;
-            let doc = chart::load(tx, &self.settings, &conv)?;
+            let doc = chart::load(tx, s, &conv)?;
             audit::append(tx, ms(now), &actor.party(), "export", Some(&conv.id), None)?;
             Ok(match format {
                 ChartFormat::Text => chart::render_text(&doc),
@@ -471,13 +668,13 @@ impl Store {
                 "audit count {count} is negative (R-AU1)"
             )));
         }
-        self.db.read(|tx| {
+        self.read_with(|tx, s| {
             Ok(tx
                 .audit_tail(count)?
                 .into_iter()
                 .map(|r| AuditEntry {
                     seq: r.seq as u64,
-                    at: deadline::format_local(from_ms(r.at), self.settings.zone),
+                    at: deadline::format_local(from_ms(r.at), s.zone),
                     actor: r.actor,
                     action: r.action,
                     conversation: r.conversation,
@@ -507,7 +704,7 @@ impl Store {
             &mut |tx| match f.take() {
                 Some(f) => f(&Batch {
                     tx,
-                    settings: &self.settings,
+                    settings: &self.settings_in(tx)?.settings,
                 }),
                 None => Err(Error::storage(
                     StorageKind::Busy,

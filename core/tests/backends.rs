@@ -188,6 +188,10 @@ backend_tests!(
     the_audit_chain_detects_edits_and_deletions,
     a_newer_schema_is_refused,
     concurrent_writers_on_two_handles_lose_nothing,
+    one_clinic_one_configuration,
+    a_handle_compares_only_the_keys_it_gives,
+    an_update_is_seen_by_every_handle_at_its_next_operation,
+    settings_updates_are_checked_and_audited,
     a_held_lock_is_busy_after_the_busy_timeout,
 );
 
@@ -619,11 +623,251 @@ mod suite {
         assert_eq!(audit.entries, 120);
     }
 
+    /// 23:30 in Toronto on 31 March 2026 (EDT): 1 April in Paris.
+    fn late_on_march_31() -> chrono::DateTime<chrono::Utc> {
+        t("2026-03-31T23:30:00-04:00")
+    }
+
+    fn billed(by: &str) -> SendRequest {
+        let mut r = send_request(by, vec![]);
+        r.billable_fee_code = Some("K083".into());
+        r
+    }
+
+    fn keys(json: serde_json::Value) -> PartialConfig {
+        PartialConfig::from_json(&json).unwrap()
+    }
+
+    fn cycle_entries(store: &Store, cycle: &str) -> usize {
+        store.billing_report(cycle).unwrap().entries.len()
+    }
+
+    /// R-ST3: the Toronto/Paris example of issue "pmsg on PostgreSQL" (2b):
+    /// a handle that brings another time zone is refused, so a message
+    /// sent at 23:30 Toronto on 31 March is in cycle 2026-03 whichever
+    /// handle reads it.
+    pub fn one_clinic_one_configuration(place: &dyn Place) {
+        let toronto = setup(place);
+        let paris = Config {
+            time_zone: "Europe/Paris".into(),
+            ..config()
+        };
+        let err = Store::open(place.location(), &paris)
+            .err()
+            .expect("another time zone is refused");
+        assert_eq!(err.code(), "invalid_config", "{err}");
+        assert!(err.to_string().contains("time_zone"), "{err}");
+        assert!(err.to_string().contains("Europe/Paris"), "{err}");
+        // The first key that differs, in §14's order, is named.
+        let err = Store::open(
+            place.location(),
+            &Config {
+                max_group_size: 5,
+                ..paris.clone()
+            },
+        )
+        .err()
+        .expect("refused");
+        assert!(
+            err.to_string()
+                .starts_with("invalid configuration: time_zone"),
+            "{err}"
+        );
+        let err = Store::open_with(
+            place.location(),
+            Some(&keys(serde_json::json!({"time_zone": "Europe/Paris"}))),
+        )
+        .err()
+        .expect("refused");
+        assert!(err.to_string().contains("time_zone"), "{err}");
+
+        // A handle without settings uses the store's.
+        let bare = Store::open_with(place.location(), None).unwrap();
+        assert_eq!(bare.settings().unwrap().time_zone, "America/Toronto");
+        assert_eq!(bare.settings().unwrap(), config().normalized().unwrap());
+        bare.send(&billed("Late."), late_on_march_31()).unwrap();
+        for store in [&toronto, &bare] {
+            assert_eq!(cycle_entries(store, "2026-03"), 1);
+            assert_eq!(cycle_entries(store, "2026-04"), 0);
+        }
+        let entry = &bare.billing_report("2026-03").unwrap().entries[0];
+        assert_eq!(entry.sent_at, "2026-03-31T23:30:00-04:00");
+    }
+
+    /// R-ST3: only the keys given are compared, after §14's normalisation.
+    pub fn a_handle_compares_only_the_keys_it_gives(place: &dyn Place) {
+        let created = Store::open_with(
+            place.location(),
+            Some(&keys(serde_json::json!({
+                "time_zone": "America/Toronto",
+                "fee_codes": ["K083", " a007 "],
+                "allowed_media_types": ["application/pdf", "Image/PNG"]
+            }))),
+        )
+        .unwrap();
+        let stored = created.settings().unwrap();
+        assert_eq!(stored.fee_codes, ["K083", "A007"]);
+        assert_eq!(stored.allowed_media_types, ["application/pdf", "image/png"]);
+        assert_eq!(stored.max_group_size, 10_000, "the defaults for the rest");
+        for same in [
+            serde_json::json!({}),
+            serde_json::json!({"time_zone": "America/Toronto"}),
+            serde_json::json!({"fee_codes": ["a007", "k083"]}),
+            serde_json::json!({"allowed_media_types": ["image/png; q=1", "APPLICATION/PDF"]}),
+            serde_json::json!({"age_of_majority": 18, "billing_cycle": "monthly"}),
+        ] {
+            Store::open_with(place.location(), Some(&keys(same.clone())))
+                .unwrap_or_else(|e| panic!("{same}: {e}"));
+        }
+        for (differs, key) in [
+            (serde_json::json!({"fee_codes": ["K083"]}), "fee_codes"),
+            (
+                serde_json::json!({"allowed_media_types": ["application/pdf"]}),
+                "allowed_media_types",
+            ),
+            (
+                serde_json::json!({"max_group_size": 10, "age_of_majority": 16}),
+                "age_of_majority",
+            ),
+        ] {
+            let err = Store::open_with(place.location(), Some(&keys(differs.clone())))
+                .err()
+                .unwrap_or_else(|| panic!("{differs} is refused"));
+            assert_eq!(err.code(), "invalid_config");
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("invalid configuration: {key} ")),
+                "{differs}: {err}"
+            );
+        }
+        // `Store::open` gives every key: the defaults' media types differ.
+        let err = Store::open(
+            place.location(),
+            &Config {
+                time_zone: "America/Toronto".into(),
+                ..Config::default()
+            },
+        )
+        .err()
+        .expect("refused");
+        assert!(err.to_string().contains("allowed_media_types"), "{err}");
+    }
+
+    /// R-ST3: an update by one handle is seen by another at its next
+    /// operation (no stale copy), and by handles opened later.
+    pub fn an_update_is_seen_by_every_handle_at_its_next_operation(place: &dyn Place) {
+        let first = setup(place);
+        let second = Store::open_with(place.location(), None).unwrap();
+        first.send(&billed("Late."), late_on_march_31()).unwrap();
+        assert_eq!(cycle_entries(&second, "2026-03"), 1, "read in Toronto");
+        let now = t("2026-04-02T09:00:00Z");
+        let updated = first
+            .update_settings(
+                "staff:s-ng",
+                &keys(serde_json::json!({"time_zone": "Europe/Paris"})),
+                now,
+            )
+            .unwrap();
+        assert_eq!(updated.time_zone, "Europe/Paris");
+        assert_eq!(
+            updated,
+            Config {
+                time_zone: "Europe/Paris".into(),
+                ..config()
+            }
+            .normalized()
+            .unwrap(),
+            "keys left out keep their values"
+        );
+        // The other handle's next operation reads in Paris.
+        assert_eq!(cycle_entries(&second, "2026-03"), 0);
+        assert_eq!(cycle_entries(&second, "2026-04"), 1);
+        assert_eq!(second.settings().unwrap().time_zone, "Europe/Paris");
+        let v = second.due_events(t("2026-04-30T00:00:00Z"), None).unwrap();
+        assert!(!v.is_empty());
+        assert!(v.iter().all(|e| e.due_at.ends_with("+02:00")), "{v:?}");
+        // New handles: without settings they use Paris, with Toronto they are refused.
+        let third = Store::open_with(place.location(), None).unwrap();
+        assert_eq!(third.settings().unwrap().time_zone, "Europe/Paris");
+        let err = Store::open(place.location(), &config())
+            .err()
+            .expect("refused");
+        assert!(err.to_string().contains("time_zone"), "{err}");
+        // Another update through the second handle, seen by the first.
+        second
+            .update_settings(
+                "staff:s-ng",
+                &keys(serde_json::json!({"time_zone": "America/Toronto", "max_group_size": 3})),
+                now,
+            )
+            .unwrap();
+        assert_eq!(cycle_entries(&first, "2026-03"), 1);
+        let s = first.settings().unwrap();
+        assert_eq!(
+            (s.time_zone.as_str(), s.max_group_size),
+            ("America/Toronto", 3)
+        );
+    }
+
+    /// R-ST3, R-AU1: who may update, invalid values, and the audit entry.
+    pub fn settings_updates_are_checked_and_audited(place: &dyn Place) {
+        let store = setup(place);
+        let now = t("2026-03-02T09:00:00Z");
+        let change = keys(serde_json::json!({"retention_days_after_download": 30}));
+        for (by, code) in [
+            ("staff:nobody", "unknown_staff"),
+            ("account:a-lea", "unknown_staff"),
+            ("s-ng", "invalid_argument"),
+        ] {
+            let err = store.update_settings(by, &change, now).unwrap_err();
+            assert_eq!(err.code(), code, "{by}: {err}");
+        }
+        for bad in [
+            serde_json::json!({"max_group_size": 0}),
+            serde_json::json!({"time_zone": "Mars/Olympus"}),
+            serde_json::json!({"fee_codes": ["K-083"]}),
+            serde_json::json!({"billing_cycle": "yearly"}),
+        ] {
+            let err = store
+                .update_settings("staff:s-ng", &keys(bad.clone()), now)
+                .unwrap_err();
+            assert_eq!(err.code(), "invalid_config", "{bad}: {err}");
+        }
+        assert_eq!(
+            store.verify_audit().unwrap().entries,
+            0,
+            "failures leave no trace"
+        );
+        assert_eq!(store.settings().unwrap(), config().normalized().unwrap());
+
+        let out = store.send(&send_request("Hi.", vec![]), now).unwrap();
+        let s = store.update_settings("staff:s-ng", &change, now).unwrap();
+        assert_eq!(s.retention_days_after_download, 30);
+        let tail = store.audit_tail(1).unwrap();
+        assert_eq!(tail[0].action, "settings");
+        assert_eq!(tail[0].actor, "staff:s-ng");
+        assert_eq!(tail[0].conversation, None);
+        assert_eq!(tail[0].message, None);
+        assert_eq!(tail[0].at, "2026-03-02T04:00:00-05:00");
+        // The conversation's chain goes on after it (on PostgreSQL the
+        // entry is in the chain of entries without a conversation).
+        store.view("staff:s-ng", &out.conversation_id, now).unwrap();
+        let audit = store.verify_audit().unwrap();
+        assert!(audit.ok, "{audit:?}");
+        assert_eq!(audit.entries, 3);
+        // An empty update changes nothing, and is audited all the same.
+        let same = store
+            .update_settings("staff:s-ng", &PartialConfig::default(), now)
+            .unwrap();
+        assert_eq!(same, s);
+        assert_eq!(store.verify_audit().unwrap().entries, 4);
+    }
+
     /// §13 `storage`, kind `busy`: a writer that waits past the busy
     /// timeout for another's lock fails with `busy`, in about that time.
     pub fn a_held_lock_is_busy_after_the_busy_timeout(place: &dyn Place) {
         drop(setup(place));
-        let store = Store::open(&place.with_busy_timeout(100), &config()).unwrap();
+        let store = Store::open_with(&place.with_busy_timeout(100), None).unwrap();
         let now = t("2026-03-02T09:00:00Z");
         let guard = place.hold_lock();
         let began = std::time::Instant::now();

@@ -494,8 +494,13 @@ fn the_version_2_migration_fills_the_folder_flags_of_a_version_1_file() {
     );
 }
 
-/// Takes a version 3 file back to version 2 (what version 2 of the library wrote).
-const UNDO_VERSION_3: &str = "DROP TABLE group_entry; DROP TABLE group_send; DROP TABLE assignment;
+/// Takes a version 4 file back to version 3 (what version 3 of the library
+/// wrote: no settings in the store).
+const UNDO_VERSION_4: &str = "DROP TABLE settings; PRAGMA user_version = 3;";
+
+/// Takes a version 4 file back to version 2 (what version 2 of the library wrote).
+const UNDO_VERSION_3: &str =
+    "DROP TABLE settings; DROP TABLE group_entry; DROP TABLE group_send; DROP TABLE assignment;
      DROP INDEX conversation_by_patient;
      ALTER TABLE conversation DROP COLUMN confidential;
      ALTER TABLE event DROP COLUMN claimed_by; ALTER TABLE event DROP COLUMN claimed_until;
@@ -524,30 +529,70 @@ fn a_version_2_file_migrates_to_version_3_and_keeps_its_conversations_and_events
 }
 
 #[test]
+fn a_version_3_file_takes_the_settings_of_its_first_handle_after_the_upgrade() {
+    // R-ST3: a store written before the settings were kept in it adopts
+    // those of the first handle that opens it after the migration.
+    let dir = tempfile::tempdir().unwrap();
+    let (path, store) = file_store(dir.path());
+    let now = t("2026-03-31T23:30:00-04:00");
+    let mut billed = send_request("Late.", vec![]);
+    billed.billable_fee_code = Some("K083".into());
+    store.send(&billed, now).unwrap();
+    drop(store);
+    raw(&path).execute_batch(UNDO_VERSION_4).unwrap();
+    let paris = PartialConfig {
+        time_zone: Some("Europe/Paris".into()),
+        ..PartialConfig::default()
+    };
+    let first = Store::open_with(&path, Some(&paris)).unwrap();
+    let version: i64 = raw(&path)
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    assert_eq!(first.settings().unwrap().time_zone, "Europe/Paris");
+    assert_eq!(first.billing_report("2026-04").unwrap().entries.len(), 1);
+    let err = Store::open(&path, &config())
+        .err()
+        .expect("Toronto refused");
+    assert!(err.to_string().contains("time_zone"), "{err}");
+    let bare = Store::open_with(&path, None).unwrap();
+    assert_eq!(bare.settings().unwrap().time_zone, "Europe/Paris");
+
+    // Without settings, the first handle gives the defaults.
+    drop((first, bare));
+    raw(&path).execute_batch(UNDO_VERSION_4).unwrap();
+    let bare = Store::open_with(&path, None).unwrap();
+    assert_eq!(
+        bare.settings().unwrap(),
+        Config::default().normalized().unwrap()
+    );
+}
+
+#[test]
 fn storage_errors_say_their_kind() {
     let dir = tempfile::tempdir().unwrap();
     // corrupt: a file that is not a database.
     let garbage = dir.path().join("garbage.db");
     std::fs::write(&garbage, vec![0x5a; 8192]).unwrap();
-    let err = Store::open(garbage.to_str().unwrap(), &config())
+    let err = Store::open_with(garbage.to_str().unwrap(), None)
         .err()
         .expect("garbage refused");
     assert_eq!(err.code(), "storage", "{err}");
     assert_eq!(err.storage_kind(), Some(StorageKind::Corrupt), "{err}");
     // io: a file that cannot be created.
     let nowhere = dir.path().join("no-such-folder").join("pmsg.db");
-    let err = Store::open(nowhere.to_str().unwrap(), &config())
+    let err = Store::open_with(nowhere.to_str().unwrap(), None)
         .err()
         .expect("refused");
     assert_eq!(err.storage_kind(), Some(StorageKind::Io), "{err}");
     assert!(err.to_string().starts_with("storage error (io): "), "{err}");
     // Not a storage error: no kind.
-    let err = Store::open(
+    let err = Store::open_with(
         &format!(
             "file:{}?pmsg_busy_timeout_ms=soon",
             dir.path().join("x.db").display()
         ),
-        &config(),
+        None,
     )
     .err()
     .expect("refused");
@@ -573,8 +618,12 @@ fn a_file_uri_names_the_file_and_its_busy_timeout() {
         format!("file://localhost{path}?pmsg_busy_timeout_ms=2500"),
         format!("file:{}?pmsg_busy_timeout_ms=1", path.replace('/', "%2F")),
     ] {
-        let store = Store::open(&uri, &config()).unwrap_or_else(|e| panic!("{uri}: {e}"));
-        store.verify_audit().unwrap();
+        let store = Store::open_with(&uri, None).unwrap_or_else(|e| panic!("{uri}: {e}"));
+        assert_eq!(
+            store.settings().unwrap().time_zone,
+            "America/Toronto",
+            "{uri}"
+        );
     }
     for uri in [
         format!("file:{path}?mode=ro"),
@@ -582,7 +631,7 @@ fn a_file_uri_names_the_file_and_its_busy_timeout() {
         format!("file:{path}?pmsg_busy_timeout_ms=3600001"),
         "file:".to_string(),
     ] {
-        let err = Store::open(&uri, &config()).err().expect("refused");
+        let err = Store::open_with(&uri, None).err().expect("refused");
         assert_eq!(err.code(), "invalid_argument", "{uri}: {err}");
     }
 }
@@ -591,12 +640,9 @@ fn a_file_uri_names_the_file_and_its_busy_timeout() {
 #[test]
 fn a_postgres_server_that_cannot_be_reached_is_connection_lost() {
     // Port 1 on the loopback: nothing listens there.
-    let err = Store::open(
-        "postgresql://pmsg@127.0.0.1:1/pmsg?connect_timeout=5",
-        &config(),
-    )
-    .err()
-    .expect("refused");
+    let err = Store::open_with("postgresql://pmsg@127.0.0.1:1/pmsg?connect_timeout=5", None)
+        .err()
+        .expect("refused");
     assert_eq!(err.code(), "storage", "{err}");
     assert_eq!(
         err.storage_kind(),

@@ -76,19 +76,20 @@ pub fn run(db: Option<&Path>) -> Result<(), CliError> {
         if commands::is_url(path) {
             say!(
                 d,
-                "The database stays in that PostgreSQL store; give the other subcommands a --config file"
+                "The database stays in that PostgreSQL store; it keeps the clinic's settings (time zone {}),",
+                seed::ZONE
             );
         } else {
             say!(
                 d,
-                "The database stays in {}; give the other subcommands a --config file",
-                path.display()
+                "The database stays in {}; it keeps the clinic's settings (time zone {}),",
+                path.display(),
+                seed::ZONE
             );
         }
         say!(
             d,
-            "holding {{\"time_zone\": \"{}\"}} to see its instants in clinic time.",
-            seed::ZONE
+            "which the other subcommands use (`pmsg settings show --db FILE`)."
         );
     }
     say!(d);

@@ -254,6 +254,17 @@ pub(crate) trait StoreTx {
     fn audit_tail(&self, count: i64) -> Result<Vec<AuditRow>>;
     /// Visits every audit row in sequence order until `f` returns false.
     fn audit_scan(&self, f: &mut dyn FnMut(AuditRow) -> bool) -> Result<()>;
+
+    // ---- settings (R-ST3) ---------------------------------------------------
+
+    /// The version of the store's settings, if they were written yet.
+    fn settings_version(&self) -> Result<Option<i64>>;
+    /// The store's settings (version, normal form as JSON text), if written.
+    fn settings(&self) -> Result<Option<(i64, String)>>;
+    /// Writes the first settings (version 1) unless some are there already.
+    fn insert_settings(&self, config: &str) -> Result<()>;
+    /// Replaces the settings and increments their version; returns it.
+    fn update_settings(&self, config: &str) -> Result<i64>;
 }
 
 /// A storage backend: opens transactions for the rules.

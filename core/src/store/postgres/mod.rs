@@ -62,6 +62,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0001_initial.sql"),
     include_str!("../migrations/postgres/0002_folder_indexes.sql"),
     include_str!("../migrations/postgres/0003_claims_groups_assignments_confidential.sql"),
+    include_str!("../migrations/postgres/0004_settings.sql"),
 ];
 
 const _: () = assert!(MIGRATIONS.len() as i64 == SCHEMA_VERSION);

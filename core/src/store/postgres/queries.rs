@@ -1060,4 +1060,33 @@ impl StoreTx for PgTx<'_> {
             &mut |r| Ok(f(audit_row(r))),
         )
     }
+
+    fn settings_version(&self) -> Result<Option<i64>> {
+        Ok(self
+            .query_opt("SELECT version FROM settings WHERE id = 1", &[])?
+            .map(|r| r.get(0)))
+    }
+
+    fn settings(&self) -> Result<Option<(i64, String)>> {
+        Ok(self
+            .query_opt("SELECT version, config FROM settings WHERE id = 1", &[])?
+            .map(|r| (r.get(0), r.get(1))))
+    }
+
+    fn insert_settings(&self, config: &str) -> Result<()> {
+        self.execute(
+            "INSERT INTO settings (id, version, config) VALUES (1, 1, $1) ON CONFLICT (id) DO NOTHING",
+            &[&config],
+        )?;
+        Ok(())
+    }
+
+    fn update_settings(&self, config: &str) -> Result<i64> {
+        Ok(self
+            .query_one(
+                "UPDATE settings SET version = version + 1, config = $1 WHERE id = 1 RETURNING version",
+                &[&config],
+            )?
+            .get(0))
+    }
 }

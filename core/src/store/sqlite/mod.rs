@@ -20,6 +20,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_folder_indexes.sql"),
     include_str!("../migrations/0003_claims_groups_assignments_confidential.sql"),
+    include_str!("../migrations/0004_settings.sql"),
 ];
 
 impl From<rusqlite::Error> for Error {

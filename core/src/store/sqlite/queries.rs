@@ -1056,6 +1056,40 @@ impl StoreTx for SqliteTx<'_> {
         }
         Ok(())
     }
+
+    fn settings_version(&self) -> Result<Option<i64>> {
+        Ok(self
+            .c
+            .prepare_cached("SELECT version FROM settings WHERE id = 1")?
+            .query_row([], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn settings(&self) -> Result<Option<(i64, String)>> {
+        Ok(self
+            .c
+            .prepare_cached("SELECT version, config FROM settings WHERE id = 1")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    fn insert_settings(&self, config: &str) -> Result<()> {
+        self.c
+            .prepare_cached(
+                "INSERT INTO settings (id, version, config) VALUES (1, 1, ?1) ON CONFLICT (id) DO NOTHING",
+            )?
+            .execute(params![config])?;
+        Ok(())
+    }
+
+    fn update_settings(&self, config: &str) -> Result<i64> {
+        Ok(self
+            .c
+            .prepare_cached(
+                "UPDATE settings SET version = version + 1, config = ?1 WHERE id = 1 RETURNING version",
+            )?
+            .query_row(params![config], |r| r.get(0))?)
+    }
 }
 
 fn patient_row(r: &Row) -> rusqlite::Result<PatientRow> {
