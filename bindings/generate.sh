@@ -3,15 +3,16 @@
 #
 #   bindings/generate.sh [kotlin|swift|python]...   (default: all three)
 #
-# 1. builds libpmsg (cargo build -p pmsg; PMSG_PROFILE=release for a
-#    release build; PMSG_FEATURES="encryption" adds those cargo features
-#    of ffi/) and the pinned bindgen (cargo build -p pmsg-uniffi-bindgen),
-#    into the workspace's target/ (or $CARGO_TARGET_DIR);
+# 1. builds libpmsg_uniffi (cargo build -p pmsg-uniffi, bindings/uniffi/;
+#    PMSG_PROFILE=release for a release build; PMSG_FEATURES="encryption"
+#    adds those cargo features of pmsg-uniffi) and the pinned bindgen
+#    (cargo build -p pmsg-uniffi-bindgen, bindings/uniffi-bindgen/), into
+#    the workspace's target/ (or $CARGO_TARGET_DIR);
 # 2. runs the bindgen on the library, with the options of bindings/uniffi.toml.
 #
 # Outputs (all generated, never edited, never committed: bindings/README.md):
 #   kotlin  bindings/kotlin/target/generated-sources/uniffi/pmsg/pmsg.kt
-#           bindings/kotlin/target/generated-resources/uniffi/linux-x86-64/libpmsg.so
+#           bindings/kotlin/target/generated-resources/uniffi/linux-x86-64/libpmsg_uniffi.so
 #   swift   bindings/swift/Sources/Pmsg/pmsg.swift
 #           bindings/swift/Sources/pmsgFFI/{pmsgFFI.h,module.modulemap}   (SwiftPM)
 #           bindings/swift/xcframework/Headers/{pmsgFFI.h,module.modulemap} (XCFramework)
@@ -35,14 +36,14 @@ cargo_profile=()
 [ "$profile" = debug ] || cargo_profile=(--profile "$profile")
 [ "$profile" = release ] && cargo_profile=(--release)
 # Two invocations, not one: built together, the bindgen's `uniffi/cli`
-# feature would be unified into libpmsg's uniffi and rebuild it.
+# feature would be unified into libpmsg_uniffi's uniffi and rebuild it.
 features=()
 [ -z "${PMSG_FEATURES:-}" ] || features=(--features "$PMSG_FEATURES")
-(cd "$root" && cargo build --quiet --locked -p pmsg "${cargo_profile[@]}" "${features[@]}") >&2
+(cd "$root" && cargo build --quiet --locked -p pmsg-uniffi "${cargo_profile[@]}" "${features[@]}") >&2
 (cd "$root" && cargo build --quiet --locked -p pmsg-uniffi-bindgen) >&2
 
-lib="$target_dir/$profile/libpmsg.so"
-[ "$(uname -s)" = Darwin ] && lib="$target_dir/$profile/libpmsg.dylib"
+lib="$target_dir/$profile/libpmsg_uniffi.so"
+[ "$(uname -s)" = Darwin ] && lib="$target_dir/$profile/libpmsg_uniffi.dylib"
 [ -f "$lib" ] || { echo "generate.sh: $lib was not built" >&2; exit 1; }
 bindgen="$target_dir/debug/pmsg-uniffi-bindgen"
 bindgen_swift="$target_dir/debug/pmsg-uniffi-bindgen-swift"
@@ -63,10 +64,10 @@ for l in "${langs[@]}"; do
       # Replaced only when it changed, and by a rename: a JVM still running
       # tests on the old one keeps its mapping (an overwrite in place would
       # crash it with SIGBUS), and an unchanged one is not copied on.
-      if ! cmp -s "$lib" "$res/libpmsg.so"; then
-        cp "$lib" "$res/.libpmsg.so.$$" && mv -f "$res/.libpmsg.so.$$" "$res/libpmsg.so"
+      if ! cmp -s "$lib" "$res/libpmsg_uniffi.so"; then
+        cp "$lib" "$res/.libpmsg_uniffi.so.$$" && mv -f "$res/.libpmsg_uniffi.so.$$" "$res/libpmsg_uniffi.so"
       fi
-      say "kotlin: $out, $res/libpmsg.so" ;;
+      say "kotlin: $out, $res/libpmsg_uniffi.so" ;;
     swift)
       sources="$here/swift/Sources"
       fresh_dir "$sources/Pmsg"; fresh_dir "$sources/pmsgFFI"

@@ -80,10 +80,10 @@
  * calling convention of int32_t on every ABI pmsg supports).
  *
  * Linking. The installed libpmsg.a (packaging/) and libpmsg.so define no
- * C symbol but the pmsg_* functions below (libpmsg.so also has uniffi's,
- * for the bindings): the SQLite and the Rust runtime inside are private,
- * so a host may link its own SQLite (or another Rust library) beside
- * libpmsg and each keeps its own. A static host adds -lm -ldl -lpthread.
+ * C symbol but the pmsg_* functions below: the SQLite and the Rust runtime
+ * inside are private, so a host may link its own SQLite (or another Rust
+ * library) beside libpmsg and each keeps its own. A static host adds
+ * -lm -ldl -lpthread.
  */
 
 #ifndef PMSG_H

@@ -7,7 +7,7 @@
 # and of everything they use, each object with its global symbols: the
 # bundled SQLite's ~250 sqlite3_* (a trimmed build: no JSON functions, no
 # extensions), Rust's standard library, compiler_builtins (with weak sqrt,
-# fmod, round...), uniffi's scaffolding. Linked into a host that has its own
+# fmod, round...). Linked into a host that has its own
 # SQLite, the linker quietly takes whichever it meets first, with no error:
 # the host's SQLite calls may land in pmsg's build (json_extract then fails
 # with "no such function"), or pmsg's in the host's. So:

@@ -3,7 +3,7 @@
     python3 overhead.py BINDINGS_DIR DB BY CONVERSATION NOW_MS LIMIT BATCHES CALLS
 
 BINDINGS_DIR holds the generated ``pmsg.py`` (uniffi library mode) and the
-release ``libpmsg.so`` beside it, where the module loads it from. Times
+release ``libpmsg_uniffi.so`` beside it, where the module loads it from. Times
 ``Store.view`` and ``Store.due_events`` on the store pmsg-bench measures,
 with the arguments it times directly; after one warm-up batch of each,
 prints BATCHES pairs of lines

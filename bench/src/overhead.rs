@@ -25,8 +25,8 @@
 //!   taken round by round, and `ffi_overhead_ns` is MET only when those
 //!   per-round differences resolve it (`report::resolve`).
 //! - Python: `bench/python/overhead.py`, importing the bindings generated
-//!   from the release `libpmsg.so` (uniffi library mode), the library beside
-//!   them.
+//!   from the release `libpmsg_uniffi.so` (uniffi library mode), the
+//!   library beside them.
 //! - Kotlin: the Maven project `bench/kotlin` (JNA), compiled with the
 //!   bindings generated from the release library and run in its own JVM.
 //!
@@ -59,6 +59,9 @@ const LIMIT: i64 = 100;
 
 /// The workspace root, where cargo builds the library.
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+/// The uniffi library (crate `pmsg-uniffi`), beside `libpmsg.so` in `lib_dir`.
+const UNIFFI_LIB: &str = "libpmsg_uniffi.so";
 
 #[derive(Debug, Clone, Copy)]
 enum Call {
@@ -263,7 +266,7 @@ pub struct Bench {
     by: String,
     conversation: String,
     now_ms: i64,
-    /// The release `libpmsg.so` and `libpmsg.a`'s directory.
+    /// The release `libpmsg.so`, `libpmsg.a` and `libpmsg_uniffi.so`'s directory.
     lib_dir: PathBuf,
     rust: Batches,
 }
@@ -339,9 +342,9 @@ impl Bench {
     /// chooses the conversation to view.
     pub fn prepare(setup: &Setup, big: &Built, rep: &mut Report) -> Res<Bench> {
         let began = Instant::now();
-        // The release library the sub-harnesses use, built as
-        // `PMSG_PROFILE=release bindings/generate.sh` builds it.
-        if let Err(e) = cargo_build(&["--release", "-p", "pmsg"]) {
+        // The release libraries the sub-harnesses use: the C ABI's, and the
+        // uniffi one as `PMSG_PROFILE=release bindings/generate.sh` builds it.
+        if let Err(e) = cargo_build(&["--release", "-p", "pmsg", "-p", "pmsg-uniffi"]) {
             eprintln!("pmsg-bench: {e}; using the release libpmsg already built, if any");
         }
         let lib_dir = libpmsg_candidates()
@@ -664,7 +667,7 @@ impl Bench {
         std::fs::create_dir_all(out)?;
         let status = Command::new(target.join("debug/pmsg-uniffi-bindgen"))
             .args(["generate", "--library"])
-            .arg(self.lib_dir.join("libpmsg.so"))
+            .arg(self.lib_dir.join(UNIFFI_LIB))
             .args(["--language", language, "--no-format", "--config"])
             .arg(format!("{ROOT}/bindings/uniffi.toml"))
             .arg("--out-dir")
@@ -722,7 +725,7 @@ impl Bench {
         let began = Instant::now();
         let out = self.dir.join("python-bindings");
         self.generate("python", &out)?;
-        std::fs::copy(self.lib_dir.join("libpmsg.so"), out.join("libpmsg.so"))?;
+        std::fs::copy(self.lib_dir.join(UNIFFI_LIB), out.join(UNIFFI_LIB))?;
         let p = self.plan;
         let b = run(Command::new("python3")
             .arg(format!("{ROOT}/bench/python/overhead.py"))
@@ -747,15 +750,15 @@ impl Bench {
         let res = project.join("target/generated-resources/uniffi/linux-x86-64");
         std::fs::create_dir_all(&res)?;
         // By a rename: a JVM still mapping the old library keeps it.
-        let staged = res.join(".libpmsg.so.new");
-        std::fs::copy(self.lib_dir.join("libpmsg.so"), &staged)?;
-        std::fs::rename(&staged, res.join("libpmsg.so"))?;
+        let staged = res.join(format!(".{UNIFFI_LIB}.new"));
+        std::fs::copy(self.lib_dir.join(UNIFFI_LIB), &staged)?;
+        std::fs::rename(&staged, res.join(UNIFFI_LIB))?;
         let p = self.plan;
         let mut args = self.args(p.kotlin_batches, p.kotlin_calls);
         args.push(p.kotlin_warmup.to_string());
         let quoted: Vec<String> = args.iter().map(|a| format!("\"{a}\"")).collect();
         // JNA tries the system loader before the class path: under `cargo
-        // test` LD_LIBRARY_PATH names target/debug, whose libpmsg.so is a
+        // test` LD_LIBRARY_PATH names target/debug, whose libpmsg_uniffi.so is a
         // debug build (maybe an older one), not the release library staged here.
         let b = run(Command::new("mvn")
             .env_remove("LD_LIBRARY_PATH")

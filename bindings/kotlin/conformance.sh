@@ -3,7 +3,7 @@
 #
 #   bindings/kotlin/conformance.sh [PATH...]    (default: tests/conformance/scenarios)
 #
-# Builds libpmsg and generates the Kotlin bindings (bindings/generate.sh
+# Builds libpmsg_uniffi and generates the Kotlin bindings (bindings/generate.sh
 # kotlin), then runs `mvn -q test` here: the JUnit conformance runner over
 # the scenario files (one PASS/FAIL line each, then `N passed, M failed`),
 # the usage and error-class tests. Exit status 0 only when everything passed.

@@ -9,7 +9,7 @@
 #                                       xcframework/pmsgFFI.xcframework
 #
 # Generates Sources/Pmsg/pmsg.swift, Sources/pmsgFFI/ (header + module map)
-# and xcframework/Headers/ from libpmsg (bindings/generate.sh swift). Without
+# and xcframework/Headers/ from libpmsg_uniffi (bindings/generate.sh swift). Without
 # a Swift toolchain it stops there and says so plainly.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,8 +23,8 @@ if [ "${1:-}" = xcframework ]; then
   args=()
   for t in "${targets[@]}"; do
     rustup target add "$t" >/dev/null
-    (cd "$root" && cargo build --quiet --locked --release -p pmsg --target "$t")
-    args+=(-library "${CARGO_TARGET_DIR:-$root/target}/$t/release/libpmsg.a" -headers "$here/xcframework/Headers")
+    (cd "$root" && cargo rustc --quiet --locked --release -p pmsg-uniffi --lib --crate-type staticlib --target "$t")
+    args+=(-library "${CARGO_TARGET_DIR:-$root/target}/$t/release/libpmsg_uniffi.a" -headers "$here/xcframework/Headers")
   done
   rm -rf "$here/xcframework/pmsgFFI.xcframework"
   xcodebuild -create-xcframework "${args[@]}" -output "$here/xcframework/pmsgFFI.xcframework"

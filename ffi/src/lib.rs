@@ -41,12 +41,6 @@ mod memory;
 #[cfg(feature = "test-panic")]
 mod testing;
 
-// The uniffi bindings (Kotlin, Swift, Python): bindings/README.md.
-#[cfg(feature = "uniffi")]
-pub mod uniffi_api;
-#[cfg(feature = "uniffi")]
-uniffi::setup_scaffolding!();
-
 pub use events::*;
 pub use group::*;
 pub use group_send::*;

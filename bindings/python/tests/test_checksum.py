@@ -50,7 +50,7 @@ def test_the_untouched_copy_imports(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("pattern, message", [
-    (r"(lib\.uniffi_pmsg_checksum_method_store_send\(\) != )(\d+)",
+    (r"(lib\.uniffi_pmsg_uniffi_checksum_method_store_send\(\) != )(\d+)",
      "UniFFI API checksum mismatch"),
     (r"(bindings_contract_version = )(\d+)", "UniFFI contract version mismatch"),
 ])
