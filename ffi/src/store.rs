@@ -9,7 +9,7 @@ use crate::boundary::{
 use crate::memory::{free_box, give_bytes};
 use crate::outcome::PmsgOutcome;
 use crate::status::PmsgStatus;
-use pmsg_core::{request, Config, Error, Store};
+use pmsg_core::{request, Config, Error, PartialConfig, Store};
 use std::ffi::c_char;
 use std::ptr;
 
@@ -24,17 +24,19 @@ pub struct PmsgStore {
     inner: Store,
 }
 
-/// The configuration argument: NULL for the SPEC section 14 defaults.
-fn config(config_json: *const c_char) -> Result<Config, Error> {
+/// The configuration argument (R-ST3): NULL uses the store's settings (a
+/// new store takes the SPEC section 14 defaults); a JSON object gives some
+/// keys, which a new store takes and an existing one must already have.
+fn config(config_json: *const c_char) -> Result<Option<PartialConfig>, Error> {
     match arg_opt_str(config_json, "config_json")? {
-        None => Ok(Config::default()),
+        None => Ok(None),
         Some(text) => {
             let value = pmsg_core::strict_json::parse_as(
                 text,
                 "argument `config_json`",
                 Error::InvalidConfig,
             )?;
-            Config::from_json(&value)
+            PartialConfig::from_json(&value).map(Some)
         }
     }
 }
@@ -51,7 +53,7 @@ fn open(place: Place, config_json: *const c_char, out: *mut *mut PmsgStore) -> F
     let inner = match place {
         Place::File(path) => {
             let path = arg_str(path, "path")?;
-            Store::open(path, &config(config_json)?)?
+            Store::open_with(path, config(config_json)?.as_ref())?
         }
         Place::Encrypted(path, key) => {
             let path = arg_str(path, "path")?;
@@ -59,9 +61,12 @@ fn open(place: Place, config_json: *const c_char, out: *mut *mut PmsgStore) -> F
             if key.is_empty() {
                 return Err(invalid("key", "is empty: give the passphrase of the file"));
             }
-            Store::open_encrypted(path, &config(config_json)?, key)?
+            Store::open_encrypted_with(path, config(config_json)?.as_ref(), key)?
         }
-        Place::Memory => Store::open_in_memory(&config(config_json)?)?,
+        Place::Memory => {
+            let given = config(config_json)?.unwrap_or_default();
+            Store::open_in_memory(&given.over(&Config::default()))?
+        }
     };
     *out = Box::into_raw(Box::new(PmsgStore { inner }));
     Ok(())

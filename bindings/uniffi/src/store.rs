@@ -34,13 +34,18 @@ impl Store {
 #[uniffi::export]
 impl Store {
     /// Opens (creating if needed) the database file at `path`, migrating an
-    /// older schema; a newer one is `SchemaTooNew` (R-ST1). No `config`
-    /// means the SPEC section 14 defaults.
+    /// older schema; a newer one is `SchemaTooNew` (R-ST1). The clinic's
+    /// settings belong to the store (R-ST3): no `config` uses the store's
+    /// (a new store takes the SPEC section 14 defaults); a `config` gives
+    /// every key, which a new store takes and an existing one must already
+    /// have (else `InvalidConfig` naming the first key that differs).
     #[uniffi::constructor(default(config))]
     pub fn open(path: String, config: Option<Config>) -> Result<Arc<Store>, PmsgError> {
         guard(|| {
-            let config = config.map(Into::into).unwrap_or_default();
-            Ok(Store::wrap(pmsg_core::Store::open(&path, &config)?))
+            Ok(Store::wrap(match config {
+                Some(c) => pmsg_core::Store::open(&path, &c.into())?,
+                None => pmsg_core::Store::open_with(&path, None)?,
+            }))
         })
     }
 
@@ -55,10 +60,10 @@ impl Store {
         config: Option<Config>,
     ) -> Result<Arc<Store>, PmsgError> {
         guard(|| {
-            let config = config.map(Into::into).unwrap_or_default();
-            Ok(Store::wrap(pmsg_core::Store::open_encrypted(
-                &path, &config, &key,
-            )?))
+            Ok(Store::wrap(match config {
+                Some(c) => pmsg_core::Store::open_encrypted(&path, &c.into(), &key)?,
+                None => pmsg_core::Store::open_encrypted_with(&path, None, &key)?,
+            }))
         })
     }
 
