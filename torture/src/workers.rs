@@ -228,11 +228,12 @@ fn kill_phase(args: &WorkersArgs, exe: &Path, dir: &Path) -> Result<String, Stri
         logs: dir,
         start_at_ms: wall_ms() + 300,
     };
+    // The victim starts first: with SQLite's unfair busy handler, a victim
+    // started beside the others could be kept waiting until they had
+    // claimed everything, and its kill would test nothing. The others
+    // start once it has stalled, holding its claims, and run while it is
+    // killed.
     let (_, mut victim) = phase.spawn("victim", DUE_MS, Some(stall))?;
-    let mut others = Vec::new();
-    for p in 1..args.processes.max(1) {
-        others.push(phase.spawn(&format!("p{p}"), DUE_MS, None)?);
-    }
     // Wait until the victim has delivered `stall` events, then kill -9 it.
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
@@ -254,6 +255,14 @@ fn kill_phase(args: &WorkersArgs, exe: &Path, dir: &Path) -> Result<String, Stri
             return Err("the victim never reached its stall point".into());
         }
         std::thread::sleep(Duration::from_millis(5));
+    }
+    let others_phase = Phase {
+        start_at_ms: wall_ms(),
+        ..phase
+    };
+    let mut others = Vec::new();
+    for p in 1..args.processes.max(1) {
+        others.push(others_phase.spawn(&format!("p{p}"), DUE_MS, None)?);
     }
     victim
         .kill()
