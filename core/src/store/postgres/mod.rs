@@ -422,7 +422,8 @@ fn connect_first(url: &str) -> Result<(ParsedUrl, Manager, Client)> {
 /// that creates nothing: its schema (`pmsg_schema`, else the first of the
 /// `search_path` holding `pmsg_schema_version`) is initialised when that
 /// table records a version; it is empty when none of its other tables
-/// has a row.
+/// has a row (the clinic's settings, R-ST3, are not data: a store is
+/// empty until something but its settings is written).
 pub(crate) fn contents(url: &str) -> Result<crate::StoreContents> {
     use crate::StoreContents;
     let (parsed, _, mut client) = connect_first(url)?;
@@ -460,7 +461,8 @@ pub(crate) fn contents(url: &str) -> Result<crate::StoreContents> {
     let tables: Vec<String> = tx
         .query(
             "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname <> 'pmsg_schema_version' \
+             WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') \
+             AND c.relname NOT IN ('pmsg_schema_version', 'settings') \
              ORDER BY 1",
             &[&schema],
         )
