@@ -211,57 +211,11 @@ impl Runner {
         let allowed: &[&str] = match op.as_str() {
             "directory" => &["accounts", "patients", "connections", "staff", "workgroups"],
             "search" => &["query"],
-            "send" => &[
-                "author",
-                "patient",
-                "from",
-                "subject",
-                "body",
-                "attachments",
-                "unread_notify",
-                "response",
-                "allow_reply_attachments",
-                "mask_name",
-                "billable_fee_code",
-                "file_to_chart",
-                "confidential",
-                "as",
-                "message_as",
-            ],
-            "send_group" => &[
-                "author",
-                "patients",
-                "from",
-                "subject",
-                "body",
-                "attachments",
-                "unread_notify",
-                "response",
-                "allow_reply_attachments",
-                "mask_name",
-                "billable_fee_code",
-                "file_to_chart",
-                "confidential",
-                "as_group",
-                "conversations_as",
-                "messages_as",
-            ],
+            // The library's own key lists (request.rs), plus the runner's aliases below.
+            "send" => &request::SEND_KEYS,
+            "send_group" => &request::GROUP_SEND_KEYS,
             "group_report" => &["by", "group"],
-            "reply" => &[
-                "by",
-                "conversation",
-                "body",
-                "attachments",
-                "message_as",
-                "from",
-                "unread_notify",
-                "response",
-                "allow_reply_attachments",
-                "mask_name",
-                "billable_fee_code",
-                "file_to_chart",
-                "confidential",
-            ],
+            "reply" => &request::REPLY_KEYS,
             "read" | "view" | "close" => &["by", "conversation"],
             "assign" => &["by", "conversation", "to", "note"],
             "download" => &["by", "conversation", "attachment"],
@@ -277,6 +231,13 @@ impl Runner {
         };
         let mut keys: Vec<&str> = vec!["at", "op", "expect"];
         keys.extend_from_slice(allowed);
+        // The aliases the scenario format adds to a request (FORMAT.md).
+        keys.extend_from_slice(match op.as_str() {
+            "send" => &["as", "message_as"][..],
+            "send_group" => &["as_group", "conversations_as", "messages_as"],
+            "reply" => &["message_as"],
+            _ => &[],
+        });
         check_keys(step, &keys, "the step")?;
         let outcome = self.perform(&op, step, now);
         match (expect.get("error"), outcome) {
